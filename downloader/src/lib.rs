@@ -1,0 +1,1 @@
+//! Placeholder: the downloader arrives with its issue.

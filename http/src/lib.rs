@@ -1,0 +1,1 @@
+//! Placeholder: the HTTP layer arrives with its issue.

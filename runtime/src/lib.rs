@@ -1,0 +1,53 @@
+//! # spool — an asyncio-style event loop, built by hand
+//!
+//! `spool` is a small, single-threaded async runtime written to be read. It
+//! rebuilds, one module at a time, the machinery a Python asyncio tutorial
+//! takes for granted: the event loop (`asyncio.run`), tasks (`create_task`),
+//! timers (`asyncio.sleep`), `gather`, `wait_for`, `Semaphore`, `Queue`,
+//! sockets and a thread pool for blocking work.
+//!
+//! | asyncio / JavaScript            | spool                                   |
+//! |---------------------------------|-----------------------------------------|
+//! | `asyncio.run(main())`           | [`block_on`]                            |
+//! | `asyncio.create_task(coro)`     | [`spawn`] → [`JoinHandle`]              |
+//! | `await task` / `task.cancel()`  | `handle.await` / [`JoinHandle::abort`]  |
+//! | `gather` / `Promise.all`        | [`join!`], [`join_all`], [`try_join_all`] |
+//! | `gather(return_exceptions=True)`| [`join_all`] over [`JoinHandle`]s       |
+//! | `wait(FIRST_COMPLETED)` / `race`| [`select!`], [`race`]                   |
+//! | `asyncio.sleep`, `sleep(0)`     | [`time::sleep`], [`yield_now`]          |
+//! | `asyncio.wait_for`              | [`time::timeout`]                       |
+//! | `asyncio.Semaphore`, `Queue`    | [`sync::Semaphore`], [`sync::Queue`]    |
+//! | `loop.run_in_executor`          | [`spawn_blocking`]                      |
+//! | `open_connection`/`start_server`| [`net::TcpStream`], [`net::TcpListener`]|
+//! | `async for`                     | [`stream::Stream`]                      |
+//!
+//! ## How it is built
+//!
+//! Everything runs on the thread that called [`block_on`]. Tasks live in a
+//! table owned by that thread, so they need not be `Send` (tokio's
+//! `spawn` demands `Send` because its default scheduler moves tasks between
+//! worker threads; ours never does). Wakers, on the other hand, *are* `Send +
+//! Sync`: a thread-pool job or any other thread may wake a task, and the wake
+//! travels through a mutex-protected run queue plus a [`mio::Waker`] that
+//! interrupts the loop's sleep.
+//!
+//! The only dependency is [`mio`], which gives us one portable call to sleep
+//! until a socket is ready (`epoll` on Linux, `kqueue` on macOS). The rest —
+//! run queue, timers, join handles, semaphore, queue — is plain `std`.
+#![warn(missing_docs)]
+
+mod blocking;
+mod executor;
+mod gather;
+pub mod io;
+mod join_handle;
+pub mod net;
+mod race;
+mod reactor;
+pub mod stream;
+pub mod sync;
+mod task;
+pub mod time;
+mod yield_now;
+
+// -- re-exports of gather.rs and race.rs (join_all, try_join_all, race) go here --
