@@ -1,1 +1,334 @@
-//! TODO
+//! The event loop: [`block_on`] runs it, [`spawn`] hands it tasks.
+//!
+//! One loop per thread, kept in a thread-local while `block_on` runs. Each
+//! turn of the loop does three things, in this order:
+//!
+//! 1. **Run a batch.** Take every task id from the run queue and poll each
+//!    task once. Tasks woken during the batch — including a task that wakes
+//!    itself with [`yield_now`](crate::yield_now) — wait for the *next*
+//!    batch.
+//! 2. **Collect I/O.** Ask the reactor which sockets became ready and wake
+//!    their tasks. If the run queue is empty the loop *sleeps* here, until a
+//!    socket is ready, the earliest timer is due, or another thread rings
+//!    the doorbell. If work is queued it only peeks (timeout zero).
+//! 3. **Fire timers** whose deadline has passed.
+//!
+//! Fairness falls out of the batch rule: a task that is always ready runs
+//! once per turn, and every turn checks sockets and timers, so it cannot
+//! starve them. tokio gets the same guarantee differently: it checks I/O
+//! after every 61 task polls and gives each task a budget of 128 I/O
+//! operations per poll. Our rule is coarser (a batch of 10,000 ready tasks
+//! runs whole before the next I/O check) but needs no counters.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::io;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::pin;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::{Duration, Instant};
+
+use crate::join_handle::{JoinError, JoinHandle};
+use crate::reactor::Reactor;
+use crate::task::{MAIN_TASK, Shared, TaskId, TaskWaker};
+use crate::task_table::{Task, TaskTable};
+use crate::time::timers::TimerQueue;
+
+/// Everything the loop owns. Fields are behind `RefCell`s because tasks
+/// reach them through the thread-local while the loop is running; each
+/// borrow is kept short and never held across a poll.
+struct Runtime {
+    shared: Arc<Shared>,
+    tasks: RefCell<TaskTable>,
+    timers: RefCell<TimerQueue>,
+    reactor: Rc<Reactor>,
+}
+
+thread_local! {
+    static CURRENT: RefCell<Option<Rc<Runtime>>> = const { RefCell::new(None) };
+    /// True while a task's future is being polled; lets `block_on` explain
+    /// itself when called from inside one.
+    static POLLING: Cell<bool> = const { Cell::new(false) };
+}
+
+// ANCHOR: block_on
+/// Runs `future` to completion on this thread, with an event loop for the
+/// tasks it spawns: Python's `asyncio.run(main())`.
+///
+/// When `future` finishes, `block_on` returns its output and drops every
+/// task still running (their destructors run; their handles, if anyone still
+/// holds one, report cancellation).
+///
+/// # Panics
+///
+/// If called while a loop is already running on this thread — from inside a
+/// task, say. Blocking the thread that drives every task would deadlock, so
+/// `block_on` refuses loudly instead. Also panics if the operating system
+/// refuses to create an `epoll` instance.
+///
+/// # Examples
+///
+/// ```
+/// let answer = spool::block_on(async { 40 + 2 });
+/// assert_eq!(answer, 42);
+/// ```
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    let runtime = match Runtime::new() {
+        Ok(runtime) => Rc::new(runtime),
+        Err(e) => panic!("spool could not create its event loop: {e}"),
+    };
+    let _guard = enter(runtime.clone());
+    runtime.run(future)
+}
+// ANCHOR_END: block_on
+
+/// Installs the loop in the thread-local, and on drop (normal return or
+/// unwinding) removes it and drops the leftover tasks.
+fn enter(runtime: Rc<Runtime>) -> impl Drop {
+    struct Exit;
+    impl Drop for Exit {
+        fn drop(&mut self) {
+            let Some(runtime) = CURRENT.with(|c| c.borrow().clone()) else {
+                return;
+            };
+            // Dropping a task may drop a JoinHandle, a socket or a Sleep,
+            // which reach for the loop; so the loop stays installed while we
+            // drop, and we repeat in case a destructor spawned something.
+            loop {
+                let leftovers = runtime.tasks.borrow_mut().drain();
+                if leftovers.is_empty() {
+                    break;
+                }
+                for task in leftovers {
+                    drop(task.future);
+                    task.completion.fail(JoinError::cancelled());
+                }
+            }
+            runtime.reactor.shut_down();
+            CURRENT.with(|c| c.borrow_mut().take());
+        }
+    }
+    CURRENT.with(|current| {
+        let mut current = current.borrow_mut();
+        if current.is_some() {
+            let inside = if POLLING.get() {
+                " from inside a task"
+            } else {
+                ""
+            };
+            panic!(
+                "spool::block_on was called{inside} while a spool loop is already \
+                 running on this thread. The loop can only make progress when this \
+                 thread returns to it, so blocking here would deadlock. Use \
+                 `.await` (or spool::spawn) instead of a nested block_on."
+            );
+        }
+        *current = Some(runtime);
+    });
+    Exit
+}
+
+impl Runtime {
+    fn new() -> io::Result<Runtime> {
+        let reactor = Reactor::new()?;
+        let doorbell = reactor.doorbell()?;
+        Ok(Runtime {
+            shared: Arc::new(Shared::new(doorbell)),
+            tasks: RefCell::new(TaskTable::default()),
+            timers: RefCell::new(TimerQueue::default()),
+            reactor: Rc::new(reactor),
+        })
+    }
+
+    // ANCHOR: run
+    fn run<F: Future>(&self, future: F) -> F::Output {
+        let mut main = pin!(future);
+        let main_waker = TaskWaker::new(MAIN_TASK, self.shared.clone());
+        let waker = Waker::from(main_waker.clone());
+        let mut batch = VecDeque::new();
+        main_waker.wake_by_ref();
+        loop {
+            // 1. Run every task that was ready when the turn began.
+            self.shared.take_ready(&mut batch);
+            for id in batch.drain(..) {
+                if id == MAIN_TASK {
+                    main_waker.clear_queued();
+                    let mut cx = Context::from_waker(&waker);
+                    if let Poll::Ready(output) = polling(|| main.as_mut().poll(&mut cx)) {
+                        return output;
+                    }
+                } else {
+                    self.run_task(id);
+                }
+            }
+
+            // 2. Sleep until there is something to do, unless there already is.
+            let timeout = if self.shared.has_ready() {
+                Some(Duration::ZERO)
+            } else {
+                let next = self.timers.borrow().next_deadline();
+                next.map(|deadline| deadline.saturating_duration_since(Instant::now()))
+            };
+            if let Err(e) = self.reactor.poll(timeout) {
+                panic!("spool's event loop could not wait for events: {e}");
+            }
+
+            // 3. Wake the tasks whose timers are due.
+            let due = self.timers.borrow_mut().expire(Instant::now());
+            due.into_iter().for_each(Waker::wake);
+        }
+    }
+    // ANCHOR_END: run
+
+    // ANCHOR: run_task
+    fn run_task(&self, id: TaskId) {
+        // A stale id (the task finished after this wake was queued) is
+        // simply ignored: that is what makes a wake after completion harmless.
+        let Some(mut task) = self.tasks.borrow_mut().take(id) else {
+            return;
+        };
+        task.waker.clear_queued();
+        if task.completion.is_aborted() {
+            self.finish(id, task, Some(JoinError::cancelled()));
+            return;
+        }
+        let waker = Waker::from(task.waker.clone());
+        let mut cx = Context::from_waker(&waker);
+        // A panic inside one task must not take the loop down: catch it and
+        // hand it to the task's JoinHandle.
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            polling(|| task.future.as_mut().poll(&mut cx))
+        }));
+        match outcome {
+            Ok(Poll::Pending) => self.tasks.borrow_mut().put_back(id, task),
+            // The future already handed its output to the JoinHandle.
+            Ok(Poll::Ready(())) => self.finish(id, task, None),
+            Err(payload) => self.finish(id, task, Some(JoinError::panic(payload))),
+        }
+    }
+    // ANCHOR_END: run_task
+
+    /// Drops a finished task's future (running its destructors) *before*
+    /// reporting an error to its handle, so whoever awaits the handle sees
+    /// the task's resources already released.
+    fn finish(&self, id: TaskId, task: Task, error: Option<JoinError>) {
+        drop(task.future);
+        self.tasks.borrow_mut().release(id);
+        if let Some(error) = error {
+            task.completion.fail(error);
+        }
+    }
+}
+
+/// Marks the thread as inside a poll, for `block_on`'s panic message. The
+/// mark is restored by a guard, so a panicking poll cannot leave it set.
+fn polling<R>(poll: impl FnOnce() -> R) -> R {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            POLLING.set(self.0);
+        }
+    }
+    let _restore = Restore(POLLING.replace(true));
+    poll()
+}
+
+fn with_runtime<R>(what: &str, f: impl FnOnce(&Runtime) -> R) -> R {
+    CURRENT.with(|current| match &*current.borrow() {
+        Some(runtime) => f(runtime),
+        None => panic!(
+            "{what} must be called from inside spool::block_on: \
+             there is no spool loop running on this thread"
+        ),
+    })
+}
+
+// ANCHOR: spawn
+/// Starts a task on the current loop: asyncio's `create_task`.
+///
+/// The task begins running at the loop's next turn, concurrently with the
+/// caller. Await the returned [`JoinHandle`] for its result, or drop the
+/// handle to let the task run on detached.
+///
+/// Unlike tokio's `spawn`, the future need not be `Send`: a spool task never
+/// leaves the thread that runs the loop, so it may hold an `Rc` or a
+/// `RefCell` across an `.await`.
+///
+/// # Panics
+///
+/// If no loop is running on this thread (outside [`block_on`]).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// spool::block_on(async {
+///     let a = spool::spawn(async {
+///         spool::time::sleep(Duration::from_millis(20)).await;
+///         "a"
+///     });
+///     let b = spool::spawn(async { "b" });
+///     assert_eq!((a.await.unwrap(), b.await.unwrap()), ("a", "b"));
+/// });
+/// ```
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    with_runtime("spool::spawn", |runtime| {
+        let mut handle = None;
+        let shared = &runtime.shared;
+        runtime.tasks.borrow_mut().insert_with(|id| {
+            let waker = TaskWaker::new(id, shared.clone());
+            let (join, completer) = JoinHandle::new(Some(Waker::from(waker.clone())));
+            handle = Some(join);
+            let done = completer.clone();
+            waker.wake_by_ref();
+            Task {
+                future: Box::pin(async move { done.complete(Ok(future.await)) }),
+                waker,
+                completion: Arc::new(completer),
+            }
+        });
+        handle.expect("insert_with calls its closure")
+    })
+}
+// ANCHOR_END: spawn
+
+/// Runs `f` on the current loop's timer queue.
+pub(crate) fn with_timers<R>(f: impl FnOnce(&mut TimerQueue) -> R) -> R {
+    with_runtime("a spool timer", |runtime| {
+        f(&mut runtime.timers.borrow_mut())
+    })
+}
+
+/// Like [`with_timers`], but does nothing when no loop is running — for
+/// destructors, which must not panic.
+pub(crate) fn try_with_timers(f: impl FnOnce(&mut TimerQueue)) {
+    CURRENT.with(|current| {
+        if let Some(runtime) = &*current.borrow() {
+            f(&mut runtime.timers.borrow_mut());
+        }
+    });
+}
+
+/// The reactor of the loop running on this thread, for registering sockets.
+pub(crate) fn current_reactor() -> io::Result<Rc<Reactor>> {
+    CURRENT.with(|current| match &*current.borrow() {
+        Some(runtime) => Ok(runtime.reactor.clone()),
+        None => Err(io::Error::other(
+            "spool sockets must be created inside spool::block_on",
+        )),
+    })
+}
+
+/// How many timers the current loop holds (for tests of clean-up).
+#[cfg(test)]
+pub(crate) fn timer_count() -> usize {
+    with_timers(|timers| timers.len())
+}

@@ -1,1 +1,266 @@
-//! TODO
+//! [`JoinHandle`]: the caller's end of a spawned task (asyncio's `Task`).
+//!
+//! A task and its handle share one small state record behind an
+//! `Arc<Mutex<..>>`: the task writes its result there and wakes whoever is
+//! awaiting the handle; the handle reads it. A mutex rather than a `RefCell`
+//! because [`spawn_blocking`](crate::spawn_blocking) completes the same
+//! record from a pool thread.
+//!
+//! Dropping a handle *detaches* the task: it keeps running and its result is
+//! thrown away, as with tokio. (asyncio differs: an unreferenced task may be
+//! garbage-collected mid-flight, which is why its docs tell you to keep a
+//! reference.) Use [`JoinHandle::abort`] to stop a task.
+
+use std::any::Any;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll, Waker};
+
+/// Awaits the result of a task started with [`spawn`](crate::spawn) or
+/// [`spawn_blocking`](crate::spawn_blocking).
+///
+/// Awaiting gives `Ok(value)` when the task returned, or a [`JoinError`] when
+/// it panicked or was aborted.
+///
+/// # Examples
+///
+/// ```
+/// let n = spool::block_on(async {
+///     let handle = spool::spawn(async { 6 * 7 });
+///     handle.await.unwrap()
+/// });
+/// assert_eq!(n, 42);
+/// ```
+pub struct JoinHandle<T> {
+    state: Arc<Mutex<JoinState<T>>>,
+}
+
+struct JoinState<T> {
+    result: Option<Result<T, JoinError>>,
+    /// Set once the result has been written (it stays set after the handle
+    /// takes the result out, so a second poll can say so).
+    finished: bool,
+    aborted: bool,
+    /// The task awaiting this handle, if any.
+    waiter: Option<Waker>,
+    /// The task itself, so `abort` can make the loop look at it. `None` for
+    /// `spawn_blocking` jobs, which no waker can interrupt.
+    task: Option<Waker>,
+}
+
+/// Why a task did not produce its value.
+pub struct JoinError {
+    repr: Repr,
+}
+
+enum Repr {
+    Cancelled,
+    Panic(String),
+}
+
+impl JoinError {
+    pub(crate) fn cancelled() -> JoinError {
+        JoinError {
+            repr: Repr::Cancelled,
+        }
+    }
+
+    /// Turns the payload caught by `catch_unwind` into an error that keeps
+    /// the panic message (payloads of `panic!("..")` are `&str` or `String`).
+    pub(crate) fn panic(payload: Box<dyn Any + Send>) -> JoinError {
+        let message = if let Some(s) = payload.downcast_ref::<&str>() {
+            (*s).to_string()
+        } else if let Some(s) = payload.downcast_ref::<String>() {
+            s.clone()
+        } else {
+            "(a panic payload that is not a string)".to_string()
+        };
+        JoinError {
+            repr: Repr::Panic(message),
+        }
+    }
+
+    /// True if the task was stopped by [`JoinHandle::abort`].
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self.repr, Repr::Cancelled)
+    }
+
+    /// True if the task panicked.
+    pub fn is_panic(&self) -> bool {
+        matches!(self.repr, Repr::Panic(_))
+    }
+
+    /// The panic message, if the task panicked.
+    pub fn panic_message(&self) -> Option<&str> {
+        match &self.repr {
+            Repr::Panic(message) => Some(message),
+            Repr::Cancelled => None,
+        }
+    }
+}
+
+impl fmt::Display for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.repr {
+            Repr::Cancelled => f.write_str("task was cancelled"),
+            Repr::Panic(message) => write!(f, "task panicked: {message}"),
+        }
+    }
+}
+
+impl fmt::Debug for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "JoinError({self})")
+    }
+}
+
+impl std::error::Error for JoinError {}
+
+impl From<JoinError> for std::io::Error {
+    fn from(e: JoinError) -> std::io::Error {
+        std::io::Error::other(e)
+    }
+}
+
+/// The task's side of the shared state, as the loop sees it: type-erased,
+/// because the task table holds tasks of every output type.
+pub(crate) trait Completion {
+    fn is_aborted(&self) -> bool;
+    fn fail(&self, error: JoinError);
+}
+
+impl<T> JoinHandle<T> {
+    /// Makes a handle and the completer the task will report through.
+    /// `task` is the task's waker (`None` for blocking jobs).
+    pub(crate) fn new(task: Option<Waker>) -> (JoinHandle<T>, Completer<T>) {
+        let state = Arc::new(Mutex::new(JoinState {
+            result: None,
+            finished: false,
+            aborted: false,
+            waiter: None,
+            task,
+        }));
+        (
+            JoinHandle {
+                state: state.clone(),
+            },
+            Completer { state },
+        )
+    }
+
+    /// Cancels the task, like asyncio's `task.cancel()`.
+    ///
+    /// The loop drops the task's future the next time it gets to it, which
+    /// runs its destructors (so a held permit or socket is released); the
+    /// handle then yields a cancelled [`JoinError`]. A task that already
+    /// finished keeps its result. A [`spawn_blocking`](crate::spawn_blocking)
+    /// job can only be cancelled before a thread picks it up — a running
+    /// closure cannot be interrupted.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// spool::block_on(async {
+    ///     let handle = spool::spawn(spool::time::sleep(Duration::from_secs(60)));
+    ///     handle.abort();
+    ///     assert!(handle.await.unwrap_err().is_cancelled());
+    /// });
+    /// ```
+    pub fn abort(&self) {
+        let mut state = lock(&self.state);
+        if state.finished {
+            return;
+        }
+        state.aborted = true;
+        if let Some(task) = &state.task {
+            task.wake_by_ref();
+        }
+    }
+
+    /// True once the task has finished, one way or another.
+    pub fn is_finished(&self) -> bool {
+        lock(&self.state).finished
+    }
+}
+
+impl<T> Future for JoinHandle<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut state = lock(&self.state);
+        if let Some(result) = state.result.take() {
+            return Poll::Ready(result);
+        }
+        assert!(
+            !state.finished,
+            "JoinHandle polled after it returned its result"
+        );
+        match &mut state.waiter {
+            Some(waiter) if waiter.will_wake(cx.waker()) => {}
+            waiter => *waiter = Some(cx.waker().clone()),
+        }
+        Poll::Pending
+    }
+}
+
+impl<T> fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinHandle")
+            .field("finished", &self.is_finished())
+            .finish()
+    }
+}
+
+/// Where a task writes its outcome. Every path — returned, panicked,
+/// aborted — goes through [`Completer::complete`], which wakes the waiter.
+pub(crate) struct Completer<T> {
+    state: Arc<Mutex<JoinState<T>>>,
+}
+
+impl<T> Clone for Completer<T> {
+    fn clone(&self) -> Self {
+        Completer {
+            state: self.state.clone(),
+        }
+    }
+}
+
+impl<T> Completer<T> {
+    pub(crate) fn complete(&self, result: Result<T, JoinError>) {
+        let waiter = {
+            let mut state = lock(&self.state);
+            if state.finished {
+                return;
+            }
+            state.finished = true;
+            state.result = Some(result);
+            state.task = None;
+            state.waiter.take()
+        };
+        // Wake outside the lock: the waiter may be polled on another thread
+        // and want the lock straight away.
+        if let Some(waiter) = waiter {
+            waiter.wake();
+        }
+    }
+}
+
+impl<T> Completion for Completer<T> {
+    fn is_aborted(&self) -> bool {
+        lock(&self.state).aborted
+    }
+
+    fn fail(&self, error: JoinError) {
+        self.complete(Err(error));
+    }
+}
+
+fn lock<T>(state: &Mutex<JoinState<T>>) -> MutexGuard<'_, JoinState<T>> {
+    // A panic cannot happen while this lock is held (only field updates run
+    // under it), but a poisoned lock would still hold consistent data.
+    state.lock().unwrap_or_else(PoisonError::into_inner)
+}

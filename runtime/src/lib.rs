@@ -47,7 +47,12 @@ mod reactor;
 pub mod stream;
 pub mod sync;
 mod task;
+mod task_table;
 pub mod time;
 mod yield_now;
 
+pub use blocking::spawn_blocking;
+pub use executor::{block_on, spawn};
+pub use join_handle::{JoinError, JoinHandle};
+pub use yield_now::yield_now;
 // -- re-exports of gather.rs and race.rs (join_all, try_join_all, race) go here --

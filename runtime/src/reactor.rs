@@ -1,1 +1,218 @@
-//! TODO
+//! The reactor: where the loop sleeps, and how sockets wake their tasks.
+//!
+//! `mio::Poll` wraps the operating system's readiness API (`epoll` on
+//! Linux). Each socket is registered once, with a token, for both reading
+//! and writing, *edge-triggered*: the kernel reports a change from "not
+//! ready" to "ready", not the state itself. That dictates the one rule every
+//! I/O operation here follows:
+//!
+//! > Try the operation first. Only when it fails with `WouldBlock`, store
+//! > the task's waker; the next edge will wake it.
+//!
+//! Because operations and event handling both run on the loop's thread,
+//! there is no window in which an edge can slip by between a `WouldBlock`
+//! and storing the waker. A wake may still be spurious (an edge for bytes
+//! another read already took); the retried operation then meets
+//! `WouldBlock` again and the task simply waits once more.
+//!
+//! tokio keeps a readiness bit per direction and clears it on `WouldBlock`;
+//! with one thread we need only the wakers.
+
+use std::cell::{Cell, RefCell};
+use std::io;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use mio::{Events, Interest, Token};
+
+/// The token the loop's doorbell (`mio::Waker`) is registered under.
+pub(crate) const DOORBELL: Token = Token(usize::MAX);
+
+/// What a registered socket is waiting for.
+#[derive(Default)]
+struct Slot {
+    reader: Option<Waker>,
+    writer: Option<Waker>,
+}
+
+pub(crate) struct Reactor {
+    poll: RefCell<mio::Poll>,
+    events: RefCell<Events>,
+    /// Indexed by token. Tokens of closed sockets go on `free` for reuse; a
+    /// stale event for a reused token is just a spurious wake.
+    slots: RefCell<Vec<Slot>>,
+    free: RefCell<Vec<usize>>,
+    /// Cleared when `block_on` returns, so a socket that outlives its loop
+    /// reports an error instead of waiting for events nobody will collect.
+    alive: Cell<bool>,
+}
+
+/// Which half of a socket an operation uses.
+#[derive(Clone, Copy)]
+pub(crate) enum Direction {
+    Read,
+    Write,
+}
+
+impl Reactor {
+    pub(crate) fn new() -> io::Result<Reactor> {
+        Ok(Reactor {
+            poll: RefCell::new(mio::Poll::new()?),
+            events: RefCell::new(Events::with_capacity(1024)),
+            slots: RefCell::new(Vec::new()),
+            free: RefCell::new(Vec::new()),
+            alive: Cell::new(true),
+        })
+    }
+
+    pub(crate) fn doorbell(&self) -> io::Result<mio::Waker> {
+        mio::Waker::new(self.poll.borrow().registry(), DOORBELL)
+    }
+
+    pub(crate) fn shut_down(&self) {
+        self.alive.set(false);
+    }
+
+    // ANCHOR: poll
+    /// Sleeps until a socket is ready, the doorbell rings or `timeout`
+    /// passes (`None`: no timer pending, sleep as long as it takes), then
+    /// wakes the tasks waiting on the sockets that became ready.
+    pub(crate) fn poll(&self, timeout: Option<Duration>) -> io::Result<()> {
+        let mut events = self.events.borrow_mut();
+        match self.poll.borrow_mut().poll(&mut events, timeout) {
+            Ok(()) => {}
+            // A signal interrupted the sleep: treat it as an empty wake-up.
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok(()),
+            Err(e) => return Err(e),
+        }
+        let mut wakers = Vec::new();
+        {
+            let mut slots = self.slots.borrow_mut();
+            for event in events.iter() {
+                let Some(slot) = slots.get_mut(event.token().0) else {
+                    continue; // the doorbell: its only job was to end the sleep
+                };
+                // Errors and hang-ups wake both halves: the retried read or
+                // write is what reports them.
+                if event.is_readable() || event.is_read_closed() || event.is_error() {
+                    wakers.extend(slot.reader.take());
+                }
+                if event.is_writable() || event.is_write_closed() || event.is_error() {
+                    wakers.extend(slot.writer.take());
+                }
+            }
+        }
+        // Wake only after the slots are released: a waker is arbitrary code.
+        wakers.into_iter().for_each(Waker::wake);
+        Ok(())
+    }
+    // ANCHOR_END: poll
+
+    fn register(&self, source: &mut impl mio::event::Source) -> io::Result<usize> {
+        let token = match self.free.borrow_mut().pop() {
+            Some(token) => token,
+            None => {
+                let mut slots = self.slots.borrow_mut();
+                slots.push(Slot::default());
+                slots.len() - 1
+            }
+        };
+        let interest = Interest::READABLE | Interest::WRITABLE;
+        if let Err(e) = self
+            .poll
+            .borrow()
+            .registry()
+            .register(source, Token(token), interest)
+        {
+            self.free.borrow_mut().push(token);
+            return Err(e);
+        }
+        Ok(token)
+    }
+
+    fn deregister(&self, source: &mut impl mio::event::Source, token: usize) {
+        // Failing to deregister a socket we are about to close is harmless:
+        // closing the file descriptor removes it from epoll anyway.
+        let _ = self.poll.borrow().registry().deregister(source);
+        self.slots.borrow_mut()[token] = Slot::default();
+        self.free.borrow_mut().push(token);
+    }
+
+    fn set_waker(&self, token: usize, direction: Direction, waker: &Waker) {
+        let mut slots = self.slots.borrow_mut();
+        let slot = &mut slots[token];
+        let stored = match direction {
+            Direction::Read => &mut slot.reader,
+            Direction::Write => &mut slot.writer,
+        };
+        // A future polled by a different task (or a combinator with its own
+        // waker) must replace the stale waker; the same one is kept as is.
+        match stored {
+            Some(old) if old.will_wake(waker) => {}
+            _ => *stored = Some(waker.clone()),
+        }
+    }
+}
+
+// ANCHOR: io_source
+/// A mio socket registered with the current loop's reactor.
+///
+/// Owning the reactor through an `Rc` ties the socket to the loop's thread
+/// (it is `!Send`), which is the honest type for a single-threaded runtime.
+pub(crate) struct IoSource<S: mio::event::Source> {
+    source: S,
+    token: usize,
+    reactor: Rc<Reactor>,
+}
+
+impl<S: mio::event::Source> IoSource<S> {
+    /// Registers `source` with the loop running on this thread.
+    pub(crate) fn new(mut source: S) -> io::Result<IoSource<S>> {
+        let reactor = crate::executor::current_reactor()?;
+        let token = reactor.register(&mut source)?;
+        Ok(IoSource {
+            source,
+            token,
+            reactor,
+        })
+    }
+
+    pub(crate) fn get_ref(&self) -> &S {
+        &self.source
+    }
+
+    /// Runs `op` (a non-blocking system call on the socket) until it stops
+    /// being interrupted. On `WouldBlock` the task's waker is stored for
+    /// `direction` and the caller gets `Pending`.
+    pub(crate) fn poll_io<R>(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        mut op: impl FnMut(&S) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        if !self.reactor.alive.get() {
+            return Poll::Ready(Err(io::Error::other(
+                "this socket belongs to a spool loop that has stopped; \
+                 create sockets inside the block_on that uses them",
+            )));
+        }
+        loop {
+            match op(&self.source) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.reactor.set_waker(self.token, direction, cx.waker());
+                    return Poll::Pending;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                result => return Poll::Ready(result),
+            }
+        }
+    }
+}
+// ANCHOR_END: io_source
+
+impl<S: mio::event::Source> Drop for IoSource<S> {
+    fn drop(&mut self) {
+        self.reactor.deregister(&mut self.source, self.token);
+    }
+}

@@ -1,1 +1,118 @@
-//! TODO
+//! Tasks, their ids, and the wakers that put them back in the run queue.
+//!
+//! A task is a boxed future that the loop polls until it finishes. The loop
+//! never polls a task "just in case": a task runs only after something calls
+//! its [`Waker`], and waking does exactly one thing — it appends the task's
+//! id to the run queue, once.
+//!
+//! The futures themselves stay on the loop's thread (see `task_table.rs`),
+//! but wakers must be `Send + Sync`: a thread-pool job finishing, a std
+//! thread sending on a channel, or a timer may all wake a task. So a waker
+//! carries no future at all, only the task's id and a handle to the queue.
+//! This is also why `spool` needs no `unsafe`: std's [`Wake`] trait turns an
+//! `Arc<TaskWaker>` into a `Waker` soundly.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::Wake;
+use std::thread::{self, ThreadId};
+
+/// Names a task in the task table: the slot index in the low half, the
+/// slot's generation in the high half, so a wake meant for a finished task
+/// can never run a newer task that reused its slot.
+pub(crate) type TaskId = u64;
+
+/// The id `block_on` gives its own future, which lives on its stack rather
+/// than in the task table.
+pub(crate) const MAIN_TASK: TaskId = u64::MAX;
+
+// ANCHOR: shared
+/// The part of the loop that any thread may touch: the run queue, and the
+/// doorbell that interrupts the loop while it sleeps in `mio::Poll::poll`.
+pub(crate) struct Shared {
+    ready: Mutex<VecDeque<TaskId>>,
+    doorbell: mio::Waker,
+    loop_thread: ThreadId,
+}
+
+impl Shared {
+    pub(crate) fn new(doorbell: mio::Waker) -> Shared {
+        Shared {
+            ready: Mutex::new(VecDeque::new()),
+            doorbell,
+            loop_thread: thread::current().id(),
+        }
+    }
+
+    /// Appends `id` to the run queue. When the wake comes from another
+    /// thread the loop may be asleep in `poll`, so we ring the doorbell;
+    /// a wake from the loop's own thread cannot find it asleep, and skipping
+    /// the doorbell saves a system call per wake.
+    fn schedule(&self, id: TaskId) {
+        self.lock().push_back(id);
+        if thread::current().id() != self.loop_thread {
+            // If ringing fails the loop still wakes at its next timer or
+            // I/O event; there is nobody to report the error to.
+            let _ = self.doorbell.wake();
+        }
+    }
+    // ANCHOR_END: shared
+
+    /// Moves every queued id into `batch` (which must be empty), so the loop
+    /// runs a batch without holding the lock and wakes that arrive meanwhile
+    /// wait for the next batch.
+    pub(crate) fn take_ready(&self, batch: &mut VecDeque<TaskId>) {
+        std::mem::swap(&mut *self.lock(), batch);
+    }
+
+    pub(crate) fn has_ready(&self) -> bool {
+        !self.lock().is_empty()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<TaskId>> {
+        // A panic while holding this lock cannot leave the queue half
+        // updated (push_back and swap are the only operations), so a
+        // poisoned lock is still a good one.
+        self.ready.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+// ANCHOR: task_waker
+/// What a task's [`std::task::Waker`] points to.
+pub(crate) struct TaskWaker {
+    id: TaskId,
+    /// Set when the id is in the run queue, cleared just before the task is
+    /// polled. However many wakes arrive in between, the task is queued once,
+    /// and a wake during its own poll queues it again, as it should.
+    queued: AtomicBool,
+    shared: Arc<Shared>,
+}
+
+impl TaskWaker {
+    pub(crate) fn new(id: TaskId, shared: Arc<Shared>) -> Arc<TaskWaker> {
+        Arc::new(TaskWaker {
+            id,
+            queued: AtomicBool::new(false),
+            shared,
+        })
+    }
+
+    /// Called by the loop right before polling: wakes from now on count.
+    pub(crate) fn clear_queued(&self) {
+        self.queued.store(false, Ordering::Release);
+    }
+}
+
+impl Wake for TaskWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        if !self.queued.swap(true, Ordering::AcqRel) {
+            self.shared.schedule(self.id);
+        }
+    }
+}
+// ANCHOR_END: task_waker

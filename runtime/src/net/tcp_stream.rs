@@ -1,0 +1,131 @@
+//! [`TcpStream`]: a connected TCP socket.
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use crate::io::{AsyncRead, AsyncWrite};
+use crate::reactor::{Direction, IoSource};
+
+/// A TCP connection (asyncio's `open_connection` pair in one object).
+///
+/// Reads and writes come from [`AsyncReadExt`](crate::io::AsyncReadExt) and
+/// [`AsyncWriteExt`](crate::io::AsyncWriteExt). A peer that resets the
+/// connection shows up as an `io::Error` (`ConnectionReset`, `BrokenPipe`)
+/// from the next read or write.
+///
+/// A stream belongs to the loop it was created on and is not `Send`.
+pub struct TcpStream {
+    io: IoSource<mio::net::TcpStream>,
+}
+
+impl TcpStream {
+    // ANCHOR: connect
+    /// Opens a connection to `addr` without blocking the loop.
+    ///
+    /// There is no built-in time limit beyond the operating system's (which
+    /// can be minutes); wrap the call in [`timeout`](crate::time::timeout).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use spool::net::{TcpListener, TcpStream};
+    ///
+    /// spool::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    ///     let addr = listener.local_addr().unwrap();
+    ///     let connect = TcpStream::connect(addr);
+    ///     let stream = spool::time::timeout(Duration::from_secs(5), connect).await;
+    ///     assert!(stream.unwrap().is_ok());
+    /// });
+    /// ```
+    pub async fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
+        // The non-blocking connect returns at once with the handshake
+        // under way; the socket turns writable when it is done.
+        let stream = TcpStream::from_mio(mio::net::TcpStream::connect(addr)?)?;
+        std::future::poll_fn(|cx| {
+            stream.io.poll_io(cx, Direction::Write, |socket| {
+                if let Some(error) = socket.take_error()? {
+                    return Err(error);
+                }
+                match socket.peer_addr() {
+                    Ok(_) => Ok(()),
+                    // Not connected yet: wait for the next edge.
+                    Err(e) if e.kind() == io::ErrorKind::NotConnected => {
+                        Err(io::ErrorKind::WouldBlock.into())
+                    }
+                    Err(e) => Err(e),
+                }
+            })
+        })
+        .await?;
+        Ok(stream)
+    }
+    // ANCHOR_END: connect
+
+    pub(crate) fn from_mio(stream: mio::net::TcpStream) -> io::Result<TcpStream> {
+        Ok(TcpStream {
+            io: IoSource::new(stream)?,
+        })
+    }
+
+    /// The remote address.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().peer_addr()
+    }
+
+    /// The local address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+
+    /// Turns Nagle's algorithm off (`true`) so small writes leave at once.
+    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        self.io.get_ref().set_nodelay(nodelay)
+    }
+}
+
+// ANCHOR: poll_read
+impl AsyncRead for TcpStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.io
+            .poll_io(cx, Direction::Read, |mut socket| socket.read(buf))
+    }
+}
+// ANCHOR_END: poll_read
+
+impl AsyncWrite for TcpStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.io
+            .poll_io(cx, Direction::Write, |mut socket| socket.write(buf))
+    }
+
+    /// TCP sockets have no user-space buffer to flush.
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(match self.io.get_ref().shutdown(Shutdown::Write) {
+            // The peer already closed: nothing left to signal.
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
+            other => other,
+        })
+    }
+}
+
+impl std::fmt::Debug for TcpStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.io.get_ref().fmt(f)
+    }
+}

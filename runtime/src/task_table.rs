@@ -1,0 +1,85 @@
+//! The table of live tasks, owned by the loop's thread.
+//!
+//! A slab: a vector of slots plus a list of free ones, so spawning and
+//! finishing a task cost no search and no hashing. Each slot has a
+//! generation counter that goes up when the slot is freed; a [`TaskId`]
+//! records both, so a late wake for a task that has finished finds a
+//! different generation and is ignored instead of running a stranger.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use crate::join_handle::Completion;
+use crate::task::{TaskId, TaskWaker};
+
+/// A spawned future and what the loop needs to drive it.
+pub(crate) struct Task {
+    pub(crate) future: Pin<Box<dyn Future<Output = ()>>>,
+    /// Created once per task; every poll hands out a cheap clone.
+    pub(crate) waker: Arc<TaskWaker>,
+    /// The task's side of its `JoinHandle`: asks whether the task was
+    /// aborted, and receives a panic or cancellation as its result.
+    pub(crate) completion: Arc<dyn Completion>,
+}
+
+struct Slot {
+    generation: u32,
+    task: Option<Task>,
+}
+
+#[derive(Default)]
+pub(crate) struct TaskTable {
+    slots: Vec<Slot>,
+    free: Vec<u32>,
+}
+
+impl TaskTable {
+    /// Stores a new task, built by `make` from the id it will have (the
+    /// task's waker needs that id), and returns the id.
+    pub(crate) fn insert_with(&mut self, make: impl FnOnce(TaskId) -> Task) -> TaskId {
+        let index = match self.free.pop() {
+            Some(index) => index as usize,
+            None => {
+                self.slots.push(Slot {
+                    generation: 0,
+                    task: None,
+                });
+                self.slots.len() - 1
+            }
+        };
+        let slot = &mut self.slots[index];
+        let id = (u64::from(slot.generation) << 32) | index as u64;
+        slot.task = Some(make(id));
+        id
+    }
+
+    /// Takes a task out to poll it. `None` means the id is stale: the task
+    /// finished (or was aborted) after this wake was queued.
+    pub(crate) fn take(&mut self, id: TaskId) -> Option<Task> {
+        let slot = self.slots.get_mut((id & 0xffff_ffff) as usize)?;
+        if u64::from(slot.generation) != id >> 32 {
+            return None;
+        }
+        slot.task.take()
+    }
+
+    /// Puts a task back after a poll that returned `Pending`.
+    pub(crate) fn put_back(&mut self, id: TaskId, task: Task) {
+        self.slots[(id & 0xffff_ffff) as usize].task = Some(task);
+    }
+
+    /// Frees the slot of a task that has finished (its future already dropped).
+    pub(crate) fn release(&mut self, id: TaskId) {
+        let index = (id & 0xffff_ffff) as u32;
+        let slot = &mut self.slots[index as usize];
+        slot.generation = slot.generation.wrapping_add(1);
+        self.free.push(index);
+    }
+
+    /// Removes every task, for `block_on` to drop them once it returns.
+    pub(crate) fn drain(&mut self) -> Vec<Task> {
+        self.free.clear();
+        self.slots.drain(..).filter_map(|slot| slot.task).collect()
+    }
+}

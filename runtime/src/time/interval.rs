@@ -1,0 +1,64 @@
+//! [`interval`]: a clock that ticks every period.
+
+use std::time::{Duration, Instant};
+
+use crate::time::{Sleep, sleep_until};
+
+/// Ticks every `period`, the first tick at once.
+///
+/// If the loop falls behind (a tick is collected late), missed ticks are not
+/// replayed in a burst — tokio's default — and the schedule continues one
+/// period after the late tick, so a stalled consumer never sees a flood.
+///
+/// # Panics
+///
+/// If `period` is zero.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::{Duration, Instant};
+///
+/// spool::block_on(async {
+///     let start = Instant::now();
+///     let mut ticks = spool::time::interval(Duration::from_millis(10));
+///     for _ in 0..3 {
+///         ticks.tick().await;
+///     }
+///     assert!(start.elapsed() >= Duration::from_millis(20));
+/// });
+/// ```
+pub fn interval(period: Duration) -> Interval {
+    assert!(!period.is_zero(), "interval period must be non-zero");
+    Interval {
+        period,
+        sleep: sleep_until(Instant::now()),
+    }
+}
+
+/// The stream of ticks returned by [`interval`].
+#[derive(Debug)]
+pub struct Interval {
+    period: Duration,
+    sleep: Sleep,
+}
+
+impl Interval {
+    /// Waits for the next tick and returns when it was scheduled.
+    pub async fn tick(&mut self) -> Instant {
+        (&mut self.sleep).await;
+        let scheduled = self.sleep.deadline();
+        let now = Instant::now();
+        let mut next = scheduled + self.period;
+        if next <= now {
+            next = now + self.period;
+        }
+        self.sleep.reset(next);
+        scheduled
+    }
+
+    /// The period between ticks.
+    pub fn period(&self) -> Duration {
+        self.period
+    }
+}

@@ -1,0 +1,171 @@
+//! [`sleep`]: a future that finishes at a deadline (`asyncio.sleep`).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use crate::executor;
+use crate::time::timers::TimerKey;
+
+/// Waits until `duration` has passed.
+///
+/// The deadline is fixed when `sleep` is called, not when the future is
+/// first polled. `sleep(Duration::ZERO)` finishes at once without yielding;
+/// to let other tasks run, use [`yield_now`](crate::yield_now) (asyncio's
+/// `sleep(0)`).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::{Duration, Instant};
+///
+/// spool::block_on(async {
+///     let start = Instant::now();
+///     spool::time::sleep(Duration::from_millis(20)).await;
+///     assert!(start.elapsed() >= Duration::from_millis(20));
+/// });
+/// ```
+pub fn sleep(duration: Duration) -> Sleep {
+    let now = Instant::now();
+    sleep_until(now.checked_add(duration).unwrap_or(now + FAR_FUTURE))
+}
+
+/// About 30 years: what `sleep(Duration::MAX)` means in practice.
+const FAR_FUTURE: Duration = Duration::from_secs(86400 * 365 * 30);
+
+/// Waits until `deadline`.
+pub fn sleep_until(deadline: Instant) -> Sleep {
+    Sleep {
+        deadline,
+        key: None,
+    }
+}
+
+// ANCHOR: sleep
+/// The future returned by [`sleep`] and [`sleep_until`].
+///
+/// It registers its deadline with the loop's timer queue on the first poll
+/// that finds it not yet due, and removes it when dropped — a cancelled
+/// sleep leaves no timer behind. `Sleep` is `Unpin`: it holds only a
+/// deadline and a key, so it can be polled through `&mut` and reset.
+#[derive(Debug)]
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Sleep {
+    deadline: Instant,
+    key: Option<TimerKey>,
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        // The clock is the only authority: a timer fires only after its
+        // deadline has passed, however the loop came to poll us.
+        if Instant::now() >= self.deadline {
+            self.cancel();
+            return Poll::Ready(());
+        }
+        let deadline = self.deadline;
+        executor::with_timers(|timers| match self.key {
+            Some(key) => timers.update(key, cx.waker()),
+            None => self.key = Some(timers.insert(deadline, cx.waker().clone())),
+        });
+        Poll::Pending
+    }
+}
+// ANCHOR_END: sleep
+
+impl Sleep {
+    /// When this sleep finishes.
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// Moves the deadline, keeping the future (used by [`Interval`](super::Interval)).
+    pub fn reset(&mut self, deadline: Instant) {
+        self.cancel();
+        self.deadline = deadline;
+    }
+
+    fn cancel(&mut self) {
+        if let Some(key) = self.key.take() {
+            executor::try_with_timers(|timers| timers.remove(key));
+        }
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        self.cancel();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::executor::timer_count;
+
+    #[test]
+    fn dropping_a_pending_sleep_removes_its_timer() {
+        crate::block_on(async {
+            let mut long = sleep(Duration::from_secs(3600));
+            let waker = std::task::Waker::noop();
+            let mut cx = Context::from_waker(waker);
+            assert!(Pin::new(&mut long).poll(&mut cx).is_pending());
+            assert_eq!(timer_count(), 1);
+            drop(long);
+            assert_eq!(timer_count(), 0);
+        });
+    }
+
+    #[test]
+    fn timeout_that_wins_leaves_no_timer() {
+        crate::block_on(async {
+            let out = crate::time::timeout(Duration::from_secs(3600), async {
+                crate::yield_now().await;
+                5
+            })
+            .await;
+            assert_eq!(out, Ok(5));
+            assert_eq!(timer_count(), 0);
+        });
+    }
+
+    #[test]
+    fn a_new_waker_replaces_the_stale_one() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::task::{Wake, Waker};
+        struct Count(AtomicUsize);
+        impl Wake for Count {
+            fn wake(self: Arc<Self>) {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        crate::block_on(async {
+            let first = Arc::new(Count(AtomicUsize::new(0)));
+            let second = Arc::new(Count(AtomicUsize::new(0)));
+            let mut nap = sleep(Duration::from_millis(20));
+            let w1 = Waker::from(first.clone());
+            let w2 = Waker::from(second.clone());
+            assert!(
+                Pin::new(&mut nap)
+                    .poll(&mut Context::from_waker(&w1))
+                    .is_pending()
+            );
+            assert!(
+                Pin::new(&mut nap)
+                    .poll(&mut Context::from_waker(&w2))
+                    .is_pending()
+            );
+            sleep(Duration::from_millis(40)).await;
+            assert_eq!(first.0.load(Ordering::SeqCst), 0, "stale waker was woken");
+            assert_eq!(
+                second.0.load(Ordering::SeqCst),
+                1,
+                "current waker was not woken"
+            );
+        });
+    }
+}
