@@ -1,0 +1,251 @@
+//! A channel for exactly one value, from one place to one waiting task.
+//!
+//! This is the Rust shape of an `asyncio.Future` that someone else resolves,
+//! or of `loop.run_in_executor` handing its result back: one side calls
+//! [`Sender::send`] once, the other awaits the [`Receiver`]. If the sender
+//! goes away without sending (its task was cancelled, its thread panicked),
+//! the receiver learns that instead of waiting forever.
+//!
+//! Both halves share one small slot behind a [`Mutex`]. A mutex rather than a
+//! `RefCell` because the sender is often on another thread, a
+//! [`spawn_blocking`](crate::spawn_blocking) worker for one, and waking a
+//! task from another thread is something std wakers already support. tokio
+//! packs the same slot into atomic state bits to avoid the lock; with one
+//! value crossing once, the lock costs nothing worth that complexity.
+//!
+//! # Examples
+//!
+//! ```ignore
+//! // TODO(lead): un-ignore after merge
+//! use spool::sync::oneshot;
+//!
+//! spool::block_on(async {
+//!     let (tx, rx) = oneshot::channel();
+//!     std::thread::spawn(move || {
+//!         let answer = 6 * 7; // some slow, blocking computation
+//!         let _ = tx.send(answer);
+//!     });
+//!     assert_eq!(rx.await, Ok(42));
+//! });
+//! ```
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
+
+use super::lock;
+
+/// Creates a connected [`Sender`] and [`Receiver`].
+pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
+    let slot = Arc::new(Mutex::new(Slot {
+        value: None,
+        waker: None,
+        sender_gone: false,
+        receiver_gone: false,
+    }));
+    (Sender { slot: slot.clone() }, Receiver { slot })
+}
+
+/// What the two halves share.
+#[derive(Debug)]
+struct Slot<T> {
+    /// The value, from the moment it is sent until it is received.
+    value: Option<T>,
+    /// The receiving task, once it has polled and found nothing yet.
+    waker: Option<Waker>,
+    /// The sender was dropped, whether after sending or not. Together with
+    /// `value` this tells the receiver everything: a value means success,
+    /// no value and no sender means it will never come.
+    sender_gone: bool,
+    /// The receiver was dropped, so sending is pointless.
+    receiver_gone: bool,
+}
+
+/// The sending half of a [`channel`].
+///
+/// `Send + Sync` when `T: Send`, so it may be moved to another thread.
+#[derive(Debug)]
+pub struct Sender<T> {
+    slot: Arc<Mutex<Slot<T>>>,
+}
+
+// ANCHOR: send
+impl<T> Sender<T> {
+    /// Sends the value, or hands it back if the receiver is gone.
+    ///
+    /// This takes `self`, so it can happen only once. The receiving task is
+    /// woken by the sender's `Drop`, which runs as `send` returns: that one
+    /// place covers both "sent" and "went away without sending".
+    pub fn send(self, value: T) -> Result<(), T> {
+        let mut slot = lock(&self.slot);
+        if slot.receiver_gone {
+            return Err(value);
+        }
+        slot.value = Some(value);
+        Ok(())
+    }
+}
+
+impl<T> Drop for Sender<T> {
+    fn drop(&mut self) {
+        let mut slot = lock(&self.slot);
+        slot.sender_gone = true;
+        let waker = slot.waker.take();
+        drop(slot);
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+}
+// ANCHOR_END: send
+
+/// The receiving half of a [`channel`]; await it for the value.
+///
+/// Resolves to [`RecvError`] if the [`Sender`] was dropped without sending.
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+#[derive(Debug)]
+pub struct Receiver<T> {
+    slot: Arc<Mutex<Slot<T>>>,
+}
+
+// ANCHOR: recv
+impl<T> Future for Receiver<T> {
+    type Output = Result<T, RecvError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut slot = lock(&self.slot);
+        if let Some(value) = slot.value.take() {
+            return Poll::Ready(Ok(value));
+        }
+        if slot.sender_gone {
+            return Poll::Ready(Err(RecvError(())));
+        }
+        match &slot.waker {
+            Some(waker) if waker.will_wake(cx.waker()) => {}
+            _ => slot.waker = Some(cx.waker().clone()),
+        }
+        Poll::Pending
+    }
+}
+// ANCHOR_END: recv
+
+impl<T> Drop for Receiver<T> {
+    fn drop(&mut self) {
+        lock(&self.slot).receiver_gone = true;
+    }
+}
+
+/// The [`Sender`] was dropped without sending a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecvError(());
+
+impl fmt::Display for RecvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("sender dropped without sending a value")
+    }
+}
+
+impl std::error::Error for RecvError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sync::test_support::{Probe, counting_waker};
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn both_halves_are_send_and_sync_for_send_values() {
+        // `Cell` is Send but not Sync: the mutex makes the halves Sync anyway.
+        assert_send_sync::<Sender<std::cell::Cell<u8>>>();
+        assert_send_sync::<Receiver<std::cell::Cell<u8>>>();
+    }
+
+    #[test]
+    fn a_value_sent_before_polling_is_received() {
+        let (tx, rx) = channel();
+        assert_eq!(tx.send("hi"), Ok(()));
+        assert_eq!(Probe::new(rx).ready(), Ok("hi"));
+    }
+
+    #[test]
+    fn sending_wakes_the_waiting_receiver_once() {
+        let (tx, rx) = channel();
+        let mut rx = Probe::new(rx);
+        assert!(rx.poll().is_pending());
+        assert_eq!(rx.wakes(), 0);
+
+        tx.send(5).unwrap();
+        assert_eq!(rx.wakes(), 1);
+        assert_eq!(rx.ready(), Ok(5));
+    }
+
+    #[test]
+    fn dropping_the_sender_fails_the_receiver_and_wakes_it() {
+        let (tx, rx) = channel::<u8>();
+        let mut rx = Probe::new(rx);
+        assert!(rx.poll().is_pending());
+
+        drop(tx);
+        assert_eq!(rx.wakes(), 1);
+        assert_eq!(rx.ready(), Err(RecvError(())));
+    }
+
+    #[test]
+    fn sending_to_a_dropped_receiver_hands_the_value_back() {
+        let (tx, rx) = channel();
+        drop(rx);
+        assert_eq!(tx.send(String::from("unused")), Err(String::from("unused")));
+    }
+
+    #[test]
+    fn the_newest_waker_is_the_one_woken() {
+        let (tx, mut rx) = channel::<u8>();
+        let (old, old_count) = counting_waker();
+        let (new, new_count) = counting_waker();
+        let mut rx = Pin::new(&mut rx);
+        assert!(
+            rx.as_mut()
+                .poll(&mut Context::from_waker(&old))
+                .is_pending()
+        );
+        assert!(
+            rx.as_mut()
+                .poll(&mut Context::from_waker(&new))
+                .is_pending()
+        );
+
+        tx.send(1).unwrap();
+        assert_eq!(old_count.count(), 0);
+        assert_eq!(new_count.count(), 1);
+    }
+
+    #[test]
+    fn a_value_sent_from_another_thread_wakes_the_receiver() {
+        let (tx, rx) = channel();
+        let mut rx = Probe::new(rx);
+        assert!(rx.poll().is_pending());
+
+        let worker = std::thread::spawn(move || tx.send(vec![1, 2, 3]));
+        worker.join().unwrap().unwrap();
+        assert_eq!(rx.wakes(), 1);
+        assert_eq!(rx.ready(), Ok(vec![1, 2, 3]));
+    }
+
+    #[test]
+    fn a_sender_lost_to_a_panicking_thread_fails_the_receiver() {
+        let (tx, rx) = channel::<u8>();
+        let mut rx = Probe::new(rx);
+        assert!(rx.poll().is_pending());
+
+        let worker = std::thread::spawn(move || {
+            let _tx = tx;
+            panic!("worker failed");
+        });
+        assert!(worker.join().is_err());
+        assert_eq!(rx.wakes(), 1);
+        assert_eq!(rx.ready(), Err(RecvError(())));
+    }
+}

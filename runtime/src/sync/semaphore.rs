@@ -1,0 +1,595 @@
+//! [`Semaphore`]: a counter of permits with a fair line of waiters.
+//!
+//! The classic use is the one from the asyncio tutorial: "at most 4
+//! downloads at once". Every download acquires a permit first and gives it
+//! back when the permit is dropped; the fifth download waits until one of the
+//! first four finishes.
+//!
+//! The interesting part is what "gives it back" means while others wait. The
+//! naive version puts the permit back into the counter and wakes a waiter,
+//! which then has to race everyone else to the counter: a task that happens to
+//! call `acquire` (or `try_acquire`) in between takes the permit, the woken
+//! waiter finds the counter empty and goes back to sleep. Under steady load
+//! a waiter can lose that race forever. So a released permit never touches
+//! the counter while anyone is waiting: it is *handed* to the waiter at the
+//! front of the line (see [`WaiterList`]), and the counter only holds permits
+//! nobody is waiting for.
+//!
+//! A waiter that is dropped after it was handed a permit but before it was
+//! polled would take that permit with it; its `Drop` hands it on instead.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, ready};
+
+use super::lock;
+use super::waiters::{WaiterId, WaiterList};
+
+/// Limits how many tasks may do something at the same time, like
+/// `asyncio.Semaphore`.
+///
+/// A semaphore holds a number of permits. [`acquire`](Semaphore::acquire)
+/// takes one, waiting in line if there are none; dropping the returned
+/// [`SemaphorePermit`] puts it back. Waiters are served strictly in the order
+/// they started waiting.
+///
+/// The semaphore is `Send + Sync` and guarded by a [`Mutex`], like tokio's,
+/// so it can be shared through an `Arc` (needed for
+/// [`acquire_owned`](Semaphore::acquire_owned)), through a plain reference,
+/// or placed in a `static` since [`new`](Semaphore::new) is `const`. On
+/// spool's single thread the lock is never contended.
+///
+/// # Examples
+///
+/// ```ignore
+/// // TODO(lead): un-ignore after merge
+/// use std::rc::Rc;
+/// use std::time::Duration;
+/// use spool::sync::Semaphore;
+///
+/// spool::block_on(async {
+///     let limit = Rc::new(Semaphore::new(2));
+///     let mut handles = Vec::new();
+///     for i in 0..5 {
+///         let limit = limit.clone();
+///         handles.push(spool::spawn(async move {
+///             let _permit = limit.acquire().await.expect("never closed");
+///             // At most two tasks are in here at any moment.
+///             spool::time::sleep(Duration::from_millis(10)).await;
+///             i
+///         }));
+///     }
+///     for handle in handles {
+///         handle.await.unwrap();
+///     }
+///     assert_eq!(limit.available_permits(), 2);
+/// });
+/// ```
+#[derive(Debug)]
+pub struct Semaphore {
+    state: Mutex<State>,
+}
+
+#[derive(Debug)]
+struct State {
+    /// Permits nobody holds and nobody has been promised. While anyone in
+    /// `waiters` is still without a promise this is zero: a freed permit goes
+    /// to that waiter, not here.
+    permits: usize,
+    /// Tasks waiting for a permit. The notified ones have each been handed
+    /// exactly one.
+    waiters: WaiterList,
+    /// Set by [`Semaphore::close`]; never cleared.
+    closed: bool,
+}
+
+impl Semaphore {
+    /// Creates a semaphore with `permits` permits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use spool::sync::Semaphore;
+    ///
+    /// static DOWNLOADS: Semaphore = Semaphore::new(4);
+    /// assert_eq!(DOWNLOADS.available_permits(), 4);
+    /// ```
+    pub const fn new(permits: usize) -> Semaphore {
+        Semaphore {
+            state: Mutex::new(State {
+                permits,
+                waiters: WaiterList::new(),
+                closed: false,
+            }),
+        }
+    }
+
+    /// Waits for a permit, behind everyone who started waiting earlier.
+    ///
+    /// Fails with [`AcquireError`] if the semaphore is closed before a permit
+    /// is collected. Dropping the future gives up the place in line, and a
+    /// permit it had already been handed goes to the next waiter.
+    ///
+    /// # Examples
+    ///
+    /// ```ignore
+    /// // TODO(lead): un-ignore after merge
+    /// use spool::sync::Semaphore;
+    ///
+    /// spool::block_on(async {
+    ///     let semaphore = Semaphore::new(1);
+    ///     let permit = semaphore.acquire().await.unwrap();
+    ///     assert_eq!(semaphore.available_permits(), 0);
+    ///     drop(permit);
+    ///     assert_eq!(semaphore.available_permits(), 1);
+    /// });
+    /// ```
+    pub fn acquire(&self) -> Acquire<'_> {
+        Acquire {
+            semaphore: self,
+            waiter: None,
+        }
+    }
+
+    /// Like [`acquire`](Semaphore::acquire), but the permit keeps the
+    /// semaphore alive through an [`Arc`] instead of borrowing it, so it can
+    /// be moved into a spawned task.
+    ///
+    /// # Examples
+    ///
+    /// ```ignore
+    /// // TODO(lead): un-ignore after merge
+    /// use std::sync::Arc;
+    /// use spool::sync::Semaphore;
+    ///
+    /// spool::block_on(async {
+    ///     let semaphore = Arc::new(Semaphore::new(1));
+    ///     let permit = semaphore.clone().acquire_owned().await.unwrap();
+    ///     let task = spool::spawn(async move {
+    ///         // ... work while holding the permit ...
+    ///         drop(permit);
+    ///     });
+    ///     task.await.unwrap();
+    ///     assert_eq!(semaphore.available_permits(), 1);
+    /// });
+    /// ```
+    pub async fn acquire_owned(self: Arc<Self>) -> Result<OwnedSemaphorePermit, AcquireError> {
+        let permit = self.acquire().await?;
+        // The borrowed permit's job moves to the owned one; forgetting it
+        // skips its release and leaves nothing behind.
+        std::mem::forget(permit);
+        Ok(OwnedSemaphorePermit { semaphore: self })
+    }
+
+    /// Takes a permit if one is free right now.
+    ///
+    /// A permit that was just released to a waiting task is not free: it
+    /// already belongs to that task, even if the task has not run yet.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use spool::sync::{Semaphore, TryAcquireError};
+    ///
+    /// let semaphore = Semaphore::new(1);
+    /// let permit = semaphore.try_acquire().unwrap();
+    /// assert_eq!(semaphore.try_acquire().unwrap_err(), TryAcquireError::NoPermits);
+    /// drop(permit);
+    /// semaphore.close();
+    /// assert_eq!(semaphore.try_acquire().unwrap_err(), TryAcquireError::Closed);
+    /// ```
+    pub fn try_acquire(&self) -> Result<SemaphorePermit<'_>, TryAcquireError> {
+        let mut state = self.lock();
+        if state.closed {
+            return Err(TryAcquireError::Closed);
+        }
+        if state.permits == 0 {
+            return Err(TryAcquireError::NoPermits);
+        }
+        state.permits -= 1;
+        Ok(SemaphorePermit { semaphore: self })
+    }
+
+    /// The number of permits that are free right now (not held, not promised
+    /// to a waiter).
+    pub fn available_permits(&self) -> usize {
+        self.lock().permits
+    }
+
+    /// Adds `n` permits, handing them to waiters first.
+    ///
+    /// The count saturates at `usize::MAX`, which is as good as unlimited.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use spool::sync::Semaphore;
+    ///
+    /// let semaphore = Semaphore::new(0);
+    /// semaphore.add_permits(3);
+    /// assert_eq!(semaphore.available_permits(), 3);
+    /// ```
+    pub fn add_permits(&self, n: usize) {
+        self.release(n);
+    }
+
+    /// Closes the semaphore: every pending [`acquire`](Semaphore::acquire)
+    /// and every later one fails with [`AcquireError`].
+    ///
+    /// Permits already held stay valid and still come back when dropped.
+    /// asyncio's `Semaphore` has no `close`; it is how a supervisor tells
+    /// everyone still waiting to give up.
+    pub fn close(&self) {
+        let mut state = self.lock();
+        if state.closed {
+            return;
+        }
+        state.closed = true;
+        // Waiters that were handed a permit but have not collected it will
+        // fail too, so their permits go back to the counter now.
+        state.permits = state.permits.saturating_add(state.waiters.notified());
+        let wakers = state.waiters.notify_all();
+        drop(state);
+        for waker in wakers {
+            waker.wake();
+        }
+    }
+
+    /// Whether [`close`](Semaphore::close) has been called.
+    pub fn is_closed(&self) -> bool {
+        self.lock().closed
+    }
+
+    // ANCHOR: release
+    /// Gives `n` permits back: each goes to the next waiter without one,
+    /// and only when nobody is left waiting do the rest land in the counter.
+    fn release(&self, mut n: usize) {
+        while n > 0 {
+            let mut state = self.lock();
+            let Some(waker) = state.waiters.notify_one() else {
+                state.permits = state.permits.saturating_add(n);
+                return;
+            };
+            drop(state);
+            waker.wake();
+            n -= 1;
+        }
+    }
+    // ANCHOR_END: release
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        lock(&self.state)
+    }
+}
+
+/// The future returned by [`Semaphore::acquire`].
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+#[derive(Debug)]
+pub struct Acquire<'a> {
+    semaphore: &'a Semaphore,
+    /// Our place in line, once we have one.
+    waiter: Option<WaiterId>,
+}
+
+// ANCHOR: acquire
+impl<'a> Future for Acquire<'a> {
+    type Output = Result<SemaphorePermit<'a>, AcquireError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        let mut state = this.semaphore.lock();
+        if state.closed {
+            if let Some(id) = this.waiter.take() {
+                state.waiters.remove(id);
+            }
+            return Poll::Ready(Err(AcquireError(())));
+        }
+        match this.waiter {
+            // First poll, and a permit is free. "Free" already means nobody
+            // is waiting without one, so taking it jumps no queue.
+            None if state.permits > 0 => state.permits -= 1,
+            None => {
+                this.waiter = Some(state.waiters.push(cx.waker()));
+                return Poll::Pending;
+            }
+            // We are in line: ready once a permit has been handed to us.
+            Some(id) => {
+                ready!(state.waiters.poll(id, cx.waker()));
+                this.waiter = None;
+            }
+        }
+        Poll::Ready(Ok(SemaphorePermit {
+            semaphore: this.semaphore,
+        }))
+    }
+}
+// ANCHOR_END: acquire
+
+// ANCHOR: acquire_drop
+impl Drop for Acquire<'_> {
+    fn drop(&mut self) {
+        let Some(id) = self.waiter else { return };
+        let mut state = self.semaphore.lock();
+        // If a permit was handed to us, it is ours to give back. After a
+        // close, `close` already reclaimed it.
+        let handed_a_permit = state.waiters.remove(id) && !state.closed;
+        drop(state);
+        if handed_a_permit {
+            self.semaphore.release(1);
+        }
+    }
+}
+// ANCHOR_END: acquire_drop
+
+/// A permit borrowed from a [`Semaphore`]; dropping it gives the permit back.
+#[must_use = "the permit is released as soon as it is dropped"]
+#[derive(Debug)]
+pub struct SemaphorePermit<'a> {
+    semaphore: &'a Semaphore,
+}
+
+impl Drop for SemaphorePermit<'_> {
+    fn drop(&mut self) {
+        self.semaphore.release(1);
+    }
+}
+
+/// A permit that owns a handle to its [`Semaphore`], from
+/// [`Semaphore::acquire_owned`]; dropping it gives the permit back.
+#[must_use = "the permit is released as soon as it is dropped"]
+#[derive(Debug)]
+pub struct OwnedSemaphorePermit {
+    semaphore: Arc<Semaphore>,
+}
+
+impl Drop for OwnedSemaphorePermit {
+    fn drop(&mut self) {
+        self.semaphore.release(1);
+    }
+}
+
+/// The semaphore was closed; returned by [`Semaphore::acquire`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AcquireError(());
+
+impl fmt::Display for AcquireError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("semaphore is closed")
+    }
+}
+
+impl std::error::Error for AcquireError {}
+
+/// Why [`Semaphore::try_acquire`] returned no permit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TryAcquireError {
+    /// The semaphore was closed.
+    Closed,
+    /// Every permit is held or promised to a waiter.
+    NoPermits,
+}
+
+impl fmt::Display for TryAcquireError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TryAcquireError::Closed => f.write_str("semaphore is closed"),
+            TryAcquireError::NoPermits => f.write_str("no permits available"),
+        }
+    }
+}
+
+impl std::error::Error for TryAcquireError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sync::test_support::Probe;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn semaphore_and_its_futures_are_send_and_sync() {
+        assert_send_sync::<Semaphore>();
+        assert_send_sync::<Acquire<'static>>();
+        assert_send_sync::<SemaphorePermit<'static>>();
+        assert_send_sync::<OwnedSemaphorePermit>();
+    }
+
+    #[test]
+    fn permits_are_counted_and_come_back_on_drop() {
+        let semaphore = Semaphore::new(2);
+        let a = semaphore.try_acquire().unwrap();
+        let b = Probe::new(semaphore.acquire()).ready().unwrap();
+        assert_eq!(semaphore.available_permits(), 0);
+        assert_eq!(
+            semaphore.try_acquire().unwrap_err(),
+            TryAcquireError::NoPermits
+        );
+
+        drop(a);
+        assert_eq!(semaphore.available_permits(), 1);
+        drop(b);
+        assert_eq!(semaphore.available_permits(), 2);
+    }
+
+    #[test]
+    fn a_released_permit_wakes_the_waiter() {
+        let semaphore = Semaphore::new(1);
+        let held = semaphore.try_acquire().unwrap();
+        let mut waiter = Probe::new(semaphore.acquire());
+        assert!(waiter.poll().is_pending());
+        assert_eq!(waiter.wakes(), 0);
+
+        drop(held);
+        assert_eq!(waiter.wakes(), 1);
+        let _permit = waiter.ready().unwrap();
+        assert_eq!(semaphore.available_permits(), 0);
+    }
+
+    #[test]
+    fn released_permits_are_handed_to_waiters_in_arrival_order() {
+        let semaphore = Semaphore::new(1);
+        let held = semaphore.try_acquire().unwrap();
+        let mut first = Probe::new(semaphore.acquire());
+        let mut second = Probe::new(semaphore.acquire());
+        assert!(first.poll().is_pending());
+        assert!(second.poll().is_pending());
+
+        drop(held);
+        assert_eq!(first.wakes(), 1);
+        assert_eq!(second.wakes(), 0);
+        // Even polled first, the later waiter does not get the permit.
+        assert!(second.poll().is_pending());
+        let permit = first.ready().unwrap();
+
+        drop(permit);
+        assert_eq!(second.wakes(), 1);
+        let _permit = second.ready().unwrap();
+    }
+
+    #[test]
+    fn a_handed_off_permit_cannot_be_taken_by_a_newcomer() {
+        let semaphore = Semaphore::new(1);
+        let held = semaphore.try_acquire().unwrap();
+        let mut waiter = Probe::new(semaphore.acquire());
+        assert!(waiter.poll().is_pending());
+
+        drop(held);
+        // The waiter has not run yet, but the permit is already its own.
+        assert_eq!(semaphore.available_permits(), 0);
+        assert_eq!(
+            semaphore.try_acquire().unwrap_err(),
+            TryAcquireError::NoPermits
+        );
+        let mut newcomer = Probe::new(semaphore.acquire());
+        assert!(newcomer.poll().is_pending());
+
+        let _permit = waiter.ready().unwrap();
+    }
+
+    #[test]
+    fn a_waiter_dropped_after_being_handed_a_permit_passes_it_on() {
+        let semaphore = Semaphore::new(1);
+        let held = semaphore.try_acquire().unwrap();
+        let mut cancelled = Probe::new(semaphore.acquire());
+        let mut next = Probe::new(semaphore.acquire());
+        assert!(cancelled.poll().is_pending());
+        assert!(next.poll().is_pending());
+
+        drop(held);
+        assert_eq!(cancelled.wakes(), 1);
+        cancelled.cancel();
+        assert_eq!(next.wakes(), 1);
+        let _permit = next.ready().unwrap();
+        assert_eq!(semaphore.available_permits(), 0);
+    }
+
+    #[test]
+    fn a_handed_off_permit_returns_to_the_counter_if_nobody_else_waits() {
+        let semaphore = Semaphore::new(1);
+        let held = semaphore.try_acquire().unwrap();
+        let mut cancelled = Probe::new(semaphore.acquire());
+        assert!(cancelled.poll().is_pending());
+
+        drop(held);
+        cancelled.cancel();
+        assert_eq!(semaphore.available_permits(), 1);
+    }
+
+    #[test]
+    fn a_waiter_dropped_while_waiting_gives_up_its_place() {
+        let semaphore = Semaphore::new(1);
+        let held = semaphore.try_acquire().unwrap();
+        let mut cancelled = Probe::new(semaphore.acquire());
+        let mut next = Probe::new(semaphore.acquire());
+        assert!(cancelled.poll().is_pending());
+        assert!(next.poll().is_pending());
+
+        cancelled.cancel();
+        drop(held);
+        assert_eq!(cancelled.wakes(), 0);
+        assert_eq!(next.wakes(), 1);
+        let _permit = next.ready().unwrap();
+    }
+
+    #[test]
+    fn add_permits_serves_that_many_waiters_and_banks_the_rest() {
+        let semaphore = Semaphore::new(0);
+        let mut waiters: Vec<_> = (0..3).map(|_| Probe::new(semaphore.acquire())).collect();
+        for waiter in &mut waiters {
+            assert!(waiter.poll().is_pending());
+        }
+
+        semaphore.add_permits(2);
+        let wakes: Vec<_> = waiters.iter().map(Probe::wakes).collect();
+        assert_eq!(wakes, [1, 1, 0]);
+        assert_eq!(semaphore.available_permits(), 0);
+
+        semaphore.add_permits(3);
+        assert_eq!(waiters[2].wakes(), 1);
+        assert_eq!(semaphore.available_permits(), 2);
+        for waiter in &mut waiters {
+            assert!(waiter.ready().is_ok());
+        }
+    }
+
+    #[test]
+    fn close_fails_pending_and_later_acquires() {
+        let semaphore = Semaphore::new(0);
+        let mut waiter = Probe::new(semaphore.acquire());
+        assert!(waiter.poll().is_pending());
+
+        semaphore.close();
+        assert!(semaphore.is_closed());
+        assert_eq!(waiter.wakes(), 1);
+        assert_eq!(waiter.ready().unwrap_err(), AcquireError(()));
+        assert!(Probe::new(semaphore.acquire()).ready().is_err());
+        assert_eq!(
+            semaphore.try_acquire().unwrap_err(),
+            TryAcquireError::Closed
+        );
+    }
+
+    #[test]
+    fn close_reclaims_permits_handed_to_waiters_that_had_not_collected() {
+        let semaphore = Semaphore::new(1);
+        let held = semaphore.try_acquire().unwrap();
+        let mut handed = Probe::new(semaphore.acquire());
+        let mut cancelled = Probe::new(semaphore.acquire());
+        assert!(handed.poll().is_pending());
+        assert!(cancelled.poll().is_pending());
+        semaphore.add_permits(1);
+        drop(held);
+
+        semaphore.close();
+        assert!(handed.ready().is_err());
+        cancelled.cancel();
+        assert_eq!(semaphore.available_permits(), 2);
+    }
+
+    #[test]
+    fn permits_held_across_close_still_come_back() {
+        let semaphore = Semaphore::new(1);
+        let held = semaphore.try_acquire().unwrap();
+        semaphore.close();
+        drop(held);
+        assert_eq!(semaphore.available_permits(), 1);
+    }
+
+    #[test]
+    fn owned_permits_keep_the_semaphore_and_release_on_drop() {
+        let semaphore = Arc::new(Semaphore::new(1));
+        let permit = Probe::new(semaphore.clone().acquire_owned())
+            .ready()
+            .unwrap();
+
+        let mut waiter = Probe::new(semaphore.clone().acquire_owned());
+        assert!(waiter.poll().is_pending());
+        let holder = std::thread::spawn(move || drop(permit));
+        holder.join().unwrap();
+        assert_eq!(waiter.wakes(), 1);
+        assert!(waiter.ready().is_ok());
+    }
+}
