@@ -1,1 +1,53 @@
-//! Placeholder: the downloader arrives with its issue.
+//! `spool-dl`: a batch downloader, the tutorial's `AsyncDownloader` rebuilt.
+//!
+//! The tutorial ends with a class that downloads a list of URLs with at most
+//! `max_concurrent` in flight (a semaphore), gives each attempt a `timeout`,
+//! retries failures `max_retries` times with exponential backoff, streams
+//! each body to a file in `output_dir`, and prints a report. This crate is
+//! that program on the `spool` runtime and the `spool-http` client.
+//!
+//! Most of a downloader is not asynchronous at all. Deciding what to call a
+//! file, whether a 503 deserves another try, how long to wait, or how to
+//! lay out the report are pure functions of their inputs, and they are where
+//! the bugs that lose data live (two URLs writing one file, `..` escaping
+//! the output directory). So those decisions are kept out of the async
+//! driver, each in its own module, each testable without a network:
+//!
+//! - [`cli`]: flags, and the [`Config`](cli::Config) they resolve to.
+//! - [`input`]: URLs from arguments and a list file, streamed line by line.
+//! - [`naming`]: safe, unique file names from URLs.
+//! - [`backoff`]: which failures to retry and how long to wait.
+//! - [`report`]: the JSON report and the human summary.
+//!
+//! # Third-party crates, and why
+//!
+//! The runtime and the HTTP client are the lesson, so they are built by
+//! hand. Command-line parsing, percent-decoding, JSON and date parsing are
+//! not, and getting them subtly wrong would teach nothing, so this crate uses
+//! small, widely used crates for them:
+//!
+//! - **clap** (derive): the standard for Rust command lines. It gives
+//!   `--help`, error messages that name the bad flag, and exit status 2 on
+//!   misuse for free, and the derive keeps the flags and their docs in one
+//!   struct.
+//! - **percent-encoding**: decodes `%2F`-style escapes in URL paths. It is
+//!   the decoder the `url` crate itself uses, so names are decoded exactly
+//!   as the HTTP layer encodes them.
+//! - **serde** and **serde_json**: the report's JSON. Deriving `Serialize`
+//!   keeps the format next to the struct that documents it, and `serde_json`
+//!   escapes whatever a hostile URL or error message contains.
+//! - **httpdate**: parses the HTTP date form of `Retry-After`, including the
+//!   two obsolete formats servers still send, and nothing else.
+//! - **indicatif** (to come, with the progress display): terminal progress
+//!   bars that redraw in place without flicker.
+//!
+//! Random jitter for backoff needs no crate: a ten-line xorshift generator
+//! in [`backoff`] is enough, since jitter needs spread, not secrecy.
+
+#![warn(missing_docs)]
+
+pub mod backoff;
+pub mod cli;
+pub mod input;
+pub mod naming;
+pub mod report;
