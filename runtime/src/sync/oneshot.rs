@@ -15,8 +15,7 @@
 //!
 //! # Examples
 //!
-//! ```ignore
-//! // TODO(lead): un-ignore after merge
+//! ```
 //! use spool::sync::oneshot;
 //!
 //! spool::block_on(async {

@@ -45,8 +45,7 @@ use super::waiters::{WaiterId, WaiterList};
 ///
 /// # Examples
 ///
-/// ```ignore
-/// // TODO(lead): un-ignore after merge
+/// ```
 /// use std::rc::Rc;
 /// use spool::sync::Queue;
 ///

@@ -43,8 +43,7 @@ use super::waiters::{WaiterId, WaiterList};
 ///
 /// # Examples
 ///
-/// ```ignore
-/// // TODO(lead): un-ignore after merge
+/// ```
 /// use std::rc::Rc;
 /// use std::time::Duration;
 /// use spool::sync::Semaphore;
@@ -114,8 +113,7 @@ impl Semaphore {
     ///
     /// # Examples
     ///
-    /// ```ignore
-    /// // TODO(lead): un-ignore after merge
+    /// ```
     /// use spool::sync::Semaphore;
     ///
     /// spool::block_on(async {
@@ -139,8 +137,7 @@ impl Semaphore {
     ///
     /// # Examples
     ///
-    /// ```ignore
-    /// // TODO(lead): un-ignore after merge
+    /// ```
     /// use std::sync::Arc;
     /// use spool::sync::Semaphore;
     ///
