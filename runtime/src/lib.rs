@@ -51,3 +51,9 @@ pub mod time;
 mod yield_now;
 
 // -- re-exports of gather.rs and race.rs (join_all, try_join_all, race) go here --
+#[doc(hidden)]
+pub use gather::__join;
+pub use gather::{JoinAll, TryJoinAll, join_all, try_join_all};
+#[doc(hidden)]
+pub use race::__select;
+pub use race::race;
