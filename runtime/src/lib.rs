@@ -56,3 +56,9 @@ pub use executor::{block_on, spawn};
 pub use join_handle::{JoinError, JoinHandle};
 pub use yield_now::yield_now;
 // -- re-exports of gather.rs and race.rs (join_all, try_join_all, race) go here --
+#[doc(hidden)]
+pub use gather::__join;
+pub use gather::{JoinAll, TryJoinAll, join_all, try_join_all};
+#[doc(hidden)]
+pub use race::__select;
+pub use race::race;
