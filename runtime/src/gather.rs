@@ -52,8 +52,7 @@ use self::__join::MaybeDone;
 ///
 /// # Examples
 ///
-/// ```ignore
-/// // TODO(lead): un-ignore after merge
+/// ```
 /// use std::time::Duration;
 /// use spool::time::sleep;
 ///
@@ -103,8 +102,7 @@ macro_rules! join {
 /// `gather(return_exceptions=True)`. A panic in one task cannot stop the
 /// others, because every handle resolves on its own.
 ///
-/// ```ignore
-/// // TODO(lead): un-ignore after merge
+/// ```
 /// spool::block_on(async {
 ///     let handles = (1..=3).map(|n| {
 ///         spool::spawn(async move {
@@ -123,8 +121,7 @@ macro_rules! join {
 ///
 /// # Examples
 ///
-/// ```ignore
-/// // TODO(lead): un-ignore after merge
+/// ```
 /// use std::time::Duration;
 /// use spool::time::sleep;
 ///
@@ -159,8 +156,7 @@ where
 ///
 /// # Examples
 ///
-/// ```ignore
-/// // TODO(lead): un-ignore after merge
+/// ```
 /// use std::time::Duration;
 /// use spool::time::sleep;
 ///

@@ -53,12 +53,11 @@ mod yield_now;
 
 pub use blocking::spawn_blocking;
 pub use executor::{block_on, spawn};
-pub use join_handle::{JoinError, JoinHandle};
-pub use yield_now::yield_now;
-// -- re-exports of gather.rs and race.rs (join_all, try_join_all, race) go here --
 #[doc(hidden)]
 pub use gather::__join;
 pub use gather::{JoinAll, TryJoinAll, join_all, try_join_all};
+pub use join_handle::{JoinError, JoinHandle};
 #[doc(hidden)]
 pub use race::__select;
 pub use race::race;
+pub use yield_now::yield_now;

@@ -47,8 +47,7 @@ use std::task::Poll;
 ///
 /// # Examples
 ///
-/// ```ignore
-/// // TODO(lead): un-ignore after merge
+/// ```
 /// use std::time::Duration;
 /// use spool::time::sleep;
 ///
@@ -119,8 +118,7 @@ where
 ///
 /// # Examples
 ///
-/// ```ignore
-/// // TODO(lead): un-ignore after merge
+/// ```
 /// use std::time::Duration;
 /// use spool::time::sleep;
 ///

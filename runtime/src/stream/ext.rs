@@ -35,8 +35,7 @@ pub trait StreamExt: Stream {
     ///
     /// # Examples
     ///
-    /// ```ignore
-    /// // TODO(lead): un-ignore after merge
+    /// ```
     /// use spool::stream::{self, StreamExt};
     ///
     /// spool::block_on(async {
@@ -57,8 +56,7 @@ pub trait StreamExt: Stream {
     ///
     /// # Examples
     ///
-    /// ```ignore
-    /// // TODO(lead): un-ignore after merge
+    /// ```
     /// use spool::stream::{self, StreamExt};
     ///
     /// let doubled = spool::block_on(stream::iter(1..=3).map(|n| n * 2).collect::<Vec<_>>());
@@ -76,8 +74,7 @@ pub trait StreamExt: Stream {
     ///
     /// # Examples
     ///
-    /// ```ignore
-    /// // TODO(lead): un-ignore after merge
+    /// ```
     /// use spool::stream::{self, StreamExt};
     ///
     /// let odd = spool::block_on(stream::iter(1..=6).filter(|n| n % 2 == 1).collect::<Vec<_>>());
@@ -100,8 +97,7 @@ pub trait StreamExt: Stream {
     ///
     /// # Examples
     ///
-    /// ```ignore
-    /// // TODO(lead): un-ignore after merge
+    /// ```
     /// use spool::stream::{self, StreamExt};
     ///
     /// let first = spool::block_on(stream::iter(1..).take(3).collect::<Vec<_>>());
@@ -122,8 +118,7 @@ pub trait StreamExt: Stream {
     ///
     /// # Examples
     ///
-    /// ```ignore
-    /// // TODO(lead): un-ignore after merge
+    /// ```
     /// use spool::stream::{self, StreamExt};
     ///
     /// spool::block_on(async {
@@ -154,8 +149,7 @@ pub trait StreamExt: Stream {
     ///
     /// # Examples
     ///
-    /// ```ignore
-    /// // TODO(lead): un-ignore after merge
+    /// ```
     /// use std::time::Duration;
     /// use spool::stream::{self, StreamExt};
     ///

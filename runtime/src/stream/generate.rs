@@ -61,8 +61,7 @@ use super::Stream;
 ///
 /// The tutorial's paginated fetch, written as a generator:
 ///
-/// ```ignore
-/// // TODO(lead): un-ignore after merge
+/// ```
 /// use std::time::Duration;
 /// use spool::stream::{self, Stream, StreamExt};
 ///
@@ -118,8 +117,7 @@ impl<T> Yielder<T> {
     ///
     /// # Examples
     ///
-    /// ```ignore
-    /// // TODO(lead): un-ignore after merge
+    /// ```
     /// use spool::stream::{self, StreamExt};
     ///
     /// let countdown = stream::generate(|y| async move {

@@ -18,8 +18,7 @@ use super::Stream;
 ///
 /// # Examples
 ///
-/// ```ignore
-/// // TODO(lead): un-ignore after merge
+/// ```
 /// use spool::stream::{self, StreamExt};
 ///
 /// spool::block_on(async {

@@ -6,8 +6,7 @@
 //! fetch_pages(): ...`. Rust has no `async for` yet, so the loop is spelled
 //! out:
 //!
-//! ```ignore
-//! // TODO(lead): un-ignore after merge
+//! ```
 //! use spool::stream::{self, StreamExt};
 //!
 //! spool::block_on(async {
@@ -55,8 +54,7 @@ pub use unfold::{Unfold, unfold};
 ///
 /// Implementing `Stream` by hand for a countdown that never has to wait:
 ///
-/// ```ignore
-/// // TODO(lead): un-ignore after merge
+/// ```
 /// use std::pin::Pin;
 /// use std::task::{Context, Poll};
 /// use spool::stream::{Stream, StreamExt};

@@ -25,8 +25,7 @@ use super::Stream;
 ///
 /// A paginated API where each reply says which page comes next:
 ///
-/// ```ignore
-/// // TODO(lead): un-ignore after merge
+/// ```
 /// use spool::stream::{self, StreamExt};
 ///
 /// struct Reply { items: Vec<String>, next_page: Option<u32> }

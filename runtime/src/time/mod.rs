@@ -1,12 +1,10 @@
 //! Time: `asyncio.sleep`, `asyncio.wait_for` and friends.
 //!
-//! Every timer in the loop lives in one ordered map, [`TimerQueue`], keyed by
+//! Every timer in the loop lives in one ordered map, the timer queue, keyed by
 //! deadline. Before the loop goes to sleep it asks the map for the earliest
 //! deadline and passes the distance to it as `mio::Poll::poll`'s timeout;
 //! after waking it fires every timer whose deadline has passed. So a
 //! thousand sleeping tasks cost the loop nothing until one is due.
-//!
-//! [`TimerQueue`]: timers::TimerQueue
 
 mod interval;
 mod sleep;
