@@ -37,6 +37,7 @@
 #![warn(missing_docs)]
 
 mod blocking;
+mod coop;
 mod executor;
 mod gather;
 pub mod io;
@@ -51,7 +52,9 @@ mod task_table;
 pub mod time;
 mod yield_now;
 
-pub use blocking::spawn_blocking;
+pub use blocking::{
+    KEEP_ALIVE as BLOCKING_KEEP_ALIVE, MAX_THREADS as MAX_BLOCKING_THREADS, spawn_blocking,
+};
 pub use executor::{block_on, spawn};
 #[doc(hidden)]
 pub use gather::__join;

@@ -197,6 +197,7 @@ impl<S: mio::event::Source> IoSource<S> {
                  create sockets inside the block_on that uses them",
             )));
         }
+        std::task::ready!(crate::coop::poll_proceed(cx));
         loop {
             match op(&self.source) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
