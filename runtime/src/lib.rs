@@ -49,6 +49,8 @@ pub mod stream;
 pub mod sync;
 mod task;
 mod task_table;
+#[cfg(test)]
+mod test_support;
 pub mod time;
 mod yield_now;
 

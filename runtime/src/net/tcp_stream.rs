@@ -87,18 +87,15 @@ impl TcpStream {
     }
 }
 
-// ANCHOR: poll_read
 impl AsyncRead for TcpStream {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        self.io
-            .poll_io(cx, Direction::Read, |mut socket| socket.read(buf))
+        Pin::new(&mut &*self).poll_read(cx, buf)
     }
 }
-// ANCHOR_END: poll_read
 
 impl AsyncWrite for TcpStream {
     fn poll_write(
@@ -147,6 +144,7 @@ impl AsyncWrite for TcpStream {
 ///     assert_eq!(&echoed, b"ping");
 /// });
 /// ```
+// ANCHOR: poll_read
 impl AsyncRead for &TcpStream {
     fn poll_read(
         self: Pin<&mut Self>,
@@ -157,6 +155,7 @@ impl AsyncRead for &TcpStream {
             .poll_io(cx, Direction::Read, |mut socket| socket.read(buf))
     }
 }
+// ANCHOR_END: poll_read
 
 impl AsyncWrite for &TcpStream {
     fn poll_write(

@@ -579,7 +579,7 @@ impl std::error::Error for TaskDoneError {}
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sync::test_support::Probe;
+    use crate::test_support::Probe;
 
     fn assert_send_sync<T: Send + Sync>() {}
 
