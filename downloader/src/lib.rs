@@ -51,3 +51,4 @@ pub mod cli;
 pub mod input;
 pub mod naming;
 pub mod report;
+pub mod part_file;
