@@ -58,7 +58,8 @@ async fn fetch_with_limit(sem: &Semaphore, gauge: &Gauge, job: u64) -> (Duration
     let _permit = sem.acquire().await.expect("the semaphore is never closed");
     let started = START.elapsed();
     say!("  job {job} starts   ({} in flight)", gauge.enter());
-    sleep(Duration::from_millis(60 + job * 7 % 5 * 20)).await;
+    let work = Duration::from_millis(60 + job * 7 % 5 * 20); // 60 to 140 ms
+    sleep(work).await;
     gauge.leave();
     say!("  job {job} done");
     (started, START.elapsed())
