@@ -50,5 +50,5 @@ pub mod backoff;
 pub mod cli;
 pub mod input;
 pub mod naming;
-pub mod report;
 pub mod part_file;
+pub mod report;

@@ -255,6 +255,7 @@ impl<T> Queue<T> {
     /// assert!(queue.task_done().is_ok());
     /// assert!(queue.task_done().is_err());
     /// ```
+    // ANCHOR: task_done
     pub fn task_done(&self) -> Result<(), TaskDoneError> {
         let mut state = self.lock();
         state.unfinished = state.unfinished.checked_sub(1).ok_or(TaskDoneError(()))?;
@@ -268,6 +269,7 @@ impl<T> Queue<T> {
         }
         Ok(())
     }
+    // ANCHOR_END: task_done
 
     /// Waits until every item put so far has been marked
     /// [`task_done`](Queue::task_done).

@@ -321,6 +321,7 @@ impl Drop for Acquire<'_> {
 }
 // ANCHOR_END: acquire_drop
 
+// ANCHOR: permit
 /// A permit borrowed from a [`Semaphore`]; dropping it gives the permit back.
 #[must_use = "the permit is released as soon as it is dropped"]
 #[derive(Debug)]
@@ -333,6 +334,7 @@ impl Drop for SemaphorePermit<'_> {
         self.semaphore.release(1);
     }
 }
+// ANCHOR_END: permit
 
 /// A permit that owns a handle to its [`Semaphore`], from
 /// [`Semaphore::acquire_owned`]; dropping it gives the permit back.
