@@ -49,9 +49,13 @@
 #![warn(missing_docs)]
 
 pub mod backoff;
+mod batch;
 pub mod cli;
+mod fetch;
 pub mod input;
 pub mod naming;
 pub mod part_file;
 pub mod progress;
 pub mod report;
+
+pub use batch::{BuildError, Downloader, DownloaderBuilder, Target};

@@ -125,6 +125,17 @@ impl PartFile {
         Ok(())
     }
 
+    /// Gives up on the download. A `.part` holding bytes stays for
+    /// `--continue` to resume; an empty one (the server refused outright)
+    /// is removed so failures leave no clutter.
+    pub fn abandon(self) {
+        if self.len == 0 {
+            drop(self.file);
+            let _ = fs::remove_file(&self.part);
+            let _ = fs::remove_file(&self.meta);
+        }
+    }
+
     // ANCHOR: finish
     /// Gives the completed file its final name, without replacing anything
     /// that appeared there meanwhile.
@@ -190,6 +201,17 @@ mod tests {
         let err = part.finish(&d.join("b.bin")).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
         assert_eq!(fs::read(d.join("b.bin")).unwrap(), b"precious");
+    }
+
+    #[test]
+    fn abandon_removes_only_empty_parts() {
+        let d = dir();
+        PartFile::create(d.join("empty.part")).unwrap().abandon();
+        assert!(!d.join("empty.part").exists());
+        let mut part = PartFile::create(d.join("half.part")).unwrap();
+        part.write(b"half").unwrap();
+        part.abandon();
+        assert_eq!(fs::read(d.join("half.part")).unwrap(), b"half");
     }
 
     #[test]

@@ -1,0 +1,315 @@
+//! [`Downloader`]: the tutorial's `AsyncDownloader`, for a whole batch.
+//!
+//! The batch loop is the tutorial's semaphore pattern with two changes that
+//! matter at scale. URLs are *pulled* from a stream as slots free up, rather
+//! than turned into a list of tasks up front, so a list of 100,000 URLs
+//! costs 100,000 small report entries and never 100,000 tasks or sockets.
+//! And the loop waits for the last downloads by taking back every permit:
+//! when all `-j` permits are home, nothing is in flight.
+
+use std::cell::RefCell;
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use spool::stream::{Stream, StreamExt};
+use spool::sync::Semaphore;
+use spool_http::Client;
+
+use crate::backoff::RetryPolicy;
+use crate::cli::{Config, Timeouts};
+use crate::fetch::{Context, download};
+use crate::input::Entry;
+use crate::naming::{NameAllocator, OutputDir};
+use crate::progress::{Event, Progress, Quiet};
+use crate::report::{Finished, Report, ReportBuilder};
+
+/// Downloads batches of URLs into one directory.
+///
+/// # Examples
+///
+/// ```no_run
+/// use spool_dl::Downloader;
+///
+/// let downloader = Downloader::builder().output_dir("downloads").concurrency(5).build()?;
+/// let report = downloader.run(["https://example.com/a.zip", "https://example.com/b.zip"]);
+/// print!("{}", report.summary());
+/// # Ok::<(), spool_dl::BuildError>(())
+/// ```
+pub struct Downloader {
+    client: Client,
+    output: OutputDir,
+    concurrency: usize,
+    retry: RetryPolicy,
+    attempt_timeout: Duration,
+    resume: bool,
+}
+
+/// One item of a batch: a URL, or an input line that cannot be one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A URL to download (parsed, and possibly rejected, when its turn comes).
+    Url(String),
+    /// A line of input that is not a URL at all (not UTF-8, far too long);
+    /// it becomes a failed entry with `reason`.
+    Unusable {
+        /// The line as it can be shown to a person.
+        shown: String,
+        /// Why it cannot be downloaded.
+        reason: String,
+    },
+}
+
+impl From<String> for Target {
+    fn from(url: String) -> Target {
+        Target::Url(url)
+    }
+}
+
+impl From<&str> for Target {
+    fn from(url: &str) -> Target {
+        Target::Url(url.to_string())
+    }
+}
+
+impl From<Entry> for Target {
+    fn from(entry: Entry) -> Target {
+        match entry.problem {
+            None => Target::Url(entry.raw),
+            Some(problem) => Target::Unusable {
+                shown: entry.raw,
+                reason: format!("{}: {problem}", entry.origin),
+            },
+        }
+    }
+}
+
+/// Settings for a [`Downloader`]; every one has the command line's default.
+#[derive(Debug, Clone)]
+pub struct DownloaderBuilder {
+    output_dir: PathBuf,
+    concurrency: usize,
+    per_host: Option<usize>,
+    timeouts: Timeouts,
+    retry: RetryPolicy,
+    resume: bool,
+    extra_root_pem: Option<Vec<u8>>,
+}
+
+/// Why a [`Downloader`] could not be built.
+#[derive(Debug)]
+pub struct BuildError(String);
+
+impl std::fmt::Display for BuildError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+impl Default for DownloaderBuilder {
+    fn default() -> Self {
+        DownloaderBuilder {
+            output_dir: PathBuf::from("downloads"),
+            concurrency: 5,
+            per_host: None,
+            timeouts: Timeouts {
+                attempt: Duration::from_secs(30),
+                connect: Duration::from_secs(10),
+                read: Duration::from_secs(15),
+            },
+            retry: RetryPolicy::new(2, Duration::from_secs(1)),
+            resume: false,
+            extra_root_pem: None,
+        }
+    }
+}
+
+impl DownloaderBuilder {
+    /// Where files go; created if missing.
+    pub fn output_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.output_dir = dir.into();
+        self
+    }
+
+    /// Downloads in flight at once (at least 1).
+    pub fn concurrency(mut self, n: usize) -> Self {
+        self.concurrency = n.max(1);
+        self
+    }
+
+    /// Connections to one host at once (default: the concurrency).
+    pub fn per_host(mut self, n: usize) -> Self {
+        self.per_host = Some(n.max(1));
+        self
+    }
+
+    /// The attempt, connect and read time limits.
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
+        self
+    }
+
+    /// How often to retry and how long to wait.
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Resume `NAME.part` files left by an earlier run (`--continue`).
+    pub fn resume(mut self, resume: bool) -> Self {
+        self.resume = resume;
+        self
+    }
+
+    /// Also trust this PEM root certificate (`--ca-cert`).
+    pub fn extra_root_pem(mut self, pem: Vec<u8>) -> Self {
+        self.extra_root_pem = Some(pem);
+        self
+    }
+
+    /// The settings of a parsed command line. Reads `--ca-cert`.
+    pub fn from_config(config: &Config) -> Result<Self, BuildError> {
+        let mut builder = DownloaderBuilder::default()
+            .output_dir(&config.output_dir)
+            .concurrency(config.concurrency)
+            .per_host(config.per_host)
+            .timeouts(config.timeouts)
+            .retry(config.retry)
+            .resume(config.resume);
+        if let Some(path) = &config.ca_cert {
+            let pem = std::fs::read(path)
+                .map_err(|e| BuildError(format!("reading --ca-cert {}: {e}", path.display())))?;
+            builder = builder.extra_root_pem(pem);
+        }
+        Ok(builder)
+    }
+
+    /// Creates the output directory and the shared HTTP client.
+    pub fn build(self) -> Result<Downloader, BuildError> {
+        let output = OutputDir::create(&self.output_dir).map_err(|e| {
+            BuildError(format!("creating {}: {e}", self.output_dir.display()))
+        })?;
+        // One client for the whole batch: its pool keeps connections alive
+        // between downloads from the same host. Its total limit equals the
+        // concurrency, so open sockets never exceed `-j`.
+        let mut client = Client::builder()
+            .limit(self.concurrency)
+            .per_host(self.per_host.unwrap_or(self.concurrency))
+            .connect_timeout(self.timeouts.connect)
+            .read_timeout(self.timeouts.read);
+        if let Some(pem) = &self.extra_root_pem {
+            client = client
+                .add_root_pem(pem)
+                .map_err(|e| BuildError(format!("--ca-cert: {e}")))?;
+        }
+        let client = client.build().map_err(|e| BuildError(e.to_string()))?;
+        Ok(Downloader {
+            client,
+            output,
+            concurrency: self.concurrency,
+            retry: self.retry,
+            attempt_timeout: self.timeouts.attempt,
+            resume: self.resume,
+        })
+    }
+}
+
+impl Downloader {
+    /// A builder with the command line's defaults.
+    pub fn builder() -> DownloaderBuilder {
+        DownloaderBuilder::default()
+    }
+
+    /// Downloads `urls` and returns the report: for callers outside a spool
+    /// loop. It runs its own loop until the batch is done.
+    pub fn run<I>(&self, urls: I) -> Report
+    where
+        I: IntoIterator,
+        I::Item: Into<Target>,
+    {
+        let targets: Vec<Target> = urls.into_iter().map(Into::into).collect();
+        spool::block_on(self.download_batch(spool::stream::iter(targets), Quiet))
+    }
+
+    // ANCHOR: download_batch
+    /// Downloads every URL of `urls`, at most `concurrency` at a time,
+    /// reporting to `progress`; for spool programs. The report lists the
+    /// URLs in the order the stream gave them.
+    pub async fn download_batch<S, P>(&self, targets: S, progress: P) -> Report
+    where
+        S: Stream + Unpin,
+        S::Item: Into<Target>,
+        P: Progress + 'static,
+    {
+        let started = Instant::now();
+        let cx = Rc::new(Context {
+            client: self.client.clone(),
+            output: self.output.clone(),
+            names: RefCell::new(NameAllocator::new(self.resume)),
+            retry: self.retry,
+            attempt_timeout: self.attempt_timeout,
+            progress: RefCell::new(progress),
+        });
+        let report = Rc::new(RefCell::new(ReportBuilder::new()));
+        let slots = Arc::new(Semaphore::new(self.concurrency));
+        let mut targets = targets;
+        while let Some(target) = targets.next().await {
+            let url = match target.into() {
+                Target::Url(url) => url,
+                Target::Unusable { shown, reason } => {
+                    let index = report.borrow_mut().enqueue(shown.clone());
+                    let outcome = Finished {
+                        result: Err(reason),
+                        bytes: 0,
+                        attempts: 0,
+                        http_status: None,
+                        elapsed: Duration::ZERO,
+                    };
+                    finish_one(&cx, &report, index, &shown, outcome);
+                    continue;
+                }
+            };
+            let index = report.borrow_mut().enqueue(url.clone());
+            // Wait for a free slot before even starting the task: the
+            // stream is read no faster than downloads finish.
+            let Ok(permit) = slots.clone().acquire_owned().await else {
+                break; // never closed; nothing to do but stop reading
+            };
+            let (cx, report) = (cx.clone(), report.clone());
+            spool::spawn(async move {
+                let outcome = download(&cx, index, &url).await;
+                finish_one(&cx, &report, index, &url, outcome);
+                drop(permit);
+            });
+        }
+        // Every permit home means every download finished.
+        let mut home = Vec::with_capacity(self.concurrency);
+        for _ in 0..self.concurrency {
+            if let Ok(permit) = slots.acquire().await {
+                home.push(permit);
+            }
+        }
+        cx.progress.borrow_mut().finish();
+        let report = std::mem::take(&mut *report.borrow_mut());
+        report.finish(started.elapsed())
+    }
+    // ANCHOR_END: download_batch
+}
+
+fn finish_one<P: Progress>(
+    cx: &Context<P>,
+    report: &RefCell<ReportBuilder>,
+    index: usize,
+    url: &str,
+    outcome: Finished,
+) {
+    cx.progress.borrow_mut().event(Event::Finished {
+        index,
+        url,
+        outcome: &outcome,
+    });
+    report.borrow_mut().complete(index, outcome);
+}

@@ -1,0 +1,293 @@
+//! One download: attempts, retries, and the bytes between the socket and
+//! the `.part` file.
+//!
+//! [`download`] is the tutorial's `download_one` grown up. Each attempt runs
+//! under the whole-attempt timeout (`--timeout`); the client enforces the
+//! connect and read timeouts inside it. A failed attempt is classified
+//! ([`Failure`]) and, if it is the kind that can pass, retried after a
+//! jittered, doubling delay — or after the server's `Retry-After`, within
+//! the cap. The file is written to `NAME.part` and renamed only when the
+//! HTTP layer has seen the end of the body, so a failure at any point leaves
+//! nothing under the final name.
+
+use std::cell::RefCell;
+use std::path::PathBuf;
+use std::time::{Duration, Instant, SystemTime};
+
+use spool::time::{sleep, timeout};
+use spool_http::{Client, ErrorKind, Response};
+use url::Url;
+
+use crate::backoff::{Failure, Jitter, RetryPolicy, parse_retry_after};
+use crate::naming::{NameAllocator, OutputDir, name_from_url_path};
+use crate::part_file::{PartFile, Resumable};
+use crate::progress::{Event, Progress};
+use crate::report::Finished;
+
+/// What every download of a batch shares.
+pub(crate) struct Context<P> {
+    pub(crate) client: Client,
+    pub(crate) output: OutputDir,
+    pub(crate) names: RefCell<NameAllocator>,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) attempt_timeout: Duration,
+    pub(crate) progress: RefCell<P>,
+}
+
+/// Why one attempt failed: the class that decides about retrying, what to
+/// tell the user, and what the server said, if it said anything.
+struct AttemptError {
+    failure: Failure,
+    message: String,
+    http_status: Option<u16>,
+    retry_after: Option<Duration>,
+}
+
+impl AttemptError {
+    fn fatal(message: impl Into<String>) -> AttemptError {
+        AttemptError {
+            failure: Failure::Fatal,
+            message: message.into(),
+            http_status: None,
+            retry_after: None,
+        }
+    }
+}
+
+impl From<spool_http::Error> for AttemptError {
+    fn from(error: spool_http::Error) -> AttemptError {
+        let failure = match error.kind() {
+            ErrorKind::Dns | ErrorKind::Connect => Failure::Connect,
+            ErrorKind::Timeout(_) => Failure::Timeout,
+            ErrorKind::Io => Failure::Reset,
+            ErrorKind::BodyIncomplete => Failure::Truncated,
+            _ => Failure::Fatal,
+        };
+        AttemptError {
+            failure,
+            message: error.to_string(),
+            http_status: None,
+            retry_after: None,
+        }
+    }
+}
+
+// ANCHOR: download
+/// Downloads `raw` (input position `index`) and says how it went.
+pub(crate) async fn download<P: Progress>(cx: &Context<P>, index: usize, raw: &str) -> Finished {
+    let started = Instant::now();
+    let finished = |result, bytes, attempts, http_status| Finished {
+        result,
+        bytes,
+        attempts,
+        http_status,
+        elapsed: started.elapsed(),
+    };
+    let url = match parse_url(raw) {
+        Ok(url) => url,
+        Err(reason) => return finished(Err(reason), 0, 0, None),
+    };
+    let (mut part, mut resumable, final_path) = match open_target(cx, &url) {
+        Ok(target) => target,
+        Err(reason) => return finished(Err(reason), 0, 0, None),
+    };
+    let mut jitter = Jitter::from_entropy();
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let name = final_path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let attempt = fetch_into(cx, index, name, &url, &mut part, &mut resumable);
+        let error = match timeout(cx.attempt_timeout, attempt).await {
+            Ok(Ok(status)) => {
+                let bytes = part.len();
+                return match part.finish(&final_path) {
+                    Ok(()) => finished(Ok(final_path), bytes, attempts, Some(status)),
+                    Err(e) => {
+                        let reason = format!("saving {}: {e}", final_path.display());
+                        finished(Err(reason), bytes, attempts, Some(status))
+                    }
+                };
+            }
+            Ok(Err(error)) => error,
+            Err(_elapsed) => AttemptError {
+                failure: Failure::Timeout,
+                message: format!(
+                    "attempt took longer than {:.1} s (--timeout)",
+                    cx.attempt_timeout.as_secs_f64()
+                ),
+                http_status: None,
+                retry_after: None,
+            },
+        };
+        if !cx.retry.should_retry(attempts, error.failure) {
+            let bytes = part.len();
+            part.abandon();
+            return finished(Err(error.message), bytes, attempts, error.http_status);
+        }
+        let delay = cx.retry.delay(attempts, &mut jitter, error.retry_after);
+        cx.progress.borrow_mut().event(Event::Retrying {
+            index,
+            url: raw,
+            attempt: attempts,
+            delay,
+            reason: &error.message,
+        });
+        sleep(delay).await;
+    }
+}
+// ANCHOR_END: download
+
+fn parse_url(raw: &str) -> Result<Url, String> {
+    let url = Url::parse(raw).map_err(|e| format!("invalid URL {raw:?}: {e}"))?;
+    match url.scheme() {
+        "http" | "https" => Ok(url),
+        other => Err(format!("unsupported scheme {other:?}: only http and https")),
+    }
+}
+
+/// Picks the file name and opens its `.part` file (new, or to resume).
+fn open_target<P>(
+    cx: &Context<P>,
+    url: &Url,
+) -> Result<(PartFile, Option<Resumable>, PathBuf), String> {
+    let wanted = name_from_url_path(url.path());
+    let allocation = cx
+        .names
+        .borrow_mut()
+        .allocate(&wanted, &cx.output)
+        .map_err(|e| format!("choosing a file name in {}: {e}", cx.output.path().display()))?;
+    let final_path = cx.output.join(&allocation.name);
+    let part_path = cx.output.join(&allocation.part_name());
+    let opened = if allocation.resume {
+        PartFile::open_existing(part_path.clone())
+    } else {
+        PartFile::create(part_path.clone()).map(|part| (part, None))
+    };
+    let (part, resumable) =
+        opened.map_err(|e| format!("opening {}: {e}", part_path.display()))?;
+    Ok((part, resumable, final_path))
+}
+
+// ANCHOR: fetch_into
+/// One attempt: request (a range, when resuming), check the answer, stream
+/// the body into `part`. Returns the status once the body is complete.
+async fn fetch_into<P: Progress>(
+    cx: &Context<P>,
+    index: usize,
+    name: &str,
+    url: &Url,
+    part: &mut PartFile,
+    resumable: &mut Option<Resumable>,
+) -> Result<u16, AttemptError> {
+    // Resume only bytes we can vouch for: the validator must be known and
+    // the file must still hold what it held when we saved it.
+    let resume = resumable.as_ref().filter(|r| r.len == part.len() && r.len > 0);
+    let mut request = cx.client.get(url.as_str());
+    if let Some(r) = resume {
+        request = request
+            .header("Range", format!("bytes={}-", r.len))
+            .header("If-Range", r.validator.clone());
+    }
+    let mut response = request.send().await?;
+    let status = response.status();
+    let offset = match status {
+        206 if resume.is_some() => match content_range_start(&response) {
+            Some(start) if start == part.len() => start,
+            _ => {
+                part.restart().map_err(disk_error)?;
+                *resumable = None;
+                return Err(AttemptError {
+                    failure: Failure::Truncated,
+                    message: "server sent a different range than asked; starting over".into(),
+                    http_status: Some(206),
+                    retry_after: None,
+                });
+            }
+        },
+        416 if resume.is_some() => {
+            // Nothing left to send: the part may already be the whole file.
+            if complete_length(&response) == Some(part.len()) {
+                return Ok(status);
+            }
+            part.restart().map_err(disk_error)?;
+            *resumable = None;
+            return Err(AttemptError {
+                failure: Failure::Truncated,
+                message: "server cannot resume this file (416); starting over".into(),
+                http_status: Some(416),
+                retry_after: None,
+            });
+        }
+        200..=299 => {
+            // A full body (200, or a server that ignored If-Range because
+            // the file changed): whatever the part held is stale.
+            part.restart().map_err(disk_error)?;
+            0
+        }
+        _ => return Err(status_error(&response)),
+    };
+    let validator = validator_of(&response);
+    part.set_validator(validator.as_deref())
+        .map_err(disk_error)?;
+    *resumable = validator.map(|validator| Resumable { len: 0, validator });
+    cx.progress.borrow_mut().event(Event::Started {
+        index,
+        name,
+        total: response.content_length().map(|len| len + offset),
+        resumed_from: offset,
+    });
+    while let Some(chunk) = response.chunk().await? {
+        part.write(chunk).map_err(disk_error)?;
+        if let Some(r) = resumable.as_mut() {
+            r.len = part.len();
+        }
+        cx.progress.borrow_mut().event(Event::Progress {
+            index,
+            delta: chunk.len() as u64,
+        });
+    }
+    Ok(status)
+}
+// ANCHOR_END: fetch_into
+
+fn disk_error(e: std::io::Error) -> AttemptError {
+    AttemptError::fatal(format!("writing to disk: {e}"))
+}
+
+fn status_error(response: &Response) -> AttemptError {
+    let status = response.status();
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| parse_retry_after(v, SystemTime::now()));
+    AttemptError {
+        failure: Failure::Status(status),
+        message: format!("HTTP {status} {}", response.reason()).trim_end().to_string(),
+        http_status: Some(status),
+        retry_after,
+    }
+}
+
+/// The validator to resume with: a strong ETag, else Last-Modified. A weak
+/// ETag (`W/"…"`) may not be used in `If-Range` (RFC 9110 §13.1.5).
+fn validator_of(response: &Response) -> Option<String> {
+    let headers = response.headers();
+    headers
+        .get("etag")
+        .filter(|tag| !tag.starts_with("W/"))
+        .or_else(|| headers.get("last-modified"))
+        .map(str::to_string)
+}
+
+/// `Content-Range: bytes START-END/TOTAL` → START.
+fn content_range_start(response: &Response) -> Option<u64> {
+    let value = response.headers().get("content-range")?;
+    let range = value.trim().strip_prefix("bytes ")?;
+    range.split('-').next()?.trim().parse().ok()
+}
+
+/// `Content-Range: bytes */TOTAL` (sent with 416) → TOTAL.
+fn complete_length(response: &Response) -> Option<u64> {
+    let value = response.headers().get("content-range")?;
+    value.trim().strip_prefix("bytes */")?.trim().parse().ok()
+}

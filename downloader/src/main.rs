@@ -1,0 +1,112 @@
+//! The `spool-dl` command: parse the flags, pick a display, run the batch,
+//! print the summary, write the report, and exit 0 (all downloaded), 1 (any
+//! failed) or 2 (usage error).
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use spool::stream::{Stream, unfold};
+use spool::sync::Queue;
+use spool_dl::cli::{Config, Source};
+use spool_dl::input::{Entry, InputFile, UrlSource};
+use spool_dl::progress::{Bars, Lines, Progress, Quiet};
+use spool_dl::report::Report;
+use spool_dl::{Downloader, DownloaderBuilder, demo};
+
+fn main() -> ExitCode {
+    let config = Config::try_parse_from(std::env::args_os()).unwrap_or_else(|e| e.exit());
+    let (arguments, input_file) = match &config.source {
+        Source::Demo => return demo::run(&config),
+        Source::Urls {
+            arguments,
+            input_file,
+        } => (arguments.clone(), input_file.clone()),
+    };
+    let input = match input_file.as_ref().map(InputFile::open).transpose() {
+        Ok(input) => input,
+        Err(e) => return usage_error(&e.to_string()),
+    };
+    let downloader = match DownloaderBuilder::from_config(&config).and_then(|b| b.build()) {
+        Ok(downloader) => downloader,
+        Err(e) => return usage_error(&e.to_string()),
+    };
+    // Without a list file, the count is known and the bar can show a percentage.
+    let known_count = input.is_none().then_some(arguments.len() as u64);
+    let source = UrlSource::new(arguments, input);
+    let report = if config.quiet {
+        run(&downloader, source, Quiet)
+    } else if std::io::stderr().is_terminal() {
+        run(&downloader, source, Bars::new(known_count))
+    } else {
+        run(&downloader, source, Lines::new(std::io::stderr()))
+    };
+    let (report, input_error) = report;
+    print!("{}", report.summary());
+    if let Some(path) = &config.report {
+        let written = std::fs::File::create(path).and_then(|f| report.write_json(f));
+        if let Err(e) = written {
+            eprintln!("spool-dl: writing the report to {}: {e}", path.display());
+            return ExitCode::from(1);
+        }
+    }
+    if let Some(e) = input_error {
+        // The list could not be read to its end: what was read is done and
+        // reported, but the batch is not complete.
+        eprintln!("spool-dl: {e}");
+        return ExitCode::from(1);
+    }
+    if report.any_failed() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Runs the batch, reading the URL list on its own thread so that a slow
+/// pipe on stdin never stalls the loop. Lines travel through a small
+/// `spool::sync::Queue`: the reader thread blocks on `put` while the queue
+/// is full (a plain `block_on` on that thread), and the batch pulls from it
+/// as slots free up.
+fn run<R, P>(downloader: &Downloader, source: UrlSource<R>, progress: P) -> (Report, Option<String>)
+where
+    R: std::io::BufRead + Send + 'static,
+    P: Progress + 'static,
+{
+    let queue = Arc::new(Queue::new(256));
+    let reader = std::thread::spawn({
+        let queue = queue.clone();
+        move || -> std::io::Result<()> {
+            let result = spool::block_on(async {
+                for entry in source {
+                    if queue.put(entry?).await.is_err() {
+                        break; // the batch stopped reading
+                    }
+                }
+                Ok(())
+            });
+            queue.close();
+            result
+        }
+    });
+    let report = spool::block_on(downloader.download_batch(entries(queue.clone()), progress));
+    queue.close();
+    let input_error = match reader.join() {
+        Ok(Ok(())) => None,
+        Ok(Err(e)) => Some(format!("reading the URL list: {e}")),
+        Err(_) => Some("the thread reading the URL list panicked".into()),
+    };
+    (report, input_error)
+}
+
+fn entries(queue: Arc<Queue<Entry>>) -> impl Stream<Item = Entry> + Unpin {
+    unfold(queue, |queue| async move {
+        let entry = queue.get().await?;
+        Some((entry, queue))
+    })
+}
+
+fn usage_error(message: &str) -> ExitCode {
+    eprintln!("spool-dl: {message}");
+    ExitCode::from(2)
+}
