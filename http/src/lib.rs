@@ -18,9 +18,12 @@
 
 #![warn(missing_docs)]
 
+mod client;
 mod error;
 mod headers;
 pub mod proto;
+pub mod tls;
 
+pub use client::{Client, ClientBuilder, RequestBuilder, Response};
 pub use error::{Error, ErrorKind, Result, TimeoutKind};
 pub use headers::Headers;
