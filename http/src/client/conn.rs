@@ -227,13 +227,13 @@ impl Connection {
 
 /// Turns a socket error into ours: TLS failures are [`ErrorKind::Tls`],
 /// everything else [`ErrorKind::Io`], with `doing` saying when it happened.
-pub(crate) fn io_error(e: io::Error, doing: String) -> Error {
+fn io_error(e: io::Error, doing: String) -> Error {
     let tls = e
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<rustls::Error>())
         .map(ToString::to_string);
     match tls {
         Some(reason) => Error::new(ErrorKind::Tls, format!("TLS error while {doing}: {reason}")),
-        None => Error::new(ErrorKind::Io, format!("{doing} failed: {e}")).with_source(e),
+        None => Error::new(ErrorKind::Io, format!("{doing} failed")).with_source(e),
     }
 }

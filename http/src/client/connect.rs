@@ -78,7 +78,7 @@ impl Connector {
                 }
                 Ok(Err(e)) => Error::new(
                     ErrorKind::Connect,
-                    format!("could not connect to {key} at {addr}: {e}"),
+                    format!("could not connect to {}", target(key, addr)),
                 )
                 .with_source(e),
                 // The whole request ran out of time: no point trying on.
@@ -87,7 +87,11 @@ impl Connector {
                 }
                 Err(e) => Error::new(
                     e.kind(),
-                    format!("could not connect to {key} at {addr}: {}", e.message()),
+                    format!(
+                        "could not connect to {}: {}",
+                        target(key, addr),
+                        e.message()
+                    ),
                 ),
             };
             last = Some(error);
@@ -130,6 +134,15 @@ impl Connector {
             Ok(()) => Ok(tls),
             Err(e) => Err(handshake_error(key, e)),
         }
+    }
+}
+
+/// `localhost:8080 (127.0.0.1:8080)`, or just the address when the URL
+/// named it.
+fn target(key: &PoolKey, addr: SocketAddr) -> String {
+    match key.host {
+        Host::Domain(_) => format!("{key} ({addr})"),
+        _ => addr.to_string(),
     }
 }
 

@@ -336,3 +336,130 @@ impl Shared {
     }
     // ANCHOR_END: dispatch
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::transport::Transport;
+    use std::cell::RefCell as Log;
+    use std::rc::Rc as Shared_;
+
+    fn key(host: &str) -> PoolKey {
+        PoolKey::from_url(&Url::parse(&format!("http://{host}/")).unwrap()).unwrap()
+    }
+
+    fn slot(grant: Grant) -> Slot {
+        match grant {
+            Grant::Open(slot) => slot,
+            Grant::Idle(_) => panic!("expected a slot, got an idle connection"),
+        }
+    }
+
+    /// A real connection (to a listener nobody accepts from) for `slot`.
+    async fn connection(slot: Slot) -> Connection {
+        let listener = spool::net::TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let tcp = spool::net::TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        std::mem::forget(listener);
+        Connection::new(Transport::Plain(tcp), slot)
+    }
+
+    #[test]
+    fn waiters_are_served_in_order_as_places_free_up() {
+        spool::block_on(async {
+            let pool = Shared_::new(Pool::new(1, 1, Duration::from_secs(60)));
+            let first = slot(pool.checkout(key("a.test")).await.unwrap());
+            let order = Shared_::new(Log::new(Vec::new()));
+            let mut waiters = Vec::new();
+            for name in ["b", "c", "d"] {
+                let (pool, order) = (pool.clone(), order.clone());
+                waiters.push(spool::spawn(async move {
+                    let held = slot(pool.checkout(key("a.test")).await.unwrap());
+                    order.borrow_mut().push(name);
+                    spool::yield_now().await;
+                    drop(held);
+                }));
+                spool::yield_now().await;
+            }
+            assert!(order.borrow().is_empty());
+            drop(first);
+            spool::join_all(waiters).await;
+            assert_eq!(*order.borrow(), ["b", "c", "d"]);
+            assert_eq!(pool.open(), 0);
+        });
+    }
+
+    #[test]
+    fn a_host_at_its_limit_does_not_block_other_hosts() {
+        spool::block_on(async {
+            let pool = Shared_::new(Pool::new(10, 1, Duration::from_secs(60)));
+            let _busy = slot(pool.checkout(key("a.test")).await.unwrap());
+            let waiting = spool::spawn({
+                let pool = pool.clone();
+                async move { drop(pool.checkout(key("a.test")).await) }
+            });
+            spool::yield_now().await;
+            let other = spool::time::timeout(Duration::from_secs(1), pool.checkout(key("b.test")));
+            assert!(other.await.is_ok(), "b.test was held up behind a.test");
+            assert!(!waiting.is_finished());
+            waiting.abort();
+        });
+    }
+
+    #[test]
+    fn a_cancelled_waiter_does_not_take_a_place_with_it() {
+        spool::block_on(async {
+            let pool = Pool::new(1, 1, Duration::from_secs(60));
+            let held = slot(pool.checkout(key("a.test")).await.unwrap());
+            let gave_up =
+                spool::time::timeout(Duration::from_millis(10), pool.checkout(key("a.test")));
+            assert!(gave_up.await.is_err());
+            drop(held);
+            let again = spool::time::timeout(Duration::from_secs(1), pool.checkout(key("a.test")));
+            let again = again.await.expect("the place came back").unwrap();
+            assert_eq!(pool.open(), 1);
+            drop(again);
+            assert_eq!(pool.open(), 0);
+        });
+    }
+
+    #[test]
+    fn a_checked_in_connection_goes_to_the_waiter_for_its_host() {
+        spool::block_on(async {
+            let pool = Shared_::new(Pool::new(1, 1, Duration::from_secs(60)));
+            let conn = connection(slot(pool.checkout(key("a.test")).await.unwrap())).await;
+            let waiter = spool::spawn({
+                let pool = pool.clone();
+                async move { matches!(pool.checkout(key("a.test")).await, Ok(Grant::Idle(_))) }
+            });
+            spool::yield_now().await;
+            checkin(conn);
+            assert!(waiter.await.unwrap(), "the waiter got the idle connection");
+            assert_eq!(pool.open(), 0, "and closed it when it dropped the grant");
+        });
+    }
+
+    #[test]
+    fn idle_connections_count_against_the_limit_until_evicted_or_expired() {
+        spool::block_on(async {
+            let pool = Pool::new(1, 1, Duration::from_millis(50));
+            let conn = connection(slot(pool.checkout(key("a.test")).await.unwrap())).await;
+            checkin(conn);
+            assert_eq!(pool.open(), 1);
+            // Another host at the total limit evicts the idle connection.
+            let other = slot(pool.checkout(key("b.test")).await.unwrap());
+            assert_eq!(other.key(), &key("b.test"));
+            assert_eq!(pool.open(), 1);
+            let conn = connection(other).await;
+            checkin(conn);
+            // After the idle timeout the same host gets a new slot, not the
+            // expired connection.
+            spool::time::sleep(Duration::from_millis(80)).await;
+            assert!(matches!(
+                pool.checkout(key("b.test")).await,
+                Ok(Grant::Open(_))
+            ));
+        });
+    }
+}

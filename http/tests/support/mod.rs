@@ -38,6 +38,8 @@ pub enum Step {
     Serve { response: Vec<u8>, delay: Duration },
     /// Wait until the client closes the connection.
     Hold,
+    /// Send TLS `close_notify` (nothing on plain TCP).
+    CloseNotify,
 }
 
 /// `Step::Write` of a string.
@@ -92,6 +94,10 @@ type Wrap = Arc<dyn Fn(TcpStream) -> Option<Box<dyn Stream>> + Send + Sync>;
 /// Something a script can read and write: a TCP socket, or TLS over one.
 pub trait Stream: Read + Write + Send {
     fn tcp(&self) -> &TcpStream;
+
+    fn close_notify(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 impl Stream for TcpStream {
@@ -103,6 +109,11 @@ impl Stream for TcpStream {
 impl Stream for rustls::StreamOwned<rustls::ServerConnection, TcpStream> {
     fn tcp(&self) -> &TcpStream {
         &self.sock
+    }
+
+    fn close_notify(&mut self) -> io::Result<()> {
+        self.conn.send_close_notify();
+        self.flush()
     }
 }
 
@@ -221,6 +232,7 @@ fn play(mut stream: Box<dyn Stream>, steps: &[Step], connection: usize, stats: &
                 return;
             }
             Step::Close => return,
+            Step::CloseNotify => stream.close_notify(),
             Step::Serve { response, delay } => loop {
                 match read_request(&mut *stream, &mut pending) {
                     Ok(Some((head, body))) => {
