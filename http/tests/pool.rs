@@ -421,6 +421,36 @@ fn a_pooled_connection_closed_by_the_server_while_idle_is_replaced() {
 }
 
 #[test]
+fn a_connection_closed_while_idle_is_noticed_before_a_post_is_spent_on_it() {
+    run(async {
+        // A POST is never retried, so it only succeeds if the pool checks
+        // the idle connection before using it.
+        let server = Server::start(|n| match n {
+            0 => vec![Step::Read, Step::Write(ok("first")), Step::Close],
+            _ => vec![Step::Read, Step::Write(ok("posted")), Step::Hold],
+        });
+        let client = Client::new();
+        client
+            .get(&server.url("/"))
+            .send()
+            .await
+            .unwrap()
+            .bytes(10)
+            .await
+            .unwrap();
+        spool::time::sleep(Duration::from_millis(50)).await;
+        let response = client
+            .request("POST", &server.url("/"))
+            .body("x")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.text(10).await.unwrap(), "posted");
+        assert_eq!(server.requests().len(), 2);
+    });
+}
+
+#[test]
 fn a_stale_connection_is_retried_once_for_idempotent_requests() {
     run(async {
         // The first connection takes the second request and closes without

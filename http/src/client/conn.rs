@@ -121,7 +121,7 @@ impl Connection {
             }
             self.transport.flush().await
         };
-        match deadlines.read(write).await? {
+        match deadlines.write(write).await? {
             Ok(()) => Ok(()),
             Err(e) => Err(io_error(
                 e,

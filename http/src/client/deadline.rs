@@ -46,6 +46,23 @@ impl Deadlines {
             .await
     }
 
+    /// Runs the sending of a request, bounded like a read: a server that
+    /// stops taking our bytes is as stuck as one that stops sending its own.
+    pub(crate) async fn write<T>(&self, write: impl Future<Output = T>) -> Result<T> {
+        self.bounded(Some((self.read, TimeoutKind::Read)), write)
+            .await
+            .map_err(|e| match e.kind() {
+                ErrorKind::Timeout(TimeoutKind::Read) => Error::new(
+                    e.kind(),
+                    format!(
+                        "the server took no request bytes for {} (read timeout, set by ClientBuilder::read_timeout)",
+                        Seconds(self.read)
+                    ),
+                ),
+                _ => e,
+            })
+    }
+
     /// Runs one connection attempt, bounded by `limit` and the deadline.
     pub(crate) async fn connect<T>(
         &self,

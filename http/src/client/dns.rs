@@ -115,34 +115,66 @@ impl Resolver {
 
     fn start_query(&self, host: String) {
         let lookup = self.lookup.clone();
-        let cache = self.cache.clone();
-        let ttl = self.ttl;
+        let query = Query {
+            host,
+            cache: self.cache.clone(),
+            ttl: self.ttl,
+            answered: false,
+        };
         spool::spawn(async move {
-            let answer: Answer = match lookup(host.clone()).await {
+            let answer: Answer = match lookup(query.host.clone()).await {
                 Ok(addrs) if addrs.is_empty() => Err("no addresses found".to_owned()),
                 Ok(addrs) => Ok(addrs.into()),
                 Err(e) => Err(e.to_string()),
             };
-            let entry = match &answer {
-                Ok(addrs) => Some(Entry::Resolved {
-                    addrs: addrs.clone(),
-                    expires: Instant::now() + ttl,
-                }),
-                Err(_) => None,
-            };
-            let previous = {
-                let mut cache = cache.borrow_mut();
-                match entry {
-                    Some(entry) => cache.insert(host, entry),
-                    None => cache.remove(&host),
-                }
-            };
-            if let Some(Entry::InFlight { waiters }) = previous {
-                for waiter in waiters {
-                    let _ = waiter.send(answer.clone());
-                }
-            }
+            query.answer(answer);
         });
+    }
+}
+
+/// A query in flight. If its task is dropped before it answers (the loop
+/// shut down), `Drop` clears the entry, so that the name does not stay
+/// "in flight" forever and its waiters learn the lookup was abandoned.
+struct Query {
+    host: String,
+    cache: Rc<RefCell<HashMap<String, Entry>>>,
+    ttl: Duration,
+    answered: bool,
+}
+
+impl Query {
+    fn answer(mut self, answer: Answer) {
+        self.answered = true;
+        let previous = {
+            let mut cache = self.cache.borrow_mut();
+            match &answer {
+                Ok(addrs) => cache.insert(
+                    self.host.clone(),
+                    Entry::Resolved {
+                        addrs: addrs.clone(),
+                        expires: Instant::now() + self.ttl,
+                    },
+                ),
+                Err(_) => cache.remove(&self.host),
+            }
+        };
+        if let Some(Entry::InFlight { waiters }) = previous {
+            for waiter in waiters {
+                let _ = waiter.send(answer.clone());
+            }
+        }
+    }
+}
+
+impl Drop for Query {
+    fn drop(&mut self) {
+        if self.answered {
+            return;
+        }
+        let mut cache = self.cache.borrow_mut();
+        if let Some(Entry::InFlight { .. }) = cache.get(&self.host) {
+            cache.remove(&self.host);
+        }
     }
 }
 
@@ -217,6 +249,24 @@ mod tests {
             assert!(resolver.resolve("bad.test").await.is_err());
             assert_eq!(count.get(), 2);
         });
+    }
+
+    #[test]
+    fn a_query_abandoned_with_its_loop_is_not_left_in_flight() {
+        let (resolver, count) = counting(Duration::from_secs(60));
+        spool::block_on(async {
+            let waiting =
+                spool::time::timeout(Duration::from_millis(1), resolver.resolve("example.test"));
+            assert!(waiting.await.is_err());
+        });
+        // The loop ended with the query unanswered; a new loop asks again
+        // instead of waiting for an answer that will never come.
+        spool::block_on(async {
+            let again =
+                spool::time::timeout(Duration::from_secs(5), resolver.resolve("example.test"));
+            assert!(again.await.expect("the name was left in flight").is_ok());
+        });
+        assert_eq!(count.get(), 2);
     }
 
     #[test]

@@ -266,6 +266,38 @@ impl Response {
         })
     }
 
+    /// The body as a stream of owned pieces, for code written against
+    /// [`spool::stream::Stream`]. Each piece is copied out of the read
+    /// buffer; [`chunk`](Response::chunk) avoids that copy. The stream ends
+    /// after the first error.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use spool::stream::StreamExt;
+    ///
+    /// # spool::block_on(async {
+    /// let client = spool_http::Client::new();
+    /// let response = client.get("http://example.com/").send().await?;
+    /// let mut body = std::pin::pin!(response.into_stream());
+    /// while let Some(piece) = body.next().await {
+    ///     println!("{} bytes", piece?.len());
+    /// }
+    /// # Ok::<(), spool_http::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn into_stream(self) -> impl spool::stream::Stream<Item = Result<Vec<u8>>> {
+        spool::stream::unfold(Some(self), |response| async move {
+            let mut response = response?;
+            let piece = match response.chunk().await {
+                Ok(Some(piece)) => piece.to_vec(),
+                Ok(None) => return None,
+                Err(error) => return Some((Err(error), None)),
+            };
+            Some((Ok(piece), Some(response)))
+        })
+    }
+
     /// Reads and drops a short body so the connection can be reused; a long
     /// or broken one just closes the connection.
     pub(crate) async fn discard(mut self) {
