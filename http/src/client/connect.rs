@@ -174,3 +174,54 @@ fn handshake_error(key: &PoolKey, e: std::io::Error) -> Error {
         format!("the TLS handshake with {key} failed: {reason}{hint}"),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn connector() -> Connector {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(rustls::RootCertStore::empty())
+            .with_no_client_auth();
+        Connector {
+            resolver: Resolver::system(Duration::from_secs(10)),
+            tls: Arc::new(tls),
+            connect_timeout: Duration::from_secs(5),
+        }
+    }
+
+    #[test]
+    fn every_address_is_tried_in_turn() {
+        spool::block_on(async {
+            let listener = spool::net::TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+            let port = listener.local_addr().unwrap().port();
+            let key = PoolKey {
+                https: false,
+                host: Host::Domain("multi.test".to_owned()),
+                port,
+            };
+            let deadlines = Deadlines::start(Duration::from_secs(5), None);
+            // Nothing listens on 127.0.0.2 (the listener is bound to
+            // 127.0.0.1 only), so the first address is refused.
+            let ips: [IpAddr; 2] = ["127.0.0.2".parse().unwrap(), "127.0.0.1".parse().unwrap()];
+            let tcp = connector()
+                .connect_tcp(&key, &ips, &deadlines)
+                .await
+                .unwrap();
+            assert_eq!(tcp.peer_addr().unwrap(), SocketAddr::new(ips[1], port));
+
+            let err = connector()
+                .connect_tcp(&key, &ips[..1], &deadlines)
+                .await
+                .unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Connect);
+            assert_eq!(
+                err.to_string(),
+                format!("could not connect to multi.test:{port} (127.0.0.2:{port})")
+            );
+        });
+    }
+}

@@ -341,8 +341,6 @@ impl Shared {
 mod tests {
     use super::*;
     use crate::client::transport::Transport;
-    use std::cell::RefCell as Log;
-    use std::rc::Rc as Shared_;
 
     fn key(host: &str) -> PoolKey {
         PoolKey::from_url(&Url::parse(&format!("http://{host}/")).unwrap()).unwrap()
@@ -368,9 +366,9 @@ mod tests {
     #[test]
     fn waiters_are_served_in_order_as_places_free_up() {
         spool::block_on(async {
-            let pool = Shared_::new(Pool::new(1, 1, Duration::from_secs(60)));
+            let pool = Rc::new(Pool::new(1, 1, Duration::from_secs(60)));
             let first = slot(pool.checkout(key("a.test")).await.unwrap());
-            let order = Shared_::new(Log::new(Vec::new()));
+            let order = Rc::new(RefCell::new(Vec::new()));
             let mut waiters = Vec::new();
             for name in ["b", "c", "d"] {
                 let (pool, order) = (pool.clone(), order.clone());
@@ -393,7 +391,7 @@ mod tests {
     #[test]
     fn a_host_at_its_limit_does_not_block_other_hosts() {
         spool::block_on(async {
-            let pool = Shared_::new(Pool::new(10, 1, Duration::from_secs(60)));
+            let pool = Rc::new(Pool::new(10, 1, Duration::from_secs(60)));
             let _busy = slot(pool.checkout(key("a.test")).await.unwrap());
             let waiting = spool::spawn({
                 let pool = pool.clone();
@@ -427,7 +425,7 @@ mod tests {
     #[test]
     fn a_checked_in_connection_goes_to_the_waiter_for_its_host() {
         spool::block_on(async {
-            let pool = Shared_::new(Pool::new(1, 1, Duration::from_secs(60)));
+            let pool = Rc::new(Pool::new(1, 1, Duration::from_secs(60)));
             let conn = connection(slot(pool.checkout(key("a.test")).await.unwrap())).await;
             let waiter = spool::spawn({
                 let pool = pool.clone();
