@@ -11,14 +11,14 @@ use spool_http::tls::TlsStream;
 use spool_http::{Client, ErrorKind};
 use support::{Server, Step, ok, run, write};
 
-/// A test CA and a server certificate it issued for `localhost`.
+/// A test CA and a server certificate it issued for `names`.
 struct Pki {
     ca_pem: String,
     chain: Vec<CertificateDer<'static>>,
     key: PrivatePkcs8KeyDer<'static>,
 }
 
-fn pki() -> Pki {
+fn pki_for(names: &[&str]) -> Pki {
     let ca_key = KeyPair::generate().unwrap();
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -29,7 +29,8 @@ fn pki() -> Pki {
     let issuer = Issuer::new(ca_params, ca_key);
 
     let leaf_key = KeyPair::generate().unwrap();
-    let leaf = CertificateParams::new(vec!["localhost".to_owned()])
+    let names: Vec<String> = names.iter().map(|name| name.to_string()).collect();
+    let leaf = CertificateParams::new(names)
         .unwrap()
         .signed_by(&leaf_key, &issuer)
         .unwrap();
@@ -38,6 +39,11 @@ fn pki() -> Pki {
         chain: vec![leaf.der().clone(), ca_cert.der().clone()],
         key: PrivatePkcs8KeyDer::from(leaf_key.serialize_der()),
     }
+}
+
+/// A certificate for `localhost` and `127.0.0.1`.
+fn pki() -> Pki {
+    pki_for(&["localhost", "127.0.0.1"])
 }
 
 fn server_config(
@@ -146,16 +152,49 @@ fn an_unknown_issuer_is_refused() {
 
 #[test]
 fn a_certificate_for_another_name_is_refused() {
-    let pki = pki();
+    let pki = pki_for(&["example.test"]);
     let server = Server::start_tls(server_config(&pki, rustls::DEFAULT_VERSIONS), |_| {
         vec![Step::Read]
     });
     run(async {
-        // The certificate names `localhost`, not the IP address.
-        let url = format!("https://127.0.0.1:{}/", server.addr.port());
-        let err = trusting_client(&pki).get(&url).send().await.unwrap_err();
+        let err = trusting_client(&pki)
+            .get(&https(&server, "/"))
+            .send()
+            .await
+            .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Tls);
         assert!(err.to_string().contains("not valid for"), "{err}");
+    });
+}
+
+#[test]
+fn sni_carries_dns_names_but_not_ip_addresses() {
+    let pki = pki();
+    let server = Server::start_tls(server_config(&pki, rustls::DEFAULT_VERSIONS), |_| {
+        vec![Step::Read, Step::Write(ok("ok")), Step::Hold]
+    });
+    run(async {
+        let client = trusting_client(&pki);
+        client
+            .get(&https(&server, "/"))
+            .send()
+            .await
+            .unwrap()
+            .bytes(10)
+            .await
+            .unwrap();
+        // An IP address is checked against the certificate's IP entries
+        // and never sent as SNI.
+        let by_ip = format!("https://127.0.0.1:{}/", server.addr.port());
+        client
+            .get(&by_ip)
+            .send()
+            .await
+            .unwrap()
+            .bytes(10)
+            .await
+            .unwrap();
+        assert_eq!(server.server_names(), [Some("localhost".to_owned()), None]);
     });
 }
 

@@ -86,10 +86,13 @@ struct Stats {
     open: AtomicUsize,
     max_open: AtomicUsize,
     requests: Mutex<Vec<Recorded>>,
+    server_names: Mutex<Vec<Option<String>>>,
 }
 
 type Script = Arc<dyn Fn(usize) -> Vec<Step> + Send + Sync>;
-type Wrap = Arc<dyn Fn(TcpStream) -> Option<Box<dyn Stream>> + Send + Sync>;
+/// Turns an accepted socket into the stream a script plays on, with the
+/// TLS server name the client asked for; `None` ends the connection.
+type Wrap = Arc<dyn Fn(TcpStream) -> Option<(Box<dyn Stream>, Option<String>)> + Send + Sync>;
 
 /// Something a script can read and write: a TCP socket, or TLS over one.
 pub trait Stream: Read + Write + Send {
@@ -128,7 +131,7 @@ impl Server {
     pub fn start(script: impl Fn(usize) -> Vec<Step> + Send + Sync + 'static) -> Server {
         Server::start_with(
             Arc::new(script),
-            Arc::new(|tcp| Some(Box::new(tcp) as Box<dyn Stream>)),
+            Arc::new(|tcp| Some((Box::new(tcp) as Box<dyn Stream>, None))),
         )
     }
 
@@ -151,7 +154,11 @@ impl Server {
                 while conn.is_handshaking() {
                     conn.complete_io(&mut tcp).ok()?;
                 }
-                Some(Box::new(rustls::StreamOwned::new(conn, tcp)) as Box<dyn Stream>)
+                let sni = conn.server_name().map(str::to_owned);
+                Some((
+                    Box::new(rustls::StreamOwned::new(conn, tcp)) as Box<dyn Stream>,
+                    sni,
+                ))
             }),
         )
     }
@@ -169,7 +176,8 @@ impl Server {
                 shared.max_open.fetch_max(open, Ordering::SeqCst);
                 let (stats, script, wrap) = (shared.clone(), script.clone(), wrap.clone());
                 thread::spawn(move || {
-                    if let Some(stream) = wrap(tcp) {
+                    if let Some((stream, sni)) = wrap(tcp) {
+                        stats.server_names.lock().unwrap().push(sni);
                         play(stream, &script(n), n, &stats);
                     }
                     stats.open.fetch_sub(1, Ordering::SeqCst);
@@ -192,6 +200,12 @@ impl Server {
     /// The most connections that were open at the same time.
     pub fn max_open(&self) -> usize {
         self.stats.max_open.load(Ordering::SeqCst)
+    }
+
+    /// The TLS server name (SNI) of each connection whose handshake
+    /// succeeded; `None` on plain TCP or when the client sent none.
+    pub fn server_names(&self) -> Vec<Option<String>> {
+        self.stats.server_names.lock().unwrap().clone()
     }
 
     /// The requests received so far, in order.
