@@ -355,3 +355,33 @@ fn invalid_urls_and_schemes_are_reported_by_send() {
         assert_eq!(err.kind(), ErrorKind::InvalidRequest);
     });
 }
+
+#[test]
+fn into_stream_yields_the_body_and_stops_after_an_error() {
+    use spool::stream::StreamExt;
+    run(async {
+        let server = Server::each(vec![
+            Step::Read,
+            write(
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n3\r\ndef\r\n0\r\n\r\n",
+            ),
+        ]);
+        let response = Client::new().get(&server.url("/")).send().await.unwrap();
+        let pieces: Vec<_> = response.into_stream().collect().await;
+        let body: Vec<u8> = pieces.into_iter().flat_map(Result::unwrap).collect();
+        assert_eq!(body, b"abcdef");
+
+        let server = Server::each(vec![
+            Step::Read,
+            write("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello"),
+        ]);
+        let response = Client::new().get(&server.url("/")).send().await.unwrap();
+        let items: Vec<_> = response.into_stream().collect().await;
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[0].as_ref().unwrap(), b"hello");
+        assert_eq!(
+            items[1].as_ref().unwrap_err().kind(),
+            ErrorKind::BodyIncomplete
+        );
+    });
+}
