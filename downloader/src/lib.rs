@@ -38,8 +38,10 @@
 //!   escapes whatever a hostile URL or error message contains.
 //! - **httpdate**: parses the HTTP date form of `Retry-After`, including the
 //!   two obsolete formats servers still send, and nothing else.
-//! - **indicatif** (to come, with the progress display): terminal progress
-//!   bars that redraw in place without flicker.
+//! - **indicatif**: the live progress display. Redrawing several bars in
+//!   place, at a bounded rate, without tearing when lines are printed
+//!   between them, is fiddly terminal work that has nothing to do with
+//!   async I/O.
 //!
 //! Random jitter for backoff needs no crate: a ten-line xorshift generator
 //! in [`backoff`] is enough, since jitter needs spread, not secrecy.
@@ -50,4 +52,6 @@ pub mod backoff;
 pub mod cli;
 pub mod input;
 pub mod naming;
+pub mod part_file;
+pub mod progress;
 pub mod report;

@@ -13,12 +13,13 @@
 //!    the doorbell. If work is queued it only peeks (timeout zero).
 //! 3. **Fire timers** whose deadline has passed.
 //!
-//! Fairness falls out of the batch rule: a task that is always ready runs
-//! once per turn, and every turn checks sockets and timers, so it cannot
-//! starve them. tokio gets the same guarantee differently: it checks I/O
-//! after every 61 task polls and gives each task a budget of 128 I/O
-//! operations per poll. Our rule is coarser (a batch of 10,000 ready tasks
-//! runs whole before the next I/O check) but needs no counters.
+//! Fairness comes from two rules. The batch rule: a task that wakes itself
+//! runs once per turn, and every turn checks sockets and timers. The budget
+//! rule (`coop.rs`): a task that never returns `Pending` on its own —
+//! draining a queue that is never empty — is made to after 128 operations.
+//! tokio uses the same budget, but checks I/O after every 61 task polls
+//! rather than once per batch; our batch rule is coarser (10,000 ready tasks
+//! all run before the next I/O check) but needs no counter.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -31,6 +32,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
+use crate::coop;
 use crate::join_handle::{JoinError, JoinHandle};
 use crate::reactor::Reactor;
 use crate::task::{MAIN_TASK, Shared, TaskId, TaskWaker};
@@ -157,7 +159,8 @@ impl Runtime {
                 if id == MAIN_TASK {
                     main_waker.clear_queued();
                     let mut cx = Context::from_waker(&waker);
-                    if let Poll::Ready(output) = polling(|| main.as_mut().poll(&mut cx)) {
+                    let poll = polling(|| coop::with_budget(|| main.as_mut().poll(&mut cx)));
+                    if let Poll::Ready(output) = poll {
                         return output;
                     }
                 } else {
@@ -200,7 +203,7 @@ impl Runtime {
         // A panic inside one task must not take the loop down: catch it and
         // hand it to the task's JoinHandle.
         let outcome = catch_unwind(AssertUnwindSafe(|| {
-            polling(|| task.future.as_mut().poll(&mut cx))
+            polling(|| coop::with_budget(|| task.future.as_mut().poll(&mut cx)))
         }));
         match outcome {
             Ok(Poll::Pending) => self.tasks.borrow_mut().put_back(id, task),

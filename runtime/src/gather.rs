@@ -389,183 +389,12 @@ pub mod __join {
 /// executor lives elsewhere, and these tests need to control exactly when each
 /// future becomes ready.
 #[cfg(test)]
-pub(crate) mod test_support {
-    use std::cell::Cell;
-    use std::future::Future;
-    use std::pin::{Pin, pin};
-    use std::rc::Rc;
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-    use std::task::{Context, Poll, Wake, Waker};
-    use std::thread::{self, Thread};
-    use std::time::{Duration, Instant};
-
-    /// A waker that only counts how often it was woken.
-    pub(crate) struct WakeCounter(AtomicUsize);
-
-    impl WakeCounter {
-        pub(crate) fn count(&self) -> usize {
-            self.0.load(Ordering::SeqCst)
-        }
-    }
-
-    impl Wake for WakeCounter {
-        fn wake(self: Arc<Self>) {
-            self.wake_by_ref();
-        }
-
-        fn wake_by_ref(self: &Arc<Self>) {
-            self.0.fetch_add(1, Ordering::SeqCst);
-        }
-    }
-
-    /// Owns a future and polls it one step at a time with a [`WakeCounter`].
-    pub(crate) struct Manual<F: Future> {
-        fut: Pin<Box<F>>,
-        waker: Waker,
-        pub(crate) wakes: Arc<WakeCounter>,
-    }
-
-    impl<F: Future> Manual<F> {
-        pub(crate) fn new(fut: F) -> Self {
-            let wakes = Arc::new(WakeCounter(AtomicUsize::new(0)));
-            Manual {
-                fut: Box::pin(fut),
-                waker: Waker::from(wakes.clone()),
-                wakes,
-            }
-        }
-
-        pub(crate) fn poll(&mut self) -> Poll<F::Output> {
-            self.fut
-                .as_mut()
-                .poll(&mut Context::from_waker(&self.waker))
-        }
-
-        /// Polls until ready and returns the output with the number of polls it took.
-        pub(crate) fn run(mut self) -> (F::Output, usize) {
-            for polls in 1..=1_000 {
-                if let Poll::Ready(output) = self.poll() {
-                    return (output, polls);
-                }
-            }
-            panic!("future still pending after 1000 polls");
-        }
-    }
-
-    struct Unparker {
-        thread: Thread,
-        woken: AtomicBool,
-    }
-
-    impl Wake for Unparker {
-        fn wake(self: Arc<Self>) {
-            self.wake_by_ref();
-        }
-
-        fn wake_by_ref(self: &Arc<Self>) {
-            self.woken.store(true, Ordering::SeqCst);
-            self.thread.unpark();
-        }
-    }
-
-    /// Polls, then parks until woken, and repeats. A future that returns
-    /// `Pending` without arranging a wake-up is a bug. This helper turns that
-    /// bug into a failed test instead of a hang.
-    pub(crate) fn block_on<F: Future>(fut: F) -> F::Output {
-        let mut fut = pin!(fut);
-        let unparker = Arc::new(Unparker {
-            thread: thread::current(),
-            woken: AtomicBool::new(false),
-        });
-        let waker = Waker::from(unparker.clone());
-        let mut cx = Context::from_waker(&waker);
-        loop {
-            if let Poll::Ready(output) = fut.as_mut().poll(&mut cx) {
-                return output;
-            }
-            let deadline = Instant::now() + Duration::from_secs(5);
-            while !unparker.woken.swap(false, Ordering::SeqCst) {
-                let now = Instant::now();
-                assert!(now < deadline, "future returned Pending and never woke");
-                thread::park_timeout(deadline - now);
-            }
-        }
-    }
-
-    /// Returns `Pending` `pending_polls` times, waking itself each time like a
-    /// timer that has already fired, and then returns `Ready(value)`. Futures
-    /// with different counts model different completion orders.
-    pub(crate) struct ReadyAfter<T> {
-        pending_polls: usize,
-        value: Option<T>,
-    }
-
-    impl<T> Unpin for ReadyAfter<T> {}
-
-    pub(crate) fn ready_after<T>(pending_polls: usize, value: T) -> ReadyAfter<T> {
-        ReadyAfter {
-            pending_polls,
-            value: Some(value),
-        }
-    }
-
-    impl<T> Future for ReadyAfter<T> {
-        type Output = T;
-
-        fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-            let this = self.get_mut();
-            if this.pending_polls == 0 {
-                return Poll::Ready(
-                    this.value
-                        .take()
-                        .expect("ReadyAfter polled after completion"),
-                );
-            }
-            this.pending_polls -= 1;
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        }
-    }
-
-    /// Counts how many of the guards it handed out have been dropped.
-    #[derive(Clone, Default)]
-    pub(crate) struct DropCounter(Rc<Cell<usize>>);
-
-    impl DropCounter {
-        pub(crate) fn guard(&self) -> DropGuard {
-            DropGuard(self.0.clone())
-        }
-
-        pub(crate) fn count(&self) -> usize {
-            self.0.get()
-        }
-    }
-
-    pub(crate) struct DropGuard(Rc<Cell<usize>>);
-
-    impl Drop for DropGuard {
-        fn drop(&mut self) {
-            self.0.set(self.0.get() + 1);
-        }
-    }
-
-    /// Wraps `fut` so that dropping it, finished or not, is counted. The guard
-    /// is moved in before the first poll, so a future that is never polled
-    /// still counts when it is dropped.
-    pub(crate) async fn guarded<F: Future>(guard: DropGuard, fut: F) -> F::Output {
-        let _guard = guard;
-        fut.await
-    }
-}
-
-#[cfg(test)]
 mod tests {
     use std::cell::RefCell;
     use std::rc::Rc;
 
-    use super::test_support::{DropCounter, Manual, block_on, guarded, ready_after};
     use super::*;
+    use crate::test_support::{DropCounter, Probe, block_on, guarded, ready_after};
 
     /// Logs `name` when the future finishes, so tests can check completion order.
     async fn finish_logged<T>(
@@ -597,7 +426,7 @@ mod tests {
     fn join_runs_futures_concurrently() {
         // Sequential awaiting would take 3 + 3 + 1 = 7 pending polls. Joined,
         // the futures overlap and the join is ready on poll 4.
-        let joined = Manual::new(async { crate::join!(ready_after(3, 'x'), ready_after(3, 'y')) });
+        let joined = Probe::new(async { crate::join!(ready_after(3, 'x'), ready_after(3, 'y')) });
         assert_eq!(joined.run(), (('x', 'y'), 4));
     }
 
@@ -623,7 +452,7 @@ mod tests {
     #[test]
     fn join_drops_its_futures_when_the_caller_is_dropped() {
         let drops = DropCounter::default();
-        let mut caller = Manual::new(async {
+        let mut caller = Probe::new(async {
             crate::join!(
                 guarded(drops.guard(), ready_after(0, ())),
                 guarded(drops.guard(), ready_after(10, ())),
@@ -648,7 +477,7 @@ mod tests {
 
     #[test]
     fn join_all_polls_everything_concurrently() {
-        let joined = Manual::new(join_all((0..50).map(|_| ready_after(2, ()))));
+        let joined = Probe::new(join_all((0..50).map(|_| ready_after(2, ()))));
         let (out, polls) = joined.run();
         assert_eq!(out.len(), 50);
         assert_eq!(polls, 3);
@@ -657,7 +486,7 @@ mod tests {
     #[test]
     fn join_all_of_nothing_is_ready_at_once() {
         let empty: Vec<std::future::Ready<u8>> = Vec::new();
-        let mut joined = Manual::new(join_all(empty));
+        let mut joined = Probe::new(join_all(empty));
         assert_eq!(joined.poll(), Poll::Ready(Vec::new()));
     }
 
@@ -693,7 +522,7 @@ mod tests {
                 result
             })
         };
-        let joined = Manual::new(try_join_all([
+        let joined = Probe::new(try_join_all([
             job("slow", 50, Ok("never")),
             job("failing", 2, Err("page 2: not found".to_string())),
             job("quick", 0, Ok("done")),
@@ -714,7 +543,7 @@ mod tests {
     #[test]
     fn try_join_all_cancels_siblings_before_returning_the_error() {
         let drops = DropCounter::default();
-        let mut joined = Manual::new(try_join_all([
+        let mut joined = Probe::new(try_join_all([
             guarded(drops.guard(), ready_after(10, Ok(()))),
             guarded(drops.guard(), ready_after(1, Err(()))),
         ]));
@@ -737,8 +566,8 @@ mod tests {
 
     #[test]
     fn pending_futures_register_the_callers_waker() {
-        let mut joined = Manual::new(join_all([ready_after(1, ()), ready_after(2, ())]));
+        let mut joined = Probe::new(join_all([ready_after(1, ()), ready_after(2, ())]));
         assert!(joined.poll().is_pending());
-        assert!(joined.wakes.count() >= 1);
+        assert!(joined.wakes() >= 1);
     }
 }

@@ -150,6 +150,7 @@ impl<T> JoinHandle<T> {
         )
     }
 
+    // ANCHOR: abort
     /// Cancels the task, like asyncio's `task.cancel()`.
     ///
     /// The loop drops the task's future the next time it gets to it, which
@@ -180,6 +181,7 @@ impl<T> JoinHandle<T> {
             task.wake_by_ref();
         }
     }
+    // ANCHOR_END: abort
 
     /// True once the task has finished, one way or another.
     pub fn is_finished(&self) -> bool {
@@ -187,6 +189,7 @@ impl<T> JoinHandle<T> {
     }
 }
 
+// ANCHOR: join_handle_poll
 impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
@@ -206,6 +209,7 @@ impl<T> Future for JoinHandle<T> {
         Poll::Pending
     }
 }
+// ANCHOR_END: join_handle_poll
 
 impl<T> fmt::Debug for JoinHandle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -37,6 +37,7 @@
 #![warn(missing_docs)]
 
 mod blocking;
+mod coop;
 mod executor;
 mod gather;
 pub mod io;
@@ -48,10 +49,14 @@ pub mod stream;
 pub mod sync;
 mod task;
 mod task_table;
+#[cfg(test)]
+mod test_support;
 pub mod time;
 mod yield_now;
 
-pub use blocking::spawn_blocking;
+pub use blocking::{
+    KEEP_ALIVE as BLOCKING_KEEP_ALIVE, MAX_THREADS as MAX_BLOCKING_THREADS, spawn_blocking,
+};
 pub use executor::{block_on, spawn};
 #[doc(hidden)]
 pub use gather::__join;

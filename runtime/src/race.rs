@@ -254,7 +254,7 @@ mod tests {
     use std::future::{pending, ready};
 
     use super::*;
-    use crate::gather::test_support::{DropCounter, Manual, block_on, guarded, ready_after};
+    use crate::test_support::{DropCounter, Probe, block_on, guarded, ready_after};
 
     #[test]
     fn race_returns_the_first_to_finish() {
@@ -303,7 +303,7 @@ mod tests {
             *b_polls.borrow_mut() += 1;
             Poll::<u8>::Pending
         });
-        let mut raced = Manual::new(race(ready(7u8), b));
+        let mut raced = Probe::new(race(ready(7u8), b));
         assert_eq!(raced.poll(), Poll::Ready(7));
         assert_eq!(*b_polls.borrow(), 0);
     }
@@ -416,14 +416,14 @@ mod tests {
 
     #[test]
     fn select_passes_the_waker_down() {
-        let mut selected = Manual::new(async {
+        let mut selected = Probe::new(async {
             crate::select! {
                 () = ready_after(1, ()) => true,
                 () = pending::<()>() => false,
             }
         });
         assert!(selected.poll().is_pending());
-        assert_eq!(selected.wakes.count(), 1);
+        assert_eq!(selected.wakes(), 1);
         assert_eq!(selected.poll(), Poll::Ready(true));
     }
 }

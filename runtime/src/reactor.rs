@@ -197,6 +197,7 @@ impl<S: mio::event::Source> IoSource<S> {
                  create sockets inside the block_on that uses them",
             )));
         }
+        std::task::ready!(crate::coop::poll_proceed(cx));
         loop {
             match op(&self.source) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
@@ -211,8 +212,10 @@ impl<S: mio::event::Source> IoSource<S> {
 }
 // ANCHOR_END: io_source
 
+// ANCHOR: io_source_drop
 impl<S: mio::event::Source> Drop for IoSource<S> {
     fn drop(&mut self) {
         self.reactor.deregister(&mut self.source, self.token);
     }
 }
+// ANCHOR_END: io_source_drop

@@ -57,7 +57,6 @@ impl Shared {
             let _ = self.doorbell.wake();
         }
     }
-    // ANCHOR_END: shared
 
     /// Moves every queued id into `batch` (which must be empty), so the loop
     /// runs a batch without holding the lock and wakes that arrive meanwhile
@@ -77,6 +76,7 @@ impl Shared {
         self.ready.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
+// ANCHOR_END: shared
 
 // ANCHOR: task_waker
 /// What a task's [`std::task::Waker`] points to.

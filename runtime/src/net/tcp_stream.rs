@@ -87,8 +87,65 @@ impl TcpStream {
     }
 }
 
-// ANCHOR: poll_read
 impl AsyncRead for TcpStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut &*self).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for TcpStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut &*self).poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut &*self).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut &*self).poll_shutdown(cx)
+    }
+}
+
+/// Reading and writing through a shared reference, as std allows for
+/// `&std::net::TcpStream`: one task can read while another part of it (or a
+/// `join!` branch) writes. The reactor keeps a separate waker for each
+/// direction, so the two never steal each other's wake-ups.
+///
+/// # Examples
+///
+/// ```
+/// use spool::io::{AsyncReadExt, AsyncWriteExt};
+/// use spool::net::{TcpListener, TcpStream};
+///
+/// spool::block_on(async {
+///     let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+///     let addr = listener.local_addr().unwrap();
+///     spool::spawn(async move {
+///         let (peer, _) = listener.accept().await.unwrap();
+///         let mut buf = [0; 4];
+///         (&peer).read_exact(&mut buf).await.unwrap();
+///         (&peer).write_all(&buf).await.unwrap();
+///     });
+///     let stream = TcpStream::connect(addr).await.unwrap();
+///     let (mut reader, mut writer) = (&stream, &stream);
+///     let mut echoed = [0; 4];
+///     let (sent, got) = spool::join!(writer.write_all(b"ping"), reader.read_exact(&mut echoed));
+///     sent.unwrap();
+///     got.unwrap();
+///     assert_eq!(&echoed, b"ping");
+/// });
+/// ```
+// ANCHOR: poll_read
+impl AsyncRead for &TcpStream {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -100,7 +157,7 @@ impl AsyncRead for TcpStream {
 }
 // ANCHOR_END: poll_read
 
-impl AsyncWrite for TcpStream {
+impl AsyncWrite for &TcpStream {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,

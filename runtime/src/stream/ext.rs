@@ -285,8 +285,8 @@ mod tests {
     use std::marker::PhantomPinned;
 
     use super::*;
-    use crate::gather::test_support::{Manual, ReadyAfter, block_on, ready_after};
     use crate::stream::{generate, iter};
+    use crate::test_support::{Probe, ReadyAfter, block_on, ready_after};
 
     /// Says `Pending` `pending_polls` times before each item, to exercise the
     /// adapters' `Pending` paths.
@@ -385,16 +385,16 @@ mod tests {
     #[test]
     fn pending_inner_stream_makes_the_adapter_pending() {
         let mut s = slow([7], 1).map(|n| n + 1).filter(|_| true);
-        let mut step = Manual::new(s.next());
+        let mut step = Probe::new(s.next());
         assert!(step.poll().is_pending());
-        assert_eq!(step.wakes.count(), 1);
+        assert_eq!(step.wakes(), 1);
         assert_eq!(step.poll(), Poll::Ready(Some(8)));
     }
 
     #[test]
     fn filter_skips_many_rejected_items_in_one_poll() {
         let mut s = iter(1..=1000).filter(|n| *n == 1000);
-        assert_eq!(Manual::new(s.next()).poll(), Poll::Ready(Some(1000)));
+        assert_eq!(Probe::new(s.next()).poll(), Poll::Ready(Some(1000)));
     }
 
     #[test]

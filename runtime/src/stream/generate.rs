@@ -210,8 +210,8 @@ mod tests {
     use std::cell::{Cell, RefCell};
 
     use super::*;
-    use crate::gather::test_support::{DropCounter, Manual, block_on, ready_after};
     use crate::stream::StreamExt;
+    use crate::test_support::{DropCounter, Probe, block_on, ready_after};
 
     #[test]
     fn yields_in_order_then_ends_for_good() {
@@ -270,9 +270,9 @@ mod tests {
             ready_after(1, ()).await;
             y.yield_(5).await;
         });
-        let mut next = Manual::new(s.next());
+        let mut next = Probe::new(s.next());
         assert!(next.poll().is_pending());
-        assert_eq!(next.wakes.count(), 1);
+        assert_eq!(next.wakes(), 1);
         assert_eq!(next.poll(), Poll::Ready(Some(5)));
     }
 
@@ -338,6 +338,6 @@ mod tests {
     #[test]
     fn empty_body_ends_immediately() {
         let mut s = generate(|_y: Yielder<u8>| async {});
-        assert_eq!(Manual::new(s.next()).poll(), Poll::Ready(None));
+        assert_eq!(Probe::new(s.next()).poll(), Poll::Ready(None));
     }
 }

@@ -54,14 +54,14 @@ impl<I: Iterator> Stream for Iter<I> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gather::test_support::Manual;
     use crate::stream::StreamExt;
+    use crate::test_support::Probe;
 
     #[test]
     fn yields_every_item_in_order_without_waiting() {
         let mut s = iter(vec!["x", "y"]);
-        assert_eq!(Manual::new(s.next()).poll(), Poll::Ready(Some("x")));
-        assert_eq!(Manual::new(s.next()).poll(), Poll::Ready(Some("y")));
-        assert_eq!(Manual::new(s.next()).poll(), Poll::Ready(None));
+        assert_eq!(Probe::new(s.next()).poll(), Poll::Ready(Some("x")));
+        assert_eq!(Probe::new(s.next()).poll(), Poll::Ready(Some("y")));
+        assert_eq!(Probe::new(s.next()).poll(), Poll::Ready(None));
     }
 }

@@ -110,8 +110,8 @@ mod tests {
     use std::cell::Cell;
 
     use super::*;
-    use crate::gather::test_support::{Manual, block_on, ready_after};
     use crate::stream::StreamExt;
+    use crate::test_support::{Probe, block_on, ready_after};
 
     /// A fake API: page `n` holds two items and points to page `n + 1`, up to `last`.
     async fn fetch_page(n: u32, last: u32) -> (Vec<String>, Option<u32>) {
@@ -151,11 +151,11 @@ mod tests {
             ready_after(2, Some(("item", ())))
         });
         assert_eq!(steps.get(), 0);
-        let mut next = Manual::new(s.next());
+        let mut next = Probe::new(s.next());
         assert!(next.poll().is_pending());
         assert!(next.poll().is_pending());
         assert_eq!(next.poll(), Poll::Ready(Some("item")));
-        assert_eq!(next.wakes.count(), 2);
+        assert_eq!(next.wakes(), 2);
         assert_eq!(steps.get(), 1);
     }
 }

@@ -35,9 +35,6 @@ mod waiters;
 
 pub mod oneshot;
 
-#[cfg(test)]
-mod test_support;
-
 pub use queue::{Closed, Get, Join, Put, Queue, TaskDoneError, TryGetError, TryPutError};
 pub use semaphore::{
     Acquire, AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError,

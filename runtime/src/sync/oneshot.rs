@@ -151,7 +151,7 @@ impl std::error::Error for RecvError {}
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sync::test_support::{Probe, counting_waker};
+    use crate::test_support::{Probe, counting_waker};
 
     fn assert_send_sync<T: Send + Sync>() {}
 

@@ -255,6 +255,7 @@ impl<T> Queue<T> {
     /// assert!(queue.task_done().is_ok());
     /// assert!(queue.task_done().is_err());
     /// ```
+    // ANCHOR: task_done
     pub fn task_done(&self) -> Result<(), TaskDoneError> {
         let mut state = self.lock();
         state.unfinished = state.unfinished.checked_sub(1).ok_or(TaskDoneError(()))?;
@@ -268,6 +269,7 @@ impl<T> Queue<T> {
         }
         Ok(())
     }
+    // ANCHOR_END: task_done
 
     /// Waits until every item put so far has been marked
     /// [`task_done`](Queue::task_done).
@@ -337,6 +339,7 @@ impl<T> Future for Put<'_, T> {
     type Output = Result<(), Closed<T>>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        std::task::ready!(crate::coop::poll_proceed(cx));
         let this = &mut *self;
         let mut state = this.queue.lock();
         if state.closed {
@@ -395,6 +398,7 @@ impl<T> Future for Get<'_, T> {
     type Output = Option<T>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        std::task::ready!(crate::coop::poll_proceed(cx));
         let this = &mut *self;
         let mut state = this.queue.lock();
         match this.waiter {
@@ -577,7 +581,7 @@ impl std::error::Error for TaskDoneError {}
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sync::test_support::Probe;
+    use crate::test_support::Probe;
 
     fn assert_send_sync<T: Send + Sync>() {}
 

@@ -275,6 +275,7 @@ impl<'a> Future for Acquire<'a> {
     type Output = Result<SemaphorePermit<'a>, AcquireError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        std::task::ready!(crate::coop::poll_proceed(cx));
         let this = &mut *self;
         let mut state = this.semaphore.lock();
         if state.closed {
@@ -320,6 +321,7 @@ impl Drop for Acquire<'_> {
 }
 // ANCHOR_END: acquire_drop
 
+// ANCHOR: permit
 /// A permit borrowed from a [`Semaphore`]; dropping it gives the permit back.
 #[must_use = "the permit is released as soon as it is dropped"]
 #[derive(Debug)]
@@ -332,6 +334,7 @@ impl Drop for SemaphorePermit<'_> {
         self.semaphore.release(1);
     }
 }
+// ANCHOR_END: permit
 
 /// A permit that owns a handle to its [`Semaphore`], from
 /// [`Semaphore::acquire_owned`]; dropping it gives the permit back.
@@ -382,7 +385,7 @@ impl std::error::Error for TryAcquireError {}
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sync::test_support::Probe;
+    use crate::test_support::Probe;
 
     fn assert_send_sync<T: Send + Sync>() {}
 

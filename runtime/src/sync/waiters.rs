@@ -171,7 +171,7 @@ impl WaiterList {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sync::test_support::counting_waker;
+    use crate::test_support::counting_waker;
 
     #[test]
     fn notify_one_goes_front_to_back_and_stops_when_all_are_notified() {

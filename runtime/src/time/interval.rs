@@ -44,6 +44,7 @@ pub struct Interval {
 }
 
 impl Interval {
+    // ANCHOR: tick
     /// Waits for the next tick and returns when it was scheduled.
     pub async fn tick(&mut self) -> Instant {
         (&mut self.sleep).await;
@@ -56,6 +57,7 @@ impl Interval {
         self.sleep.reset(next);
         scheduled
     }
+    // ANCHOR_END: tick
 
     /// The period between ticks.
     pub fn period(&self) -> Duration {

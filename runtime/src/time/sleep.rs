@@ -95,11 +95,13 @@ impl Sleep {
     }
 }
 
+// ANCHOR: sleep_drop
 impl Drop for Sleep {
     fn drop(&mut self) {
         self.cancel();
     }
 }
+// ANCHOR_END: sleep_drop
 
 #[cfg(test)]
 mod tests {

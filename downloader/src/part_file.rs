@@ -1,0 +1,226 @@
+//! Writing one download to disk: `NAME.part` while it runs, `NAME` once the
+//! body is complete.
+//!
+//! The rule that keeps users' data safe is simple: a file appears under its
+//! final name only after the HTTP layer has confirmed the body is whole (its
+//! `Content-Length` reached, its last chunk seen). Until then bytes go to
+//! `NAME.part`. A crash, a reset or a timeout leaves a `.part` file that
+//! `--continue` can resume, and never a truncated file that looks finished.
+//!
+//! To resume safely we must know the `.part` holds the start of the *same*
+//! resource the server has now. So when a response begins, its validator
+//! (`ETag`, else `Last-Modified`) is saved beside the data in
+//! `NAME.part.meta`; the resumed request sends it back in `If-Range`, and a
+//! server whose file changed answers `200` with the whole new body instead
+//! of a `206` with a mismatched tail. Without a saved validator we start
+//! over rather than guess — that costs bandwidth, never correctness.
+//! (curl's `-C -` resumes without any check; aria2 keeps a control file much
+//! like our `.meta`.)
+//!
+//! Writes use `std::fs` on the loop's thread. A write of one chunk lands in
+//! the page cache in microseconds; pushing each through the blocking pool
+//! would cost more than it saves. We do not `fsync`: like curl and wget we
+//! trust the kernel, and a crash leaves at worst a `.part` to resume.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// A download in progress.
+#[derive(Debug)]
+pub struct PartFile {
+    file: File,
+    part: PathBuf,
+    meta: PathBuf,
+    /// Bytes in the `.part` file: where a resumed request starts.
+    len: u64,
+}
+
+/// What a `.part` file left by an earlier run offers for resuming.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resumable {
+    /// Bytes already on disk.
+    pub len: u64,
+    /// The validator saved when those bytes were fetched.
+    pub validator: String,
+}
+
+impl PartFile {
+    /// Creates `part` for a fresh download. Fails if the file exists: names
+    /// are allocated so that it never does, and if another program raced us
+    /// to it, its file is not ours to overwrite.
+    pub fn create(part: PathBuf) -> io::Result<PartFile> {
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&part)?;
+        Ok(PartFile::new(file, part, 0))
+    }
+
+    /// Opens an existing `part` to append to, returning what it holds.
+    /// `None` as the second value means it cannot be resumed safely (no
+    /// saved validator), so the caller should [`restart`](Self::restart).
+    pub fn open_existing(part: PathBuf) -> io::Result<(PartFile, Option<Resumable>)> {
+        let file = OpenOptions::new().append(true).open(&part)?;
+        let len = file.metadata()?.len();
+        let mut this = PartFile::new(file, part, len);
+        let validator = fs::read_to_string(&this.meta).ok();
+        let resumable = match validator {
+            Some(v) if len > 0 && !v.trim().is_empty() => Some(Resumable {
+                len,
+                validator: v.trim().to_string(),
+            }),
+            _ => {
+                this.restart()?;
+                None
+            }
+        };
+        Ok((this, resumable))
+    }
+
+    fn new(file: File, part: PathBuf, len: u64) -> PartFile {
+        let mut meta = part.clone().into_os_string();
+        meta.push(".meta");
+        PartFile {
+            file,
+            part,
+            meta: meta.into(),
+            len,
+        }
+    }
+
+    /// Bytes written so far.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// True when nothing has been written.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Empties the file, for a response that starts the body from byte 0.
+    pub fn restart(&mut self) -> io::Result<()> {
+        self.file.set_len(0)?;
+        self.len = 0;
+        Ok(())
+    }
+
+    /// Saves the validator of the response being written, or forgets the
+    /// old one when the response has none.
+    pub fn set_validator(&mut self, validator: Option<&str>) -> io::Result<()> {
+        match validator {
+            Some(v) => fs::write(&self.meta, v),
+            None => match fs::remove_file(&self.meta) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+                _ => Ok(()),
+            },
+        }
+    }
+
+    /// Appends a piece of the body.
+    pub fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.file.write_all(bytes)?;
+        self.len += bytes.len() as u64;
+        Ok(())
+    }
+
+    // ANCHOR: finish
+    /// Gives the completed file its final name, without replacing anything
+    /// that appeared there meanwhile.
+    ///
+    /// A hard link is the one portable "rename unless the target exists"
+    /// (a plain `rename` silently replaces). Where links are not supported
+    /// we fall back to checking, then renaming.
+    pub fn finish(self, final_path: &Path) -> io::Result<()> {
+        self.file.sync_data().ok();
+        drop(self.file);
+        match fs::hard_link(&self.part, final_path) {
+            Ok(()) => fs::remove_file(&self.part)?,
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(e),
+            Err(_) => {
+                if final_path.exists() {
+                    return Err(io::Error::new(
+                        io::ErrorKind::AlreadyExists,
+                        format!("{} appeared while downloading", final_path.display()),
+                    ));
+                }
+                fs::rename(&self.part, final_path)?;
+            }
+        }
+        let _ = fs::remove_file(&self.meta);
+        Ok(())
+    }
+    // ANCHOR_END: finish
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir() -> PathBuf {
+        let d = std::env::temp_dir().join(format!(
+            "spool-dl-part-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let _ = fs::remove_dir_all(&d);
+        fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[test]
+    fn finish_moves_the_part_to_its_final_name() {
+        let d = dir();
+        let mut part = PartFile::create(d.join("a.bin.part")).unwrap();
+        part.set_validator(Some("\"v1\"")).unwrap();
+        part.write(b"hello").unwrap();
+        part.finish(&d.join("a.bin")).unwrap();
+        assert_eq!(fs::read(d.join("a.bin")).unwrap(), b"hello");
+        assert!(!d.join("a.bin.part").exists());
+        assert!(!d.join("a.bin.part.meta").exists());
+    }
+
+    #[test]
+    fn finish_never_replaces_an_existing_file() {
+        let d = dir();
+        fs::write(d.join("b.bin"), b"precious").unwrap();
+        let mut part = PartFile::create(d.join("b.bin.part")).unwrap();
+        part.write(b"new").unwrap();
+        let err = part.finish(&d.join("b.bin")).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(fs::read(d.join("b.bin")).unwrap(), b"precious");
+    }
+
+    #[test]
+    fn create_refuses_an_existing_part() {
+        let d = dir();
+        fs::write(d.join("c.part"), b"someone else's").unwrap();
+        assert!(PartFile::create(d.join("c.part")).is_err());
+        assert_eq!(fs::read(d.join("c.part")).unwrap(), b"someone else's");
+    }
+
+    #[test]
+    fn a_part_with_a_validator_is_resumable_and_one_without_restarts() {
+        let d = dir();
+        let mut part = PartFile::create(d.join("d.part")).unwrap();
+        part.set_validator(Some("W/\"x\"")).unwrap();
+        part.write(b"12345").unwrap();
+        drop(part);
+        let (part, resumable) = PartFile::open_existing(d.join("d.part")).unwrap();
+        assert_eq!(
+            resumable,
+            Some(Resumable {
+                len: 5,
+                validator: "W/\"x\"".into()
+            })
+        );
+        assert_eq!(part.len(), 5);
+
+        fs::write(d.join("e.part"), b"orphan bytes").unwrap();
+        let (part, resumable) = PartFile::open_existing(d.join("e.part")).unwrap();
+        assert_eq!(resumable, None);
+        assert!(part.is_empty());
+        assert_eq!(fs::read(d.join("e.part")).unwrap(), b"");
+    }
+}
