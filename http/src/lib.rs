@@ -1,4 +1,5 @@
-//! An HTTP/1.1 client for the spool runtime, in the spirit of aiohttp.
+//! An HTTP/1.1 client for the spool runtime, in the spirit of aiohttp, and
+//! a tiny [`server`] to test it against.
 //!
 //! The crate is built in two layers, and this split is the point of it:
 //!
@@ -21,6 +22,7 @@
 mod error;
 mod headers;
 pub mod proto;
+pub mod server;
 
 pub use error::{Error, ErrorKind, Result, TimeoutKind};
 pub use headers::Headers;
