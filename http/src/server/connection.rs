@@ -31,14 +31,13 @@ use crate::proto::{
     encode_chunk, encode_response_head, expects_continue, parse_request_head, request_framing,
     request_keep_alive, response_framing,
 };
-use spool::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use spool::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use spool::stream::StreamExt;
 use spool::time::timeout;
 use std::future::poll_fn;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::time::Duration;
 
 /// How much each read asks the socket for.
 const READ_CHUNK: usize = 8 * 1024;
@@ -50,11 +49,6 @@ const SMALL_BODY: usize = 16 * 1024;
 /// A buffer that grew past this (a huge head, a huge chunk) is released
 /// after the request instead of being kept for the connection's lifetime.
 const MAX_KEPT_BUFFER: usize = 128 * 1024;
-
-/// How long, and how many bytes, a closing connection keeps reading and
-/// discarding what the client still sends; see [`Connection::close`].
-const LINGER_TIME: Duration = Duration::from_secs(1);
-const LINGER_BYTES: usize = 1024 * 1024;
 
 struct Connection<'a, IO> {
     io: IO,
@@ -391,38 +385,20 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Connection<'_, IO> {
         }
     }
 
-    // ANCHOR: lingering_close
-    /// Ends the connection: sends FIN, then reads and discards what the
-    /// client still sends, for a moment, before dropping the socket.
+    /// Ends the connection: flushes and sends FIN (for TLS, close_notify),
+    /// then drops the stream.
     ///
-    /// Dropping a socket that has unread bytes in its receive buffer makes
-    /// the kernel answer with RST instead of FIN, and an RST can overtake
-    /// the response still on its way, so a client whose request was
-    /// refused half-way (a 413, a 431) would see "connection reset" and
-    /// never our answer. Waiting for the client's own close avoids that;
-    /// the time and byte caps keep a client from holding us here.
+    /// If the client is still sending (a refused upload, a pipelined
+    /// request after `Connection: close`), the kernel answers those unread
+    /// bytes with RST, and over a slow network an RST can destroy a
+    /// response still waiting in our send buffer. Production servers
+    /// therefore keep reading and discarding for a moment before they
+    /// close ("lingering close"). This server does not: its clients are
+    /// tests, benchmarks and demos on 127.0.0.1, where the response has
+    /// long left by then.
     async fn close(mut self) {
-        if timeout(self.config.io_timeout, self.io.shutdown())
-            .await
-            .is_err()
-        {
-            return;
-        }
-        let io = &mut self.io;
-        let mut scratch = std::mem::take(&mut self.input);
-        scratch.resize(READ_CHUNK, 0);
-        let _ = timeout(LINGER_TIME, async {
-            let mut discarded = 0;
-            while discarded < LINGER_BYTES {
-                match io.read(&mut scratch).await {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => discarded += n,
-                }
-            }
-        })
-        .await;
+        let _ = timeout(self.config.io_timeout, self.io.shutdown()).await;
     }
-    // ANCHOR_END: lingering_close
 }
 
 fn body_too_large(max: usize) -> BodyError {

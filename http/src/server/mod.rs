@@ -256,22 +256,24 @@ impl Server {
         // kernel's backlog rather than in our memory.
         let slots = Arc::new(Semaphore::new(config.max_connections));
         loop {
+            // The signal comes first in each select!, so it wins a tie:
+            // once shutdown is asked for, no new connection is taken on.
             let permit = spool::select! {
-                permit = slots.clone().acquire_owned() => permit,
                 () = signal.fired() => break,
+                permit = slots.clone().acquire_owned() => permit,
             };
             let Ok(permit) = permit else { break };
             let accepted = spool::select! {
-                accepted = listener.accept() => accepted,
                 () = signal.fired() => break,
+                accepted = listener.accept() => accepted,
             };
             let (stream, peer) = match accepted {
                 Ok(accepted) => accepted,
                 Err(e) if is_per_connection(&e) => continue,
                 Err(_) => {
                     spool::select! {
-                        () = spool::time::sleep(Duration::from_millis(100)) => continue,
                         () = signal.fired() => break,
+                        () = spool::time::sleep(Duration::from_millis(100)) => continue,
                     }
                 }
             };
