@@ -11,7 +11,10 @@ use std::io;
 use std::time::Duration;
 
 fn chunks(parts: &[&str]) -> Vec<io::Result<Vec<u8>>> {
-    parts.iter().map(|part| Ok(part.as_bytes().to_vec())).collect()
+    parts
+        .iter()
+        .map(|part| Ok(part.as_bytes().to_vec()))
+        .collect()
 }
 
 async fn route(request: Request) -> Response {
@@ -39,7 +42,9 @@ async fn route(request: Request) -> Response {
             11,
             stream::iter(chunks(&["hello", " world"])),
         )),
-        "/short" => Response::new(200).body(Body::sized_stream(10, stream::iter(chunks(&["hello"])))),
+        "/short" => {
+            Response::new(200).body(Body::sized_stream(10, stream::iter(chunks(&["hello"]))))
+        }
         "/long" => Response::new(200).body(Body::sized_stream(3, stream::iter(chunks(&["hello"])))),
         "/broken" => Response::new(200).body(Body::stream(stream::iter(vec![
             Ok(b"part".to_vec()),
@@ -113,7 +118,10 @@ fn connection_close_is_honoured() {
     conn.send(get("/text", "Connection: close\r\n"));
     let response = conn.response("GET");
     assert_eq!(response.headers.get("connection"), Some("close"));
-    assert!(conn.read_to_close().is_empty(), "nothing after the response");
+    assert!(
+        conn.read_to_close().is_empty(),
+        "nothing after the response"
+    );
 }
 
 #[test]
@@ -142,7 +150,11 @@ fn http10_closes_unless_keep_alive_is_asked_for() {
     let first = conn.response("GET");
     assert_eq!(first.headers.get("connection"), Some("keep-alive"));
     conn.send("GET /info HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
-    assert!(conn.response("GET").body.ends_with(b"Http10 path=/info query=None"));
+    assert!(
+        conn.response("GET")
+            .body
+            .ends_with(b"Http10 path=/info query=None")
+    );
 }
 
 #[test]
@@ -257,7 +269,10 @@ fn empty_and_bodyless_responses() {
         "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
     );
     conn.send(get("/no-content", ""));
-    assert_eq!(conn.response("GET").wire(), "HTTP/1.1 204 No Content\r\n\r\n");
+    assert_eq!(
+        conn.response("GET").wire(),
+        "HTTP/1.1 204 No Content\r\n\r\n"
+    );
     conn.send(get("/nowhere", ""));
     assert_eq!(conn.response("GET").status, 404);
 }
@@ -381,7 +396,10 @@ fn oversize_heads_get_431() {
 
     // Refused as soon as the limit is passed, without waiting for the end.
     let mut conn = server.connect();
-    conn.send(format!("GET / HTTP/1.1\r\nHost: t\r\nX-Endless: {}", "a".repeat(1500)));
+    conn.send(format!(
+        "GET / HTTP/1.1\r\nHost: t\r\nX-Endless: {}",
+        "a".repeat(1500)
+    ));
     assert_eq!(conn.response("GET").status, 431);
 
     let mut conn = server.connect();
@@ -406,4 +424,3 @@ fn a_client_that_vanishes_mid_request_does_not_disturb_others() {
     assert_eq!(conn.response("GET").body, b"hello");
     assert!(conn.silent_for(Duration::from_millis(50)));
 }
-

@@ -23,7 +23,10 @@ pub struct TestServer {
 }
 
 /// Starts a server configured by `configure` and serving `handler`.
-pub fn start<H>(configure: impl FnOnce(ServerBuilder) -> ServerBuilder + Send + 'static, handler: H) -> TestServer
+pub fn start<H>(
+    configure: impl FnOnce(ServerBuilder) -> ServerBuilder + Send + 'static,
+    handler: H,
+) -> TestServer
 where
     H: Handler + Send + 'static,
 {
@@ -164,7 +167,10 @@ impl Conn {
                 match parse_response_head(&self.buf, &HeadLimits::default()) {
                     Ok(ParsedHead::Complete(head)) => break head,
                     Ok(ParsedHead::Partial) => {}
-                    Err(e) => panic!("bad response head: {e}: {:?}", String::from_utf8_lossy(&self.buf)),
+                    Err(e) => panic!(
+                        "bad response head: {e}: {:?}",
+                        String::from_utf8_lossy(&self.buf)
+                    ),
                 }
             }
             if !self.fill() {
