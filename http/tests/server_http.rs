@@ -53,6 +53,7 @@ async fn route(request: Request) -> Response {
         "/empty" => Response::new(200),
         "/no-content" => Response::new(204).body(Body::from("ignored")),
         "/close" => Response::text(200, "bye").header("Connection", "close"),
+        "/keep" => Response::text(200, "kept?").header("Connection", "keep-alive"),
         "/bad-header" => Response::text(200, "x").header("X-Evil", "a\r\nInjected: yes"),
         "/framing-headers" => Response::text(200, "abc")
             .header("Content-Length", "999")

@@ -279,10 +279,15 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Connection<'_, IO> {
             let framing = response_framing(version, response.status, response.body.len());
             keep_alive &= framing != Framing::UntilClose;
             let headers = &mut response.headers;
+            // Say what happens next in the terms of the client's version,
+            // overriding whatever the handler said.
             match (version, keep_alive) {
                 (Version::Http11, false) => headers.insert("Connection", "close"),
                 (Version::Http10, true) => headers.insert("Connection", "keep-alive"),
-                _ => {}
+                (Version::Http10, false) => {
+                    headers.remove("Connection");
+                }
+                (Version::Http11, true) => {}
             }
             if !headers.contains("date") {
                 headers.append("Date", date::now());

@@ -282,6 +282,10 @@ impl Server {
             // until the client acknowledges the first.
             let _ = stream.set_nodelay(true);
             let (handler, config, signal) = (handler.clone(), config.clone(), signal.clone());
+            // `connection::run` takes any AsyncRead + AsyncWrite stream:
+            // serving TLS means doing the handshake here, inside the task
+            // (so a slow handshake holds up nobody), and passing the TLS
+            // stream instead.
             spool::spawn(async move {
                 connection::run(stream, peer, &*handler, &config, &signal).await;
                 drop(permit);
