@@ -6,7 +6,7 @@
 mod server_support;
 
 use server_support::{Conn, get, start};
-use spool_http::server::{Request, Response};
+use spool_http::server::{Body, Request, Response};
 use std::time::{Duration, Instant};
 
 async fn route(request: Request) -> Response {
@@ -15,6 +15,12 @@ async fn route(request: Request) -> Response {
             spool::time::sleep(Duration::from_millis(500)).await;
             Response::text(200, "finally")
         }
+        "/huge" => {
+            // 64 MiB, far more than the socket buffers hold.
+            let chunks = (0..1024).map(|_| Ok(vec![b'x'; 64 * 1024]));
+            Response::new(200).body(Body::sized_stream(64 << 20, spool::stream::iter(chunks)))
+        }
+        "/upload" => Response::text(200, format!("{} bytes", request.body().len())),
         _ => Response::text(200, "quick"),
     }
 }
@@ -141,4 +147,34 @@ fn shutdown_of_an_idle_server_is_prompt() {
     server.shutdown_handle().shutdown();
     assert!(server.wait_finished(Duration::from_secs(5)));
     assert!(started.elapsed() < Duration::from_secs(2));
+}
+
+#[test]
+fn a_stalled_request_body_gets_408() {
+    let server = start(|b| b.io_timeout(Duration::from_millis(300)), route);
+    let mut conn = server.connect();
+    let started = Instant::now();
+    conn.send("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc");
+    let response = conn.response("POST");
+    let elapsed = started.elapsed();
+    assert_eq!(response.status, 408);
+    assert!(elapsed >= Duration::from_millis(250), "{elapsed:?}");
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
+}
+
+#[test]
+fn a_client_that_stops_reading_is_given_up_on() {
+    // The client asks for a huge body and never reads it. Once the socket
+    // buffers fill, the server's write stalls; after io_timeout it gives
+    // up, so even a graceful shutdown does not wait for this client.
+    let server = start(|b| b.io_timeout(Duration::from_millis(300)), route);
+    let mut conn = server.connect();
+    conn.send(get("/huge", ""));
+    std::thread::sleep(Duration::from_millis(100));
+    let started = Instant::now();
+    server.shutdown_handle().shutdown();
+    assert!(server.wait_finished(Duration::from_secs(5)));
+    assert!(started.elapsed() >= Duration::from_millis(150));
+    let received = conn.read_to_close();
+    assert!(received.len() < 64 << 20, "the body was cut off");
 }

@@ -25,7 +25,10 @@ use std::task::{Context, Poll, Waker};
 /// [`shutdown`](ShutdownHandle::shutdown) makes the server stop accepting
 /// connections, close connections that are idle between requests, and let
 /// requests in flight finish (their connections close after the response).
-/// The server's `serve` future resolves when the last connection is gone.
+/// A request that is still arriving counts as in flight: it is read, within
+/// the header and I/O timeouts, and answered. The server's `serve` future
+/// resolves when the last connection is gone, so the timeouts also bound
+/// how long a shutdown can take.
 /// Clones share the same signal; calling `shutdown` twice is harmless.
 ///
 /// # Examples
