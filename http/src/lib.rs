@@ -1,4 +1,5 @@
-//! An HTTP/1.1 client for the spool runtime, in the spirit of aiohttp.
+//! An HTTP/1.1 client for the spool runtime, in the spirit of aiohttp, and
+//! a tiny [`server`] to test it against.
 //!
 //! ```no_run
 //! use spool_http::Client;
@@ -57,6 +58,7 @@ mod client;
 mod error;
 mod headers;
 pub mod proto;
+pub mod server;
 pub mod tls;
 
 pub use client::{Client, ClientBuilder, RequestBuilder, Response};
