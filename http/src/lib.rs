@@ -1,4 +1,20 @@
-//! An HTTP/1.1 client for the spool runtime, in the spirit of aiohttp.
+//! An HTTP/1.1 client for the spool runtime, in the spirit of aiohttp, and
+//! a tiny [`server`] to test it against.
+//!
+//! ```no_run
+//! use spool_http::Client;
+//!
+//! spool::block_on(async {
+//!     let client = Client::builder().limit(8).build()?;
+//!     let mut response = client.get("https://example.com/").send().await?;
+//!     println!("{} {:?}", response.status(), response.content_type());
+//!     while let Some(piece) = response.chunk().await? {
+//!         println!("{} more bytes", piece.len());
+//!     }
+//!     Ok::<(), spool_http::Error>(())
+//! })
+//! .unwrap();
+//! ```
 //!
 //! The crate is built in two layers, and this split is the point of it:
 //!
@@ -8,19 +24,43 @@
 //!   sockets, no timers and no `async`, so every rule of RFC 9112 it
 //!   follows is tested with plain byte strings, including every way the
 //!   bytes can be split across reads.
-//! - The I/O driver on top (connections, TLS, the pool, timeouts) owns the
-//!   sockets. It reads bytes, hands them to `proto`, and acts on what comes
-//!   back. It has no HTTP knowledge of its own.
+//! - The I/O driver on top, [`Client`], owns the sockets. It reads bytes,
+//!   hands them to `proto`, and acts on what comes back; it has no HTTP
+//!   knowledge of its own. Around that loop sit the parts a real client
+//!   needs: a keep-alive pool with a total and a per-host connection limit
+//!   and one fair line of waiters, a DNS cache whose concurrent lookups of
+//!   one name share one query, TLS through rustls driven by socket
+//!   readiness ([`tls`]), connect, read and total timeouts that say which
+//!   one ran out, redirects, and a transparent retry when a pooled
+//!   connection turns out to have been closed by the server.
+//!
+//! A [`Client`] is cheap to clone and meant to be shared, like an aiohttp
+//! `ClientSession`. [`RequestBuilder::send`] returns once the response head
+//! is in; the body is read on demand with [`Response::chunk`], one
+//! buffer's worth at a time, so memory stays bounded whatever the size of
+//! the body. Only [`Response::bytes`] and [`Response::text`] collect a body,
+//! and they take a cap.
 //!
 //! Failures of either layer are one [`Error`] type whose [`ErrorKind`]
 //! says what went wrong, and header fields of both directions are one
 //! ordered, case-insensitive [`Headers`] list.
+//!
+//! Compared with hyper, this client is single-threaded and has no
+//! connection task per socket: the task that sends a request drives its
+//! connection directly. Compared with ureq, it is asynchronous and so can
+//! run many requests on one thread. Neither HTTP/2 nor content decoding is
+//! supported: no `Accept-Encoding` is sent, so servers send bodies as they
+//! are.
 
 #![warn(missing_docs)]
 
+mod client;
 mod error;
 mod headers;
 pub mod proto;
+pub mod server;
+pub mod tls;
 
+pub use client::{Client, ClientBuilder, RequestBuilder, Response};
 pub use error::{Error, ErrorKind, Result, TimeoutKind};
 pub use headers::Headers;

@@ -18,6 +18,11 @@
 //!    into body data, until it reports the end or
 //!    [`BodyDecoder::finish_eof`] rules on a closed connection.
 //!
+//! The server walks the same road in the other direction:
+//! [`parse_request_head`], [`request_framing`] and a [`BodyDecoder`] for the
+//! request, then [`response_framing`], [`encode_response_head`] and
+//! [`encode_chunk`] for the answer.
+//!
 //! This is the layering of ureq-proto and httparse rather than hyper, where
 //! protocol state and I/O polling are interleaved inside one connection
 //! task: harder to reuse, but a reader sees the protocol and the I/O apart.
@@ -81,8 +86,18 @@ mod chunked;
 mod framing;
 mod head;
 mod request;
+mod request_head;
+mod response;
 
 pub use body::{BodyDecoder, Decoded};
 pub use framing::{Framing, body_framing, connection_reusable};
 pub use head::{HeadLimits, ParsedHead, ResponseHead, Version, parse_response_head};
 pub use request::encode_request_head;
+pub use request_head::{
+    ParsedRequest, Rejection, RequestHead, expects_continue, parse_request_head, request_framing,
+    request_keep_alive,
+};
+pub use response::{
+    InvalidResponse, LAST_CHUNK, encode_chunk, encode_response_head, reason_phrase,
+    response_framing,
+};

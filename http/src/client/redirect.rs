@@ -1,0 +1,194 @@
+//! Whether and how to follow a redirect: pure decisions, no I/O.
+//!
+//! The rules (RFC 9110 §15.4), in the form the request loop needs them:
+//!
+//! - 301, 302, 303, 307 and 308 with a `Location` are followed; any other
+//!   status, or a redirect without `Location`, is the final response.
+//! - `Location` may be relative; it is resolved against the URL that was
+//!   requested, as a browser does.
+//! - 303 See Other always continues with `GET` (a `HEAD` stays `HEAD`),
+//!   without the body. For 301 and 302 the RFC allows the same change for
+//!   `POST` only, and every browser makes it, so we do too. 307 and 308
+//!   repeat the request as it was, body included.
+//! - Credentials are for the origin they were given to: `Authorization`
+//!   (and a hand-set `Host`) are dropped when a redirect leaves the
+//!   origin, so a server cannot collect a token by redirecting elsewhere.
+//!
+//! The limit on the number of redirects lives with the loop in
+//! `request.rs`, since only it counts them.
+
+use url::Url;
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// The next request after a redirect.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Redirect {
+    pub(crate) url: Url,
+    /// The method of the next request.
+    pub(crate) method: String,
+    /// Whether the next request carries the body again.
+    pub(crate) keep_body: bool,
+    /// Whether the next request goes to another origin, so credentials
+    /// must be left behind.
+    pub(crate) cross_origin: bool,
+}
+
+// ANCHOR: redirect_decision
+/// Decides what a `status` response to a `method` request for `from`
+/// leads to: `None` if it is the final response.
+///
+/// # Errors
+///
+/// [`ErrorKind::Protocol`] if `Location` is not a valid URL reference, and
+/// [`ErrorKind::UnsupportedScheme`] if it points to a scheme other than
+/// `http` or `https`.
+pub(crate) fn decide(
+    status: u16,
+    method: &str,
+    location: Option<&[u8]>,
+    from: &Url,
+) -> Result<Option<Redirect>> {
+    if !matches!(status, 301 | 302 | 303 | 307 | 308) {
+        return Ok(None);
+    }
+    let Some(location) = location else {
+        return Ok(None);
+    };
+    let invalid = || {
+        Error::new(
+            ErrorKind::Protocol,
+            format!(
+                "{status} redirect from {from} has an invalid Location \"{}\"",
+                location.escape_ascii()
+            ),
+        )
+    };
+    let location = std::str::from_utf8(location).map_err(|_| invalid())?;
+    let url = from.join(location.trim()).map_err(|_| invalid())?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(Error::new(
+            ErrorKind::UnsupportedScheme,
+            format!(
+                "{status} redirect from {from} leads to {url}; only http and https are supported"
+            ),
+        ));
+    }
+
+    let to_get = match status {
+        303 => method != "HEAD",
+        301 | 302 => method == "POST",
+        _ => false,
+    };
+    let cross_origin = url.origin() != from.origin();
+    Ok(Some(Redirect {
+        url,
+        method: if to_get {
+            "GET".to_owned()
+        } else {
+            method.to_owned()
+        },
+        keep_body: !to_get,
+        cross_origin,
+    }))
+}
+// ANCHOR_END: redirect_decision
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    fn follow(status: u16, method: &str, location: &str) -> Redirect {
+        decide(
+            status,
+            method,
+            Some(location.as_bytes()),
+            &url("http://a.test/dir/page?q=1"),
+        )
+        .unwrap()
+        .unwrap()
+    }
+
+    #[test]
+    fn only_redirect_statuses_with_a_location_are_followed() {
+        let from = url("http://a.test/");
+        for status in [200, 300, 304, 305, 306, 404] {
+            assert_eq!(
+                decide(status, "GET", Some(b"/x"), &from).unwrap(),
+                None,
+                "{status}"
+            );
+        }
+        assert_eq!(decide(302, "GET", None, &from).unwrap(), None);
+    }
+
+    #[test]
+    fn relative_locations_resolve_against_the_request_url() {
+        assert_eq!(
+            follow(302, "GET", "other").url.as_str(),
+            "http://a.test/dir/other"
+        );
+        assert_eq!(
+            follow(302, "GET", "/root").url.as_str(),
+            "http://a.test/root"
+        );
+        assert_eq!(
+            follow(302, "GET", "?q=2").url.as_str(),
+            "http://a.test/dir/page?q=2"
+        );
+        assert_eq!(
+            follow(302, "GET", "//b.test/x").url.as_str(),
+            "http://b.test/x"
+        );
+        assert_eq!(
+            follow(302, "GET", " https://c.test/ ").url.as_str(),
+            "https://c.test/"
+        );
+    }
+
+    #[test]
+    fn method_and_body_follow_the_status() {
+        let r = follow(303, "POST", "/x");
+        assert_eq!((r.method.as_str(), r.keep_body), ("GET", false));
+        let r = follow(303, "HEAD", "/x");
+        assert_eq!((r.method.as_str(), r.keep_body), ("HEAD", true));
+        for status in [301, 302] {
+            let r = follow(status, "POST", "/x");
+            assert_eq!((r.method.as_str(), r.keep_body), ("GET", false));
+            let r = follow(status, "PUT", "/x");
+            assert_eq!((r.method.as_str(), r.keep_body), ("PUT", true));
+        }
+        for status in [307, 308] {
+            let r = follow(status, "POST", "/x");
+            assert_eq!((r.method.as_str(), r.keep_body), ("POST", true));
+        }
+    }
+
+    #[test]
+    fn origin_changes_are_detected() {
+        assert!(!follow(302, "GET", "/x").cross_origin);
+        assert!(!follow(302, "GET", "http://a.test:80/x").cross_origin);
+        assert!(follow(302, "GET", "https://a.test/x").cross_origin);
+        assert!(follow(302, "GET", "http://a.test:8080/x").cross_origin);
+        assert!(follow(302, "GET", "http://b.test/x").cross_origin);
+    }
+
+    #[test]
+    fn bad_locations_are_errors() {
+        let from = url("http://a.test/");
+        let err = decide(302, "GET", Some(b"http://[::1"), &from).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Protocol);
+        assert_eq!(
+            err.to_string(),
+            "302 redirect from http://a.test/ has an invalid Location \"http://[::1\""
+        );
+        let err = decide(302, "GET", Some(b"\xff"), &from).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Protocol);
+        let err = decide(301, "GET", Some(b"ftp://a.test/f"), &from).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::UnsupportedScheme);
+    }
+}

@@ -1,0 +1,291 @@
+//! [`RequestBuilder`] and the path of a request: redirects, then one
+//! exchange per hop, with one retry when a pooled connection turns out to
+//! be stale.
+//!
+//! # Retry on a stale connection
+//!
+//! A server may close an idle keep-alive connection at any moment, and the
+//! client learns of it only when it next uses the connection: the write
+//! succeeds (it lands in the kernel's buffer) and the read finds the
+//! connection closed or reset. That is not a failure of the request, it is
+//! a race every HTTP/1.1 client loses now and then, so it is retried once
+//! on a fresh connection, under three conditions that make the retry safe:
+//! the connection had carried a response before (a fresh one failing is a
+//! real error), not one byte of the new response had arrived (so the server
+//! did not process the request, or at least did not answer it), and the
+//! method is idempotent (GET, HEAD, PUT, DELETE, OPTIONS, TRACE: sending it
+//! twice means the same as once). A `POST` on a stale connection fails
+//! instead; the pool's liveness check before reuse makes that rare. hyper
+//! and ureq apply the same rule (RFC 9110 §9.2.2).
+
+use std::time::Duration;
+
+use url::Url;
+
+use crate::client::Client;
+use crate::client::deadline::Deadlines;
+use crate::client::pool::{Grant, PoolKey};
+use crate::client::redirect;
+use crate::client::response::Response;
+use crate::error::{Error, ErrorKind, Result};
+use crate::headers::Headers;
+use crate::proto::{body_framing, connection_reusable, encode_request_head};
+
+/// A request being put together; [`send`](RequestBuilder::send) sends it.
+///
+/// # Examples
+///
+/// ```no_run
+/// use std::time::Duration;
+///
+/// # spool::block_on(async {
+/// let client = spool_http::Client::new();
+/// let response = client
+///     .request("POST", "http://example.com/api/items")
+///     .header("Content-Type", "application/json")
+///     .body(r#"{"name": "spool"}"#)
+///     .timeout(Duration::from_secs(5))
+///     .send()
+///     .await?;
+/// assert_eq!(response.status(), 201);
+/// # Ok::<(), spool_http::Error>(())
+/// # }).unwrap();
+/// ```
+#[must_use = "a request does nothing until it is sent"]
+pub struct RequestBuilder {
+    client: Client,
+    method: String,
+    /// A parse error is kept and reported by `send`, so that building a
+    /// request never fails half-way through a chain of calls.
+    url: Result<Url>,
+    headers: Headers,
+    body: Option<Vec<u8>>,
+    timeout: Option<Duration>,
+}
+
+impl RequestBuilder {
+    pub(crate) fn new(client: Client, method: &str, url: &str) -> RequestBuilder {
+        let url = Url::parse(url).map_err(|e| {
+            Error::new(ErrorKind::InvalidUrl, format!("invalid URL {url:?}: {e}")).with_source(e)
+        });
+        RequestBuilder {
+            client,
+            method: method.to_owned(),
+            url,
+            headers: Headers::new(),
+            body: None,
+            timeout: None,
+        }
+    }
+
+    /// Adds a header field (after any earlier ones of the same name).
+    ///
+    /// The client sets `Host`, `Content-Length` and a default `User-Agent`
+    /// and `Accept` itself; a `User-Agent`, `Accept` or `Host` set here
+    /// replaces the default. Invalid names and values are reported by
+    /// `send`.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<Vec<u8>>) -> RequestBuilder {
+        self.headers.append(name, value);
+        self
+    }
+
+    /// Sets the body, sent with a `Content-Length`.
+    pub fn body(mut self, body: impl Into<Vec<u8>>) -> RequestBuilder {
+        self.body = Some(body.into());
+        self
+    }
+
+    /// A total timeout for this request, body reading included, in place
+    /// of the client's [`total_timeout`](super::ClientBuilder::total_timeout).
+    pub fn timeout(mut self, timeout: Duration) -> RequestBuilder {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    // ANCHOR: send
+    /// Sends the request, follows redirects, and returns once the final
+    /// response's head has been read.
+    ///
+    /// # Errors
+    ///
+    /// Any [`ErrorKind`]: an invalid URL or request, DNS, connect and TLS
+    /// failures, timeouts, protocol violations, and
+    /// [`ErrorKind::TooManyRedirects`] past
+    /// [`max_redirects`](super::ClientBuilder::max_redirects).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # spool::block_on(async {
+    /// let client = spool_http::Client::new();
+    /// let response = client.get("http://example.com/").send().await?;
+    /// println!("{} after redirects: {}", response.url(), response.status());
+    /// # Ok::<(), spool_http::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn send(self) -> Result<Response> {
+        let RequestBuilder {
+            client,
+            mut method,
+            url,
+            mut headers,
+            mut body,
+            timeout,
+        } = self;
+        let mut url = url?;
+        let config = &client.inner.config;
+        let deadlines = Deadlines::start(config.read_timeout, timeout.or(config.total_timeout));
+        if !headers.contains("user-agent") {
+            headers.append("User-Agent", config.user_agent.as_str());
+        }
+        if !headers.contains("accept") {
+            headers.append("Accept", "*/*");
+        }
+
+        let mut followed = 0;
+        loop {
+            let response = client
+                .exchange(&method, &url, &headers, body.as_deref(), &deadlines)
+                .await?;
+            let location = response.headers().get_bytes("location");
+            let Some(next) = redirect::decide(response.status(), &method, location, &url)? else {
+                return Ok(response);
+            };
+            if config.max_redirects == 0 {
+                return Ok(response);
+            }
+            if followed == config.max_redirects {
+                return Err(Error::new(
+                    ErrorKind::TooManyRedirects,
+                    format!(
+                        "gave up after {followed} redirects (the limit set by ClientBuilder::max_redirects); the last one pointed to {}",
+                        next.url
+                    ),
+                ));
+            }
+            followed += 1;
+            deadlines.total(response.discard()).await?;
+            if next.cross_origin {
+                headers.remove("authorization");
+                headers.remove("proxy-authorization");
+                headers.remove("host");
+            }
+            if !next.keep_body {
+                body = None;
+                headers.remove("content-type");
+            }
+            method = next.method;
+            url = next.url;
+        }
+    }
+    // ANCHOR_END: send
+}
+
+impl std::fmt::Debug for RequestBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestBuilder")
+            .field("method", &self.method)
+            .field("url", &self.url.as_ref().map(Url::as_str))
+            .field("headers", &self.headers)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    // ANCHOR: exchange
+    /// One request and the head of its response, on a pooled or new
+    /// connection, retried once if a reused connection was stale.
+    async fn exchange(
+        &self,
+        method: &str,
+        url: &Url,
+        headers: &Headers,
+        body: Option<&[u8]>,
+        deadlines: &Deadlines,
+    ) -> Result<Response> {
+        let key = PoolKey::from_url(url)?;
+        let body_len = match body {
+            Some(body) => Some(body.len() as u64),
+            None if matches!(method, "POST" | "PUT" | "PATCH") => Some(0),
+            None => None,
+        };
+        let mut head = Vec::new();
+        encode_request_head(method, url, headers, body_len, &mut head)?;
+        let body = body.unwrap_or_default();
+        let config = &self.inner.config;
+
+        let mut conn = self.connection(key, deadlines).await?;
+        let mut retried = false;
+        let head = loop {
+            let attempt = async {
+                conn.send(&head, body, deadlines).await?;
+                conn.read_head(&config.head_limits, deadlines).await
+            };
+            let result = attempt.await;
+            match result {
+                Ok(head) => break head,
+                Err(e)
+                    if e.kind() == ErrorKind::Io
+                        && conn.is_reused()
+                        && !conn.response_started()
+                        && !retried
+                        && is_idempotent(method) =>
+                {
+                    retried = true;
+                    conn = self
+                        .inner
+                        .connector
+                        .connect(conn.into_slot(), deadlines)
+                        .await?;
+                }
+                Err(e) => return Err(e),
+            }
+        };
+
+        let framing = body_framing(method, &head)?;
+        let reusable = connection_reusable(&head, framing) && !asks_to_close(headers);
+        Ok(Response::new(
+            head,
+            url.clone(),
+            conn,
+            framing,
+            reusable,
+            *deadlines,
+        ))
+    }
+    // ANCHOR_END: exchange
+
+    /// A live pooled connection to `key`, or a new one.
+    async fn connection(
+        &self,
+        key: PoolKey,
+        deadlines: &Deadlines,
+    ) -> Result<crate::client::conn::Connection> {
+        let grant = deadlines.total(self.inner.pool.checkout(key)).await??;
+        let slot = match grant {
+            Grant::Idle(mut conn) => {
+                if conn.probe_alive() {
+                    return Ok(conn);
+                }
+                conn.into_slot()
+            }
+            Grant::Open(slot) => slot,
+        };
+        self.inner.connector.connect(slot, deadlines).await
+    }
+}
+
+fn is_idempotent(method: &str) -> bool {
+    matches!(
+        method,
+        "GET" | "HEAD" | "PUT" | "DELETE" | "OPTIONS" | "TRACE"
+    )
+}
+
+/// Whether the request said `Connection: close`, which binds us too.
+fn asks_to_close(headers: &Headers) -> bool {
+    headers
+        .get_all("connection")
+        .flat_map(|value| value.split(|&b| b == b','))
+        .any(|option| option.trim_ascii().eq_ignore_ascii_case(b"close"))
+}

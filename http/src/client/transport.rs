@@ -1,0 +1,75 @@
+//! The byte stream under a connection: plain TCP or TLS over TCP.
+//!
+//! An enum rather than a `Box<dyn AsyncRead + AsyncWrite>`: there are
+//! exactly two cases, matching on them costs nothing, and the pool can ask
+//! which one it holds. Everything above this file reads and writes a
+//! [`Transport`] without caring which it is.
+
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use rustls::ClientConnection;
+use spool::io::{AsyncRead, AsyncWrite};
+use spool::net::TcpStream;
+
+use crate::tls::TlsStream;
+
+/// A connected socket, with or without TLS.
+pub(crate) enum Transport {
+    Plain(TcpStream),
+    /// Boxed because a rustls session is a few kilobytes, and a plain
+    /// connection should not pay for it.
+    Tls(Box<TlsStream<ClientConnection>>),
+}
+
+impl AsyncRead for Transport {
+    /// A TLS peer that closes TCP without `close_notify` reads as a plain
+    /// end of stream here. HTTP framing then decides: a body with a length
+    /// or chunks that stops early is `BodyIncomplete`, exactly as over
+    /// plain TCP. Only a body that runs until close could be truncated
+    /// unnoticed, which is a property of that framing, not of TLS; browsers
+    /// and curl accept the same.
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Transport::Plain(tcp) => Pin::new(tcp).poll_read(cx, buf),
+            Transport::Tls(tls) => match Pin::new(&mut **tls).poll_read(cx, buf) {
+                Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                    Poll::Ready(Ok(0))
+                }
+                other => other,
+            },
+        }
+    }
+}
+
+impl AsyncWrite for Transport {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Transport::Plain(tcp) => Pin::new(tcp).poll_write(cx, buf),
+            Transport::Tls(tls) => Pin::new(&mut **tls).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Transport::Plain(tcp) => Pin::new(tcp).poll_flush(cx),
+            Transport::Tls(tls) => Pin::new(&mut **tls).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Transport::Plain(tcp) => Pin::new(tcp).poll_shutdown(cx),
+            Transport::Tls(tls) => Pin::new(&mut **tls).poll_shutdown(cx),
+        }
+    }
+}

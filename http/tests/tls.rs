@@ -1,0 +1,283 @@
+//! HTTPS against local servers with certificates made by rcgen.
+
+mod support;
+
+use std::sync::Arc;
+
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use spool::io::{AsyncReadExt, AsyncWriteExt};
+use spool_http::tls::TlsStream;
+use spool_http::{Client, ErrorKind};
+use support::{Server, Step, ok, run, write};
+
+/// A test CA and a server certificate it issued for `names`.
+struct Pki {
+    ca_pem: String,
+    chain: Vec<CertificateDer<'static>>,
+    key: PrivatePkcs8KeyDer<'static>,
+}
+
+fn pki_for(names: &[&str]) -> Pki {
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "spool test CA");
+    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca_params, ca_key);
+
+    let leaf_key = KeyPair::generate().unwrap();
+    let names: Vec<String> = names.iter().map(|name| name.to_string()).collect();
+    let leaf = CertificateParams::new(names)
+        .unwrap()
+        .signed_by(&leaf_key, &issuer)
+        .unwrap();
+    Pki {
+        ca_pem: ca_cert.pem(),
+        chain: vec![leaf.der().clone(), ca_cert.der().clone()],
+        key: PrivatePkcs8KeyDer::from(leaf_key.serialize_der()),
+    }
+}
+
+/// A certificate for `localhost` and `127.0.0.1`.
+fn pki() -> Pki {
+    pki_for(&["localhost", "127.0.0.1"])
+}
+
+fn server_config(
+    pki: &Pki,
+    versions: &[&'static rustls::SupportedProtocolVersion],
+) -> Arc<rustls::ServerConfig> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_protocol_versions(versions)
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(pki.chain.clone(), PrivateKeyDer::Pkcs8(pki.key.clone_key()))
+        .unwrap();
+    Arc::new(config)
+}
+
+fn trusting_client(pki: &Pki) -> Client {
+    Client::builder()
+        .add_root_pem(pki.ca_pem.as_bytes())
+        .unwrap()
+        .build()
+        .unwrap()
+}
+
+fn https(server: &Server, path: &str) -> String {
+    format!("https://localhost:{}{path}", server.addr.port())
+}
+
+#[test]
+fn https_requests_succeed_and_reuse_the_session() {
+    let pki = pki();
+    let big = "x".repeat(300_000);
+    let server = Server::start_tls(server_config(&pki, rustls::DEFAULT_VERSIONS), {
+        let big = big.clone();
+        move |_| {
+            vec![
+                Step::Read,
+                Step::Write(ok("hello over tls")),
+                Step::Read,
+                Step::Write(ok(&big)),
+                Step::Hold,
+            ]
+        }
+    });
+    run(async {
+        let client = trusting_client(&pki);
+        let response = client.get(&https(&server, "/")).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.text(100).await.unwrap(), "hello over tls");
+        // Many records in flight at once: the plaintext buffer must be
+        // drained before the socket is asked for more.
+        let body = client
+            .get(&https(&server, "/big"))
+            .send()
+            .await
+            .unwrap()
+            .bytes(1 << 20)
+            .await
+            .unwrap();
+        assert_eq!(body.len(), big.len());
+        assert_eq!(server.accepted(), 1);
+        assert_eq!(
+            server.requests()[0].header("host"),
+            Some(format!("localhost:{}", server.addr.port()).as_str())
+        );
+    });
+}
+
+#[test]
+fn tls_1_2_works_too() {
+    let pki = pki();
+    let server = Server::start_tls(server_config(&pki, &[&rustls::version::TLS12]), |_| {
+        vec![Step::Read, Step::Write(ok("tls12")), Step::Hold]
+    });
+    run(async {
+        let body = trusting_client(&pki)
+            .get(&https(&server, "/"))
+            .send()
+            .await
+            .unwrap()
+            .text(10)
+            .await
+            .unwrap();
+        assert_eq!(body, "tls12");
+    });
+}
+
+#[test]
+fn an_unknown_issuer_is_refused() {
+    let pki = pki();
+    let server = Server::start_tls(server_config(&pki, rustls::DEFAULT_VERSIONS), |_| {
+        vec![Step::Read]
+    });
+    run(async {
+        let err = Client::new()
+            .get(&https(&server, "/"))
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Tls);
+        assert!(err.to_string().contains("UnknownIssuer"), "{err}");
+        assert!(err.to_string().contains("unknown issuer"), "{err}");
+        assert!(err.to_string().contains("add_root_pem"), "{err}");
+    });
+}
+
+#[test]
+fn a_certificate_for_another_name_is_refused() {
+    let pki = pki_for(&["example.test"]);
+    let server = Server::start_tls(server_config(&pki, rustls::DEFAULT_VERSIONS), |_| {
+        vec![Step::Read]
+    });
+    run(async {
+        let err = trusting_client(&pki)
+            .get(&https(&server, "/"))
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Tls);
+        assert!(err.to_string().contains("not valid for"), "{err}");
+    });
+}
+
+#[test]
+fn sni_carries_dns_names_but_not_ip_addresses() {
+    let pki = pki();
+    let server = Server::start_tls(server_config(&pki, rustls::DEFAULT_VERSIONS), |_| {
+        vec![Step::Read, Step::Write(ok("ok")), Step::Hold]
+    });
+    run(async {
+        let client = trusting_client(&pki);
+        client
+            .get(&https(&server, "/"))
+            .send()
+            .await
+            .unwrap()
+            .bytes(10)
+            .await
+            .unwrap();
+        // An IP address is checked against the certificate's IP entries
+        // and never sent as SNI.
+        let by_ip = format!("https://127.0.0.1:{}/", server.addr.port());
+        client
+            .get(&by_ip)
+            .send()
+            .await
+            .unwrap()
+            .bytes(10)
+            .await
+            .unwrap();
+        assert_eq!(server.server_names(), [Some("localhost".to_owned()), None]);
+    });
+}
+
+#[test]
+fn eof_without_close_notify_mid_body_is_incomplete() {
+    let pki = pki();
+    let server = Server::start_tls(server_config(&pki, rustls::DEFAULT_VERSIONS), |_| {
+        vec![
+            Step::Read,
+            write("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello"),
+            Step::Close,
+        ]
+    });
+    run(async {
+        let response = trusting_client(&pki)
+            .get(&https(&server, "/"))
+            .send()
+            .await
+            .unwrap();
+        let err = response.bytes(100).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::BodyIncomplete, "{err}");
+    });
+}
+
+#[test]
+fn close_notify_ends_a_body_that_runs_until_close() {
+    let pki = pki();
+    let server = Server::start_tls(server_config(&pki, rustls::DEFAULT_VERSIONS), |_| {
+        vec![
+            Step::Read,
+            write("HTTP/1.1 200 OK\r\n\r\nall of it"),
+            Step::CloseNotify,
+        ]
+    });
+    run(async {
+        let response = trusting_client(&pki)
+            .get(&https(&server, "/"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.text(100).await.unwrap(), "all of it");
+    });
+}
+
+#[test]
+fn add_root_pem_refuses_input_without_certificates() {
+    let err = Client::builder().add_root_pem(b"not a pem").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Tls);
+}
+
+#[test]
+fn tls_stream_serves_the_server_side_too() {
+    let pki = pki();
+    let config = server_config(&pki, rustls::DEFAULT_VERSIONS);
+    run(async move {
+        let listener = spool::net::TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        spool::spawn(async move {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let session = rustls::ServerConnection::new(config).unwrap();
+            let mut tls = TlsStream::new(tcp, session);
+            tls.handshake().await.unwrap();
+            let mut request = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !request.ends_with(b"\r\n\r\n") {
+                let n = tls.read(&mut buf).await.unwrap();
+                assert!(n > 0, "client closed early");
+                request.extend_from_slice(&buf[..n]);
+            }
+            tls.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nserved")
+                .await
+                .unwrap();
+            tls.shutdown().await.unwrap();
+        });
+        let url = format!("https://localhost:{port}/");
+        let body = trusting_client(&pki)
+            .get(&url)
+            .send()
+            .await
+            .unwrap()
+            .text(10)
+            .await
+            .unwrap();
+        assert_eq!(body, "served");
+    });
+}
