@@ -189,9 +189,8 @@ impl DownloaderBuilder {
 
     /// Creates the output directory and the shared HTTP client.
     pub fn build(self) -> Result<Downloader, BuildError> {
-        let output = OutputDir::create(&self.output_dir).map_err(|e| {
-            BuildError(format!("creating {}: {e}", self.output_dir.display()))
-        })?;
+        let output = OutputDir::create(&self.output_dir)
+            .map_err(|e| BuildError(format!("creating {}: {e}", self.output_dir.display())))?;
         // One client for the whole batch: its pool keeps connections alive
         // between downloads from the same host. Its total limit equals the
         // concurrency, so open sockets never exceed `-j`.

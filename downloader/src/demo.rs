@@ -97,7 +97,9 @@ async fn slow_files(request: Request) -> Response {
         .and_then(|n| n.parse::<usize>().ok())
         .filter(|n| (1..=FILES).contains(n));
     match number {
-        Some(i) => Response::bytes(200, content(i)).header("Content-Type", "application/octet-stream"),
+        Some(i) => {
+            Response::bytes(200, content(i)).header("Content-Type", "application/octet-stream")
+        }
         None => Response::not_found(),
     }
 }
@@ -113,7 +115,12 @@ async fn phase(
 ) -> Result<Duration, String> {
     let dir = work_dir.join(title.replace(' ', "-"));
     let downloader: Downloader = DownloaderBuilder::from_config(config)
-        .and_then(|b| b.output_dir(&dir).concurrency(concurrency).per_host(concurrency).build())
+        .and_then(|b| {
+            b.output_dir(&dir)
+                .concurrency(concurrency)
+                .per_host(concurrency)
+                .build()
+        })
         .map_err(|e| e.to_string())?;
     println!("{title} (-j {concurrency}):");
     let started = Instant::now();

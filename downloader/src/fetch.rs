@@ -95,7 +95,10 @@ pub(crate) async fn download<P: Progress>(cx: &Context<P>, index: usize, raw: &s
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let name = final_path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let name = final_path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("");
         let attempt = fetch_into(cx, index, name, &url, &mut part, &mut resumable);
         let error = match timeout(cx.attempt_timeout, attempt).await {
             Ok(Ok(status)) => {
@@ -155,7 +158,12 @@ fn open_target<P>(
         .names
         .borrow_mut()
         .allocate(&wanted, &cx.output)
-        .map_err(|e| format!("choosing a file name in {}: {e}", cx.output.path().display()))?;
+        .map_err(|e| {
+            format!(
+                "choosing a file name in {}: {e}",
+                cx.output.path().display()
+            )
+        })?;
     let final_path = cx.output.join(&allocation.name);
     let part_path = cx.output.join(&allocation.part_name());
     let opened = if allocation.resume {
@@ -163,8 +171,7 @@ fn open_target<P>(
     } else {
         PartFile::create(part_path.clone()).map(|part| (part, None))
     };
-    let (part, resumable) =
-        opened.map_err(|e| format!("opening {}: {e}", part_path.display()))?;
+    let (part, resumable) = opened.map_err(|e| format!("opening {}: {e}", part_path.display()))?;
     Ok((part, resumable, final_path))
 }
 
@@ -181,7 +188,9 @@ async fn fetch_into<P: Progress>(
 ) -> Result<u16, AttemptError> {
     // Resume only bytes we can vouch for: the validator must be known and
     // the file must still hold what it held when we saved it.
-    let resume = resumable.as_ref().filter(|r| r.len == part.len() && r.len > 0);
+    let resume = resumable
+        .as_ref()
+        .filter(|r| r.len == part.len() && r.len > 0);
     let mut request = cx.client.get(url.as_str());
     if let Some(r) = resume {
         request = request
@@ -262,7 +271,9 @@ fn status_error(response: &Response) -> AttemptError {
         .and_then(|v| parse_retry_after(v, SystemTime::now()));
     AttemptError {
         failure: Failure::Status(status),
-        message: format!("HTTP {status} {}", response.reason()).trim_end().to_string(),
+        message: format!("HTTP {status} {}", response.reason())
+            .trim_end()
+            .to_string(),
         http_status: Some(status),
         retry_after,
     }

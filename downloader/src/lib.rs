@@ -51,6 +51,7 @@
 pub mod backoff;
 mod batch;
 pub mod cli;
+pub mod demo;
 mod fetch;
 pub mod input;
 pub mod naming;
