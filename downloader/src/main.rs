@@ -37,7 +37,11 @@ fn main() -> ExitCode {
     let report = if config.quiet {
         run(&downloader, source, Quiet)
     } else if std::io::stderr().is_terminal() {
-        run(&downloader, source, Bars::new(known_count))
+        run(
+            &downloader,
+            source,
+            Bars::new(known_count, config.concurrency),
+        )
     } else {
         run(&downloader, source, Lines::new(std::io::stderr()))
     };

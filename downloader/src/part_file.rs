@@ -144,7 +144,6 @@ impl PartFile {
     /// (a plain `rename` silently replaces). Where links are not supported
     /// we fall back to checking, then renaming.
     pub fn finish(self, final_path: &Path) -> io::Result<()> {
-        self.file.sync_data().ok();
         drop(self.file);
         match fs::hard_link(&self.part, final_path) {
             Ok(()) => fs::remove_file(&self.part)?,

@@ -122,20 +122,30 @@ impl<W: Write> Progress for Lines<W> {
 }
 
 // ANCHOR: bars
-/// Live bars for a terminal: one overall, one per active download.
+/// Live bars for a terminal: one overall line, and one line per download
+/// slot (`-j` of them), reused as downloads come and go.
+///
+/// Reusing a fixed set of lines, rather than adding and removing a bar per
+/// download, keeps the display steady: with hundreds of short downloads a
+/// bar per file means constant insertions and removals mid-screen, and
+/// those leave stale lines behind in some terminals.
 pub struct Bars {
-    multi: MultiProgress,
     overall: ProgressBar,
-    active: HashMap<usize, ProgressBar>,
+    /// One line per download slot.
+    slots: Vec<ProgressBar>,
+    /// Which slot shows which download (by input index).
+    shown: HashMap<usize, usize>,
     files_done: u64,
     bytes_done: u64,
+    /// Kept alive for as long as the bars draw.
+    _multi: MultiProgress,
 }
 
 impl Bars {
     /// Draws on stderr. `files` is the number of URLs if known in advance
     /// (a streamed list is not counted first, so the overall bar then shows
-    /// counts without a percentage).
-    pub fn new(files: Option<u64>) -> Bars {
+    /// counts without a percentage); `slots` is the concurrency.
+    pub fn new(files: Option<u64>, slots: usize) -> Bars {
         let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(10));
         let overall = match files {
             Some(n) => ProgressBar::new(n).with_style(style(
@@ -146,12 +156,37 @@ impl Bars {
         };
         let overall = multi.add(overall);
         overall.enable_steady_tick(Duration::from_millis(200));
+        let slots = (0..slots.clamp(1, MAX_SLOT_LINES))
+            .map(|_| multi.add(ProgressBar::hidden().with_style(style(IDLE))))
+            .collect();
         Bars {
-            multi,
             overall,
-            active: HashMap::new(),
+            slots,
+            shown: HashMap::new(),
             files_done: 0,
             bytes_done: 0,
+            _multi: multi,
+        }
+    }
+
+    /// A free line for download `index`, if any is free (with more slots
+    /// than lines, the extra downloads show only in the overall bar).
+    fn claim(&mut self, index: usize) -> Option<&ProgressBar> {
+        if !self.shown.contains_key(&index) {
+            let busy: Vec<usize> = self.shown.values().copied().collect();
+            let free = (0..self.slots.len()).find(|slot| !busy.contains(slot))?;
+            self.shown.insert(index, free);
+        }
+        self.shown.get(&index).map(|&slot| &self.slots[slot])
+    }
+
+    fn release(&mut self, index: usize) {
+        if let Some(slot) = self.shown.remove(&index) {
+            let bar = &self.slots[slot];
+            bar.set_style(style(IDLE));
+            bar.set_prefix("");
+            bar.set_length(0);
+            bar.set_position(0);
         }
     }
 
@@ -165,6 +200,12 @@ impl Bars {
     }
 }
 
+/// More download lines than this would not fit a terminal anyway.
+const MAX_SLOT_LINES: usize = 16;
+const IDLE: &str = "  -";
+const SIZED: &str = "  {prefix:30!} [{bar:20}] {bytes}/{total_bytes} {bytes_per_sec}";
+const UNSIZED: &str = "  {prefix:30!} {bytes} {bytes_per_sec}";
+
 impl Progress for Bars {
     fn event(&mut self, event: Event<'_>) {
         match event {
@@ -174,23 +215,18 @@ impl Progress for Bars {
                 total,
                 resumed_from,
             } => {
-                let bar = match total {
-                    Some(len) => ProgressBar::new(len).with_style(style(
-                        "  {prefix:30!} [{bar:20}] {bytes}/{total_bytes} {bytes_per_sec}",
-                    )),
-                    None => ProgressBar::no_length()
-                        .with_style(style("  {prefix:30!} {bytes} {bytes_per_sec}")),
-                };
-                bar.set_prefix(name.to_string());
-                bar.set_position(resumed_from);
-                if let Some(old) = self.active.insert(index, self.multi.add(bar)) {
-                    old.finish_and_clear(); // a retry replaces its earlier bar
+                if let Some(bar) = self.claim(index) {
+                    bar.set_style(style(if total.is_some() { SIZED } else { UNSIZED }));
+                    bar.set_length(total.unwrap_or(0));
+                    bar.set_prefix(name.to_string());
+                    bar.reset();
+                    bar.set_position(resumed_from);
                 }
             }
             Event::Progress { index, delta } => {
                 self.bytes_done += delta;
-                if let Some(bar) = self.active.get(&index) {
-                    bar.inc(delta);
+                if let Some(&slot) = self.shown.get(&index) {
+                    self.slots[slot].inc(delta);
                 }
                 self.refresh_overall();
             }
@@ -201,36 +237,30 @@ impl Progress for Bars {
                 reason,
                 index,
             } => {
-                if let Some(bar) = self.active.remove(&index) {
-                    bar.finish_and_clear();
-                }
-                self.multi
-                    .println(format!(
-                        "retry   {url}: attempt {attempt} failed ({reason}); next in {:.1} s",
-                        delay.as_secs_f64()
-                    ))
-                    .ok();
+                self.release(index);
+                self.overall.println(format!(
+                    "retry   {url}: attempt {attempt} failed ({reason}); next in {:.1} s",
+                    delay.as_secs_f64()
+                ));
             }
             Event::Finished {
                 index,
                 url,
                 outcome,
             } => {
-                if let Some(bar) = self.active.remove(&index) {
-                    bar.finish_and_clear();
-                }
+                self.release(index);
                 self.files_done += 1;
                 self.overall.set_position(self.files_done);
                 self.refresh_overall();
                 if let Err(reason) = &outcome.result {
-                    self.multi.println(format!("failed  {url}: {reason}")).ok();
+                    self.overall.println(format!("failed  {url}: {reason}"));
                 }
             }
         }
     }
 
     fn finish(&mut self) {
-        for (_, bar) in self.active.drain() {
+        for bar in &self.slots {
             bar.finish_and_clear();
         }
         self.overall.finish_and_clear();
@@ -305,8 +335,9 @@ mod tests {
         for t in [
             "{elapsed_precise} [{bar:30}] {pos}/{len} files {msg} eta {eta}",
             "{elapsed_precise} {spinner} {pos} files {msg}",
-            "  {prefix:30!} [{bar:20}] {bytes}/{total_bytes} {bytes_per_sec}",
-            "  {prefix:30!} {bytes} {bytes_per_sec}",
+            SIZED,
+            UNSIZED,
+            IDLE,
         ] {
             assert!(ProgressStyle::with_template(t).is_ok(), "{t}");
         }
