@@ -19,6 +19,8 @@
 //!   nothing a client sends can make the server panic.
 //! - **Keep-alive and pipelining**, by HTTP/1.1 rules.
 //! - **Graceful shutdown** through a [`ShutdownHandle`].
+//! - **HTTPS**, optionally, with a rustls configuration
+//!   ([`ServerBuilder::tls`]).
 //! - **Static files** with [`ServeDir`]: `HEAD`, single byte ranges, and
 //!   validators (`ETag`, `Last-Modified`, `If-Range`), which is what a
 //!   resuming downloader needs.
@@ -72,6 +74,7 @@ pub use response::{Body, Response};
 pub use shutdown::ShutdownHandle;
 
 use crate::proto::HeadLimits;
+use crate::tls::TlsStream;
 use shutdown::Signal;
 use spool::net::TcpListener;
 use spool::sync::Semaphore;
@@ -89,6 +92,8 @@ pub(crate) struct Config {
     limits: HeadLimits,
     max_body_size: usize,
     max_connections: usize,
+    /// Present when the server speaks HTTPS.
+    tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 impl Default for Config {
@@ -99,6 +104,7 @@ impl Default for Config {
             limits: HeadLimits::default(),
             max_body_size: 1024 * 1024,
             max_connections: 1024,
+            tls: None,
         }
     }
 }
@@ -179,6 +185,15 @@ impl ServerBuilder {
     /// length is announced).
     pub fn max_body_size(mut self, bytes: usize) -> ServerBuilder {
         self.config.max_body_size = bytes;
+        self
+    }
+
+    /// Serves HTTPS with this rustls configuration (certificate chain and
+    /// key). Each connection's handshake runs in the connection's own task,
+    /// under the [`header_timeout`](Self::header_timeout), so a client that
+    /// stalls mid-handshake holds up nobody and is dropped in time.
+    pub fn tls(mut self, config: Arc<rustls::ServerConfig>) -> ServerBuilder {
+        self.config.tls = Some(config);
         self
     }
 
@@ -282,12 +297,18 @@ impl Server {
             // until the client acknowledges the first.
             let _ = stream.set_nodelay(true);
             let (handler, config, signal) = (handler.clone(), config.clone(), signal.clone());
-            // `connection::run` takes any AsyncRead + AsyncWrite stream:
-            // serving TLS means doing the handshake here, inside the task
-            // (so a slow handshake holds up nobody), and passing the TLS
-            // stream instead.
+            // `connection::run` takes any AsyncRead + AsyncWrite stream, so
+            // HTTPS is the same loop over a TLS stream, after a handshake
+            // done inside the task so that a slow one holds up nobody.
             spool::spawn(async move {
-                connection::run(stream, peer, &*handler, &config, &signal).await;
+                match &config.tls {
+                    None => connection::run(stream, peer, &*handler, &config, &signal).await,
+                    Some(tls) => {
+                        if let Some(stream) = handshake(stream, tls, &config).await {
+                            connection::run(stream, peer, &*handler, &config, &signal).await;
+                        }
+                    }
+                }
                 drop(permit);
             });
         }
@@ -308,6 +329,22 @@ impl Server {
             }
         }
         // ANCHOR_END: drain
+    }
+}
+
+/// Runs the server side of a TLS handshake within the header timeout.
+/// A failed or stalled handshake just ends the connection: there is no one
+/// to report it to but the client, which already knows.
+async fn handshake(
+    tcp: spool::net::TcpStream,
+    tls: &Arc<rustls::ServerConfig>,
+    config: &Config,
+) -> Option<TlsStream<rustls::ServerConnection>> {
+    let session = rustls::ServerConnection::new(tls.clone()).ok()?;
+    let mut stream = TlsStream::new(tcp, session);
+    match spool::time::timeout(config.header_timeout, stream.handshake()).await {
+        Ok(Ok(())) => Some(stream),
+        _ => None,
     }
 }
 
