@@ -10,6 +10,7 @@
 //! resolved towards closing the connection.
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::proto::fields::{list_items, parse_decimal, persists};
 use crate::proto::head::{ResponseHead, Version};
 
 /// How the body of a response is delimited.
@@ -73,7 +74,7 @@ pub fn body_framing(method: &str, head: &ResponseHead) -> Result<Framing> {
         if head.version == Version::Http10 {
             return Ok(Framing::UntilClose);
         }
-        let final_coding = list_items(head, "transfer-encoding")
+        let final_coding = list_items(&head.headers, "transfer-encoding")
             .filter(|item| !item.is_empty())
             .last();
         return Ok(match final_coding {
@@ -83,7 +84,7 @@ pub fn body_framing(method: &str, head: &ResponseHead) -> Result<Framing> {
     }
 
     let mut length = None;
-    for item in list_items(head, "content-length") {
+    for item in list_items(&head.headers, "content-length") {
         let value = parse_content_length(item)?;
         match length {
             Some(previous) if previous != value => {
@@ -121,34 +122,9 @@ pub fn body_framing(method: &str, head: &ResponseHead) -> Result<Framing> {
 /// client does not pipeline, so such bytes mean the server got the framing
 /// wrong).
 pub fn connection_reusable(head: &ResponseHead, framing: Framing) -> bool {
-    if framing == Framing::UntilClose
-        || head.status == 101
-        || (head.headers.contains("transfer-encoding") && head.headers.contains("content-length"))
-    {
-        return false;
-    }
-    let mut close = false;
-    let mut keep_alive = false;
-    for option in list_items(head, "connection") {
-        close |= option.eq_ignore_ascii_case(b"close");
-        keep_alive |= option.eq_ignore_ascii_case(b"keep-alive");
-    }
-    match head.version {
-        _ if close => false,
-        Version::Http11 => true,
-        Version::Http10 => keep_alive,
-    }
+    framing != Framing::UntilClose && head.status != 101 && persists(head.version, &head.headers)
 }
 // ANCHOR_END: connection_reusable
-
-/// The comma-separated elements of every `name` field, trimmed of
-/// whitespace, empty elements included.
-fn list_items<'a>(head: &'a ResponseHead, name: &'a str) -> impl Iterator<Item = &'a [u8]> {
-    head.headers
-        .get_all(name)
-        .flat_map(|value| value.split(|&b| b == b','))
-        .map(<[u8]>::trim_ascii)
-}
 
 fn parse_content_length(item: &[u8]) -> Result<u64> {
     let invalid = |why: &str| {
@@ -160,11 +136,7 @@ fn parse_content_length(item: &[u8]) -> Result<u64> {
     if item.is_empty() || !item.iter().all(u8::is_ascii_digit) {
         return Err(invalid("not a decimal number"));
     }
-    item.iter()
-        .try_fold(0u64, |n, &digit| {
-            n.checked_mul(10)?.checked_add(u64::from(digit - b'0'))
-        })
-        .ok_or_else(|| invalid("too large"))
+    parse_decimal(item).ok_or_else(|| invalid("too large"))
 }
 
 #[cfg(test)]

@@ -83,6 +83,7 @@
 
 mod body;
 mod chunked;
+mod fields;
 mod framing;
 mod head;
 mod request;

@@ -19,6 +19,7 @@
 //! refused rather than guessed at.
 
 use crate::headers::Headers;
+use crate::proto::fields::{list_items, parse_decimal, persists};
 use crate::proto::framing::Framing;
 use crate::proto::head::{HeadLimits, Version};
 use std::fmt;
@@ -295,20 +296,7 @@ pub fn request_framing(head: &RequestHead) -> Result<Framing, Rejection> {
 /// The server adds conditions of its own (shutting down, a response whose
 /// end is marked by closing); see the connection driver.
 pub fn request_keep_alive(head: &RequestHead) -> bool {
-    if head.headers.contains("transfer-encoding") && head.headers.contains("content-length") {
-        return false;
-    }
-    let mut close = false;
-    let mut keep_alive = false;
-    for option in list_items(&head.headers, "connection") {
-        close |= option.eq_ignore_ascii_case(b"close");
-        keep_alive |= option.eq_ignore_ascii_case(b"keep-alive");
-    }
-    match head.version {
-        _ if close => false,
-        Version::Http11 => true,
-        Version::Http10 => keep_alive,
-    }
+    persists(head.version, &head.headers)
 }
 // ANCHOR_END: request_keep_alive
 
@@ -320,23 +308,6 @@ pub fn expects_continue(head: &RequestHead) -> bool {
             .headers
             .get_bytes("expect")
             .is_some_and(|value| value.trim_ascii().eq_ignore_ascii_case(b"100-continue"))
-}
-
-/// The comma-separated elements of every `name` field, trimmed.
-fn list_items<'a>(headers: &'a Headers, name: &'a str) -> impl Iterator<Item = &'a [u8]> {
-    headers
-        .get_all(name)
-        .flat_map(|value| value.split(|&b| b == b','))
-        .map(<[u8]>::trim_ascii)
-}
-
-fn parse_decimal(item: &[u8]) -> Option<u64> {
-    if item.is_empty() || !item.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    item.iter().try_fold(0u64, |n, &digit| {
-        n.checked_mul(10)?.checked_add(u64::from(digit - b'0'))
-    })
 }
 
 #[cfg(test)]
