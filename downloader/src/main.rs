@@ -67,6 +67,7 @@ fn main() -> ExitCode {
     }
 }
 
+// ANCHOR: reader
 /// Runs the batch, reading the URL list on its own thread so that a slow
 /// pipe on stdin never stalls the loop. Lines travel through a small
 /// `spool::sync::Queue`: the reader thread blocks on `put` while the queue
@@ -102,6 +103,7 @@ where
     };
     (report, input_error)
 }
+// ANCHOR_END: reader
 
 fn entries(queue: Arc<Queue<Entry>>) -> impl Stream<Item = Entry> + Unpin {
     unfold(queue, |queue| async move {

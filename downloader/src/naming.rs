@@ -282,6 +282,7 @@ impl NameAllocator {
         }
     }
 
+    // ANCHOR: allocate
     /// Gives out `wanted` (an already [sanitized](sanitize) name), or the
     /// first free `stem.N.ext` after it.
     ///
@@ -307,6 +308,7 @@ impl NameAllocator {
             }
         }
     }
+    // ANCHOR_END: allocate
 
     /// Whether `candidate`, or the `.part` file it would use, collides with
     /// a name given earlier or that name's `.part` file.

@@ -62,6 +62,7 @@ pub enum Event<'a> {
     },
 }
 
+// ANCHOR: progress
 /// Receives the downloader's events.
 pub trait Progress {
     /// Called for every event, on the downloader's thread.
@@ -70,6 +71,7 @@ pub trait Progress {
     /// Called once the batch is over, before the summary is printed.
     fn finish(&mut self) {}
 }
+// ANCHOR_END: progress
 
 /// Shows nothing (`-q`).
 #[derive(Debug, Default)]

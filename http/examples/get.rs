@@ -32,6 +32,7 @@ fn main() -> ExitCode {
     }
 }
 
+// ANCHOR: fetch
 async fn fetch(url: &str) -> Result<(), spool_http::Error> {
     let client = Client::new();
     let mut response = client.get(url).send().await?;
@@ -52,6 +53,7 @@ async fn fetch(url: &str) -> Result<(), spool_http::Error> {
     println!("[{size} body bytes from {}]", response.url());
     Ok(())
 }
+// ANCHOR_END: fetch
 
 /// Starts a one-shot server on a free local port and returns its URL.
 async fn serve_once() -> Result<String, spool_http::Error> {

@@ -50,6 +50,7 @@ fn main() {
     }
 }
 
+// ANCHOR: run
 async fn run(dir: &Path, port: u16, demo: bool) -> io::Result<()> {
     let files = ServeDir::new(dir)
         .map_err(|err| io::Error::new(err.kind(), format!("{}: {err}", dir.display())))?;
@@ -74,6 +75,7 @@ async fn run(dir: &Path, port: u16, demo: bool) -> io::Result<()> {
     println!("server shut down");
     Ok(())
 }
+// ANCHOR_END: run
 
 /// Asks the server for `/name` the hard way and prints the response head
 /// and the body size.
