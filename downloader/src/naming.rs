@@ -40,7 +40,9 @@
 //!
 //! - A name is taken if an earlier URL of the batch was given it, or if it
 //!   already exists in the output directory. Then `name.1.ext`, `name.2.ext`,
-//!   … are tried, the wget numbering with the counter before the extension.
+//!   … are tried: numbered like wget, but with the counter before the
+//!   extension (wget appends it: `name.ext.1`), so the copy still opens
+//!   with the right program.
 //!   A file that was there before the run is never overwritten.
 //! - Every download is written to `NAME.part` and renamed when complete, so
 //!   a name is only free if `NAME.part` is free as well. An existing

@@ -79,6 +79,9 @@ impl Deadlines {
         self.bounded(None, future).await
     }
 
+    // ANCHOR: bounded
+    /// Whichever limit ends first wins, and the error names it: the
+    /// operation's own (connect or read) or what is left of the total.
     async fn bounded<T>(
         &self,
         own: Option<(Duration, TimeoutKind)>,
@@ -97,6 +100,7 @@ impl Deadlines {
             .await
             .map_err(|_| self.elapsed(kind, limit))
     }
+    // ANCHOR_END: bounded
 
     fn elapsed(&self, kind: TimeoutKind, limit: Duration) -> Error {
         let message = match kind {
