@@ -361,10 +361,25 @@ impl TempDir {
     ///
     /// If it cannot be created.
     pub fn new(label: &str) -> TempDir {
+        TempDir::new_in(&std::env::temp_dir(), label)
+    }
+
+    /// Like [`new`](TempDir::new), but in memory (`/dev/shm`) where there
+    /// is one: for tests that create thousands of files to measure the
+    /// downloader, not the disk.
+    pub fn in_memory(label: &str) -> TempDir {
+        let shm = Path::new("/dev/shm");
+        if shm.is_dir() {
+            TempDir::new_in(shm, label)
+        } else {
+            TempDir::new(label)
+        }
+    }
+
+    fn new_in(base: &Path, label: &str) -> TempDir {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let n = NEXT.fetch_add(1, Ordering::SeqCst);
-        let path =
-            std::env::temp_dir().join(format!("spool-tests-{}-{label}-{n}", std::process::id()));
+        let path = base.join(format!("spool-tests-{}-{label}-{n}", std::process::id()));
         let _ = fs::remove_dir_all(&path);
         fs::create_dir_all(&path).expect("creating a temp dir");
         TempDir(path)
