@@ -276,3 +276,95 @@ fn a_download_retried_after_a_partial_body_is_saved_intact() {
     );
     assert_eq!(names_in(dir.path()), ["data.bin"]);
 }
+
+/// Each byte arrives well within the read timeout, so only the limit on
+/// the whole attempt (`--timeout`) can stop a server that trickles.
+#[test]
+fn a_trickling_server_is_cut_off_by_the_attempt_timeout() {
+    let server = RawServer::start(|mut c| {
+        if c.read_request().is_some() {
+            c.write(HEAD_1000);
+            for _ in 0..100 {
+                c.write(b"x");
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+    });
+    let dir = TempDir::new("trickle");
+    let started = Instant::now();
+    let report = quick(dir.path())
+        .retry(RetryPolicy::new(1, Duration::from_millis(10)))
+        .timeouts(Timeouts {
+            attempt: Duration::from_millis(400),
+            connect: Duration::from_secs(2),
+            read: Duration::from_secs(2),
+        })
+        .build()
+        .unwrap()
+        .run([server.url("/data.bin")]);
+    let took = started.elapsed();
+    let d = only(&report);
+    assert_eq!((d.status, d.attempts), (Status::Failed, 2), "{d:?}");
+    assert!(error(d).contains("--timeout"), "{d:?}");
+    assert!(took >= Duration::from_millis(800), "{took:?}");
+    assert!(took < Duration::from_secs(4), "{took:?}");
+    assert!(!dir.join("data.bin").exists());
+}
+
+#[test]
+fn a_refused_connection_is_retried() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let dir = TempDir::new("refused");
+    let report = quick(dir.path())
+        .build()
+        .unwrap()
+        .run([format!("http://127.0.0.1:{port}/data.bin")]);
+    let d = only(&report);
+    assert_eq!(
+        (d.status, d.attempts, d.http_status),
+        (Status::Failed, 3, None),
+        "{d:?}"
+    );
+    assert!(!error(d).is_empty());
+    assert_eq!(names_in(dir.path()), Vec::<String>::new());
+}
+
+#[test]
+fn a_chunked_body_cut_before_its_last_chunk_is_not_saved() {
+    let server = RawServer::start(|mut c| {
+        if c.read_request().is_some() {
+            c.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
+        }
+    });
+    let dir = TempDir::new("chunked-cut");
+    let report = quick(dir.path())
+        .build()
+        .unwrap()
+        .run([server.url("/data.bin")]);
+    let d = only(&report);
+    assert_eq!((d.status, d.attempts), (Status::Failed, 3), "{d:?}");
+    assert!(!dir.join("data.bin").exists());
+    assert_eq!(std::fs::read(dir.join("data.bin.part")).unwrap(), b"hello");
+}
+
+#[test]
+fn an_empty_body_is_an_empty_file() {
+    let server = RawServer::start(|mut c| {
+        if c.read_request().is_some() {
+            c.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+            c.stall(Duration::from_millis(500));
+        }
+    });
+    let dir = TempDir::new("empty");
+    let report = quick(dir.path())
+        .build()
+        .unwrap()
+        .run([server.url("/empty.txt")]);
+    let d = only(&report);
+    assert_eq!((d.status, d.bytes), (Status::Ok, 0), "{d:?}");
+    assert_eq!(std::fs::read(dir.join("empty.txt")).unwrap(), b"");
+    assert_eq!(names_in(dir.path()), ["empty.txt"]);
+}

@@ -193,3 +193,81 @@ fn without_continue_a_leftover_part_is_left_alone() {
     );
     assert!(fs::read(dir.join("data.1.bin")).unwrap() == files.body);
 }
+
+/// Within one run, a retry after a cut-off body resumes from where the
+/// cut happened when the first response carried a validator.
+#[test]
+fn a_retry_resumes_a_cut_off_body_with_a_range_request() {
+    use spool_tests::RawServer;
+    let body = body_for("/cut.bin", 1000);
+    let heads = Arc::new(Mutex::new(Vec::new()));
+    let server = RawServer::start({
+        let (body, heads) = (body.clone(), heads.clone());
+        move |mut c| {
+            let Some(head) = c.read_request() else { return };
+            heads.lock().unwrap().push(head.clone());
+            if c.index == 0 {
+                c.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\nETag: \"v1\"\r\n\r\n");
+                c.write(&body[..400]);
+            } else if head.contains("Range: bytes=400-") && head.contains("If-Range: \"v1\"") {
+                c.write(b"HTTP/1.1 206 Partial Content\r\nContent-Length: 600\r\n");
+                c.write(b"Content-Range: bytes 400-999/1000\r\nETag: \"v1\"\r\n\r\n");
+                c.write(&body[400..]);
+                c.stall(std::time::Duration::from_millis(500));
+            }
+        }
+    });
+    let dir = TempDir::new("resume-in-run");
+    let report = quick(dir.path())
+        .build()
+        .unwrap()
+        .run([server.url("/cut.bin")]);
+    let d = &report.downloads[0];
+    assert_eq!(
+        (d.status, d.attempts, d.http_status),
+        (Status::Ok, 2, Some(206)),
+        "{d:?}"
+    );
+    assert_eq!(d.bytes, 1000);
+    assert_eq!(heads.lock().unwrap().len(), 2);
+    assert!(fs::read(dir.join("cut.bin")).unwrap() == body);
+    assert_eq!(names_in(dir.path()), ["cut.bin"]);
+}
+
+/// A server that answers a range request with a different range is not
+/// trusted: the part is emptied and the next attempt fetches everything.
+#[test]
+fn a_206_for_the_wrong_range_starts_over() {
+    use spool_tests::RawServer;
+    let body = body_for("/odd.bin", 1000);
+    let server = RawServer::start({
+        let body = body.clone();
+        move |mut c| {
+            let Some(head) = c.read_request() else { return };
+            if head.contains("Range:") {
+                c.write(b"HTTP/1.1 206 Partial Content\r\nContent-Length: 1000\r\n");
+                c.write(b"Content-Range: bytes 0-999/1000\r\nETag: \"v1\"\r\n\r\n");
+                c.write(&body);
+            } else {
+                c.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\nETag: \"v1\"\r\n\r\n");
+                c.write(&body);
+            }
+            c.stall(std::time::Duration::from_millis(500));
+        }
+    });
+    let dir = TempDir::new("resume-wrong-range");
+    fs::write(dir.join("odd.bin.part"), &body[..300]).unwrap();
+    fs::write(dir.join("odd.bin.part.meta"), "\"v1\"").unwrap();
+    let report = quick(dir.path())
+        .resume(true)
+        .build()
+        .unwrap()
+        .run([server.url("/odd.bin")]);
+    let d = &report.downloads[0];
+    assert_eq!(
+        (d.status, d.attempts, d.http_status),
+        (Status::Ok, 2, Some(200)),
+        "{d:?}"
+    );
+    assert!(fs::read(dir.join("odd.bin")).unwrap() == body);
+}
