@@ -13,12 +13,15 @@ use spool_tests::{RequestLog, TempDir, TestServer, body_for, names_in, quick};
 
 const SIZE: usize = 300 * 1024;
 
+/// The status and body length of each response, in order.
+type Answers = Arc<Mutex<Vec<(u16, Option<u64>)>>>;
+
 /// A `ServeDir` over a directory holding `data.bin`, recording requests
 /// and the status and length of every answer.
 struct Files {
     server: TestServer,
     log: RequestLog,
-    answers: Arc<Mutex<Vec<(u16, Option<u64>)>>>,
+    answers: Answers,
     body: Vec<u8>,
     etag: String,
     _root: TempDir,
@@ -31,7 +34,7 @@ impl Files {
         fs::write(root.join("data.bin"), &body).unwrap();
         let files = ServeDir::new(root.path()).unwrap();
         let log = RequestLog::new();
-        let answers = Arc::new(Mutex::new(Vec::new()));
+        let answers = Answers::default();
         let server = TestServer::start({
             let (log, answers) = (log.clone(), answers.clone());
             move |request: Request| {
