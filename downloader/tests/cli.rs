@@ -351,3 +351,71 @@ fn off_a_terminal_each_finished_file_is_one_line_and_quiet_prints_none() {
     assert_eq!(stderr(&output), "");
     assert!(String::from_utf8_lossy(&output.stdout).contains("Downloaded 2 of 3 files"));
 }
+
+#[test]
+fn a_list_line_that_is_not_text_is_a_failed_entry_and_the_rest_still_runs() {
+    let site = Site::start();
+    let dir = Scratch::new("bad-line");
+    let list = dir.join("list.txt");
+    let mut bytes = format!("{}\n", site.url("/one.txt")).into_bytes();
+    bytes.extend_from_slice(b"http://x/\xff\xfe\n");
+    bytes.extend_from_slice(format!("{}\n", site.url("/two.txt")).as_bytes());
+    std::fs::write(&list, bytes).unwrap();
+    let out = dir.join("out");
+    let report_path = dir.join("r.json");
+    let output = run(&[
+        "-q",
+        "-i",
+        list.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--report",
+        report_path.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let report = read_report(&report_path);
+    let downloads = report["downloads"].as_array().unwrap();
+    let status: Vec<&str> = downloads
+        .iter()
+        .map(|d| d["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(status, ["ok", "failed", "ok"]);
+    let reason = downloads[1]["error"].as_str().unwrap();
+    assert!(reason.contains("line 2"), "{reason}");
+    assert_eq!(downloads[1]["attempts"], 0);
+}
+
+#[test]
+fn an_output_path_that_is_a_file_is_refused_before_downloading() {
+    let site = Site::start();
+    let dir = Scratch::new("out-is-file");
+    let out = dir.join("out");
+    std::fs::write(&out, b"not a directory").unwrap();
+    let output = run(&["-q", "-o", out.to_str().unwrap(), &site.url("/a.txt")]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(out.to_str().unwrap()),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(std::fs::read(&out).unwrap(), b"not a directory");
+}
+
+#[test]
+fn a_report_that_cannot_be_written_makes_the_run_fail() {
+    let site = Site::start();
+    let dir = Scratch::new("report-unwritable");
+    let out = dir.join("out");
+    let report_path = dir.join("no-such-dir").join("r.json");
+    let output = run(&[
+        "-q",
+        "-o",
+        out.to_str().unwrap(),
+        "--report",
+        report_path.to_str().unwrap(),
+        &site.url("/a.txt"),
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stderr(&output).contains("report"), "{}", stderr(&output));
+    assert_eq!(std::fs::read(out.join("a.txt")).unwrap(), b"/a.txt");
+}
