@@ -419,3 +419,76 @@ fn a_report_that_cannot_be_written_makes_the_run_fail() {
     assert!(stderr(&output).contains("report"), "{}", stderr(&output));
     assert_eq!(std::fs::read(out.join("a.txt")).unwrap(), b"/a.txt");
 }
+
+/// Ten thousand URLs through the real command: the list is streamed from
+/// the file by the reader thread, and the process stays small. Watched
+/// from outside through `/proc/PID`: descriptors sampled as it runs, and
+/// its peak resident memory (`VmHWM`).
+#[test]
+fn ten_thousand_urls_through_the_command_in_bounded_memory_and_descriptors() {
+    const URLS: usize = 10_000;
+    const JOBS: usize = 8;
+    let site = Site::start();
+    let dir = Scratch::new("scale");
+    let list = dir.join("urls.txt");
+    let text: String = (0..URLS)
+        .map(|i| site.url(&format!("/f-{i}.txt\n")))
+        .collect();
+    std::fs::write(&list, text).unwrap();
+    // In memory where possible: this measures the downloader, not the disk.
+    let shm = Path::new("/dev/shm");
+    let out = if shm.is_dir() {
+        shm.join(format!("spool-dl-cli-{}-scale-out", std::process::id()))
+    } else {
+        dir.join("out")
+    };
+    let _ = std::fs::remove_dir_all(&out);
+    let mut child = spool_dl(&[
+        "-q",
+        "-j",
+        &JOBS.to_string(),
+        "-i",
+        list.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ])
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let proc_dir = PathBuf::from(format!("/proc/{}", child.id()));
+    let (mut max_fds, mut peak_kib) = (0, 0u64);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if let Ok(fds) = std::fs::read_dir(proc_dir.join("fd")) {
+            max_fds = max_fds.max(fds.count());
+        }
+        if let Ok(text) = std::fs::read_to_string(proc_dir.join("status")) {
+            let hwm = text.lines().find_map(|l| {
+                let kib = l.strip_prefix("VmHWM:")?.trim().strip_suffix("kB")?;
+                kib.trim().parse::<u64>().ok()
+            });
+            peak_kib = peak_kib.max(hwm.unwrap_or(0));
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
+    let saved = std::fs::read_dir(&out).map(|d| d.count()).unwrap_or(0);
+    let sample = std::fs::read(out.join("f-9999.txt")).unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&out);
+    assert_eq!(status.code(), Some(0));
+    assert_eq!(saved, URLS);
+    assert_eq!(sample, b"/f-9999.txt");
+    // Per slot a socket and a .part file; the rest (stdio, the list, the
+    // loops' pollers and wakers) is a small constant.
+    assert!(
+        max_fds > 0 && max_fds <= 2 * JOBS + 16,
+        "{max_fds} descriptors"
+    );
+    assert!(
+        peak_kib > 0 && peak_kib < 64 * 1024,
+        "peak RSS {peak_kib} KiB"
+    );
+    eprintln!("command scale: at most {max_fds} fds, peak RSS {peak_kib} KiB");
+}
