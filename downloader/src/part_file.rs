@@ -23,7 +23,7 @@
 //! trust the kernel, and a crash leaves at worst a `.part` to resume.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, Seek, Write};
 use std::path::{Path, PathBuf};
 
 /// A download in progress.
@@ -102,6 +102,10 @@ impl PartFile {
     /// Empties the file, for a response that starts the body from byte 0.
     pub fn restart(&mut self) -> io::Result<()> {
         self.file.set_len(0)?;
+        // Truncating does not move the write position: without the rewind,
+        // a file created for a fresh download would take the next write at
+        // its old end, after a hole of zeros.
+        self.file.rewind()?;
         self.len = 0;
         Ok(())
     }
@@ -211,6 +215,18 @@ mod tests {
         part.write(b"half").unwrap();
         part.abandon();
         assert_eq!(fs::read(d.join("half.part")).unwrap(), b"half");
+    }
+
+    #[test]
+    fn a_restarted_part_holds_only_what_was_written_after() {
+        let d = dir();
+        let mut part = PartFile::create(d.join("r.part")).unwrap();
+        part.write(b"stale bytes").unwrap();
+        part.restart().unwrap();
+        part.write(b"fresh").unwrap();
+        assert_eq!(part.len(), 5);
+        part.finish(&d.join("r")).unwrap();
+        assert_eq!(fs::read(d.join("r")).unwrap(), b"fresh");
     }
 
     #[test]
