@@ -42,7 +42,7 @@ pub struct Downloader {
     output: OutputDir,
     concurrency: usize,
     retry: RetryPolicy,
-    attempt_timeout: Duration,
+    timeouts: Timeouts,
     resume: bool,
 }
 
@@ -210,7 +210,7 @@ impl DownloaderBuilder {
             output,
             concurrency: self.concurrency,
             retry: self.retry,
-            attempt_timeout: self.timeouts.attempt,
+            timeouts: self.timeouts,
             resume: self.resume,
         })
     }
@@ -249,7 +249,7 @@ impl Downloader {
             output: self.output.clone(),
             names: RefCell::new(NameAllocator::new(self.resume)),
             retry: self.retry,
-            attempt_timeout: self.attempt_timeout,
+            timeouts: self.timeouts,
             progress: RefCell::new(progress),
         });
         let report = Rc::new(RefCell::new(ReportBuilder::new()));

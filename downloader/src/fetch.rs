@@ -15,10 +15,11 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
 
 use spool::time::{sleep, timeout};
-use spool_http::{Client, ErrorKind, Response};
+use spool_http::{Client, ErrorKind, Response, TimeoutKind};
 use url::Url;
 
 use crate::backoff::{Failure, Jitter, RetryPolicy, parse_retry_after};
+use crate::cli::Timeouts;
 use crate::naming::{NameAllocator, OutputDir, name_from_url_path};
 use crate::part_file::{PartFile, Resumable};
 use crate::progress::{Event, Progress};
@@ -30,7 +31,7 @@ pub(crate) struct Context<P> {
     pub(crate) output: OutputDir,
     pub(crate) names: RefCell<NameAllocator>,
     pub(crate) retry: RetryPolicy,
-    pub(crate) attempt_timeout: Duration,
+    pub(crate) timeouts: Timeouts,
     pub(crate) progress: RefCell<P>,
 }
 
@@ -54,8 +55,11 @@ impl AttemptError {
     }
 }
 
-impl From<spool_http::Error> for AttemptError {
-    fn from(error: spool_http::Error) -> AttemptError {
+impl AttemptError {
+    /// Classifies an HTTP-layer error. Timeouts are reworded in terms of
+    /// the command's flags: the client's own message names its builder
+    /// methods, which a command-line user never sees.
+    fn from_http(error: spool_http::Error, timeouts: &Timeouts) -> AttemptError {
         let failure = match error.kind() {
             ErrorKind::Dns | ErrorKind::Connect => Failure::Connect,
             ErrorKind::Timeout(_) => Failure::Timeout,
@@ -63,9 +67,20 @@ impl From<spool_http::Error> for AttemptError {
             ErrorKind::BodyIncomplete => Failure::Truncated,
             _ => Failure::Fatal,
         };
+        let message = match error.kind() {
+            ErrorKind::Timeout(TimeoutKind::Read) => format!(
+                "no data from the server for {:.1} s (read timeout, --read-timeout)",
+                timeouts.read.as_secs_f64()
+            ),
+            ErrorKind::Timeout(TimeoutKind::Connect) => format!(
+                "could not connect within {:.1} s (connect timeout, --connect-timeout)",
+                timeouts.connect.as_secs_f64()
+            ),
+            _ => error.to_string(),
+        };
         AttemptError {
             failure,
-            message: error.to_string(),
+            message,
             http_status: None,
             retry_after: None,
         }
@@ -100,7 +115,7 @@ pub(crate) async fn download<P: Progress>(cx: &Context<P>, index: usize, raw: &s
             .and_then(|n| n.to_str())
             .unwrap_or("");
         let attempt = fetch_into(cx, index, name, &url, &mut part, &mut resumable);
-        let error = match timeout(cx.attempt_timeout, attempt).await {
+        let error = match timeout(cx.timeouts.attempt, attempt).await {
             Ok(Ok(status)) => {
                 let bytes = part.len();
                 return match part.finish(&final_path) {
@@ -116,7 +131,7 @@ pub(crate) async fn download<P: Progress>(cx: &Context<P>, index: usize, raw: &s
                 failure: Failure::Timeout,
                 message: format!(
                     "attempt took longer than {:.1} s (--timeout)",
-                    cx.attempt_timeout.as_secs_f64()
+                    cx.timeouts.attempt.as_secs_f64()
                 ),
                 http_status: None,
                 retry_after: None,
@@ -197,7 +212,8 @@ async fn fetch_into<P: Progress>(
             .header("Range", format!("bytes={}-", r.len))
             .header("If-Range", r.validator.clone());
     }
-    let mut response = request.send().await?;
+    let http = |e| AttemptError::from_http(e, &cx.timeouts);
+    let mut response = request.send().await.map_err(http)?;
     let status = response.status();
     let offset = match status {
         206 if resume.is_some() => match content_range_start(&response) {
@@ -245,7 +261,7 @@ async fn fetch_into<P: Progress>(
         total: response.content_length().map(|len| len + offset),
         resumed_from: offset,
     });
-    while let Some(chunk) = response.chunk().await? {
+    while let Some(chunk) = response.chunk().await.map_err(http)? {
         part.write(chunk).map_err(disk_error)?;
         if let Some(r) = resumable.as_mut() {
             r.len = part.len();
