@@ -33,6 +33,8 @@ const TASKS: u64 = 10_000;
 const PING_PONGS: u64 = 10_000;
 /// Timers created and dropped per iteration.
 const TIMERS: u64 = 100_000;
+/// Timers alive at once in the million-timer benchmark.
+const LIVE_TIMERS: u64 = 1_000_000;
 /// `timeout` calls per iteration.
 const TIMEOUTS: u64 = 10_000;
 /// Semaphore contention: tasks, permits, acquisitions per task.
@@ -211,6 +213,45 @@ async fn tokio_timer_churn() {
         }
     })
     .await
+}
+
+// --- a million live timers --------------------------------------------------
+
+/// The deadline of the `i`th of the million timers: spread over 1,000 s and
+/// scattered, so timers are not registered in deadline order.
+fn scattered(i: u64) -> Duration {
+    Duration::from_secs(60) + Duration::from_millis(i * 7919 % 1_000_000)
+}
+
+/// Registers `LIVE_TIMERS` sleeps (each by one poll), so all of them are in
+/// the timer queue at once, then drops them all, which removes them.
+async fn spool_million_timers() {
+    let mut sleeps: Vec<_> = (0..LIVE_TIMERS)
+        .map(|i| Box::pin(spool::time::sleep(scattered(i))))
+        .collect();
+    poll_fn(|cx| {
+        for sleep in &mut sleeps {
+            assert!(sleep.as_mut().poll(cx).is_pending());
+        }
+        Poll::Ready(())
+    })
+    .await;
+    drop(black_box(sleeps));
+}
+
+/// The same; `unconstrained` for the reason given at `tokio_timer_churn`.
+async fn tokio_million_timers() {
+    let mut sleeps: Vec<_> = (0..LIVE_TIMERS)
+        .map(|i| Box::pin(tokio::time::sleep(scattered(i))))
+        .collect();
+    tokio::task::unconstrained(poll_fn(|cx| {
+        for sleep in &mut sleeps {
+            assert!(sleep.as_mut().poll(cx).is_pending());
+        }
+        Poll::Ready(())
+    }))
+    .await;
+    drop(black_box(sleeps));
 }
 
 // --- timeout around a ready future ------------------------------------------
@@ -505,6 +546,25 @@ fn tcp_many(c: &mut Criterion) {
     group.finish();
 }
 
+/// Like `compare`, with criterion's minimum of 10 samples: one iteration
+/// takes seconds.
+fn million_timers(c: &mut Criterion) {
+    let mut group = c.benchmark_group("timers_1m_live");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(10));
+    group.throughput(Throughput::Elements(LIVE_TIMERS));
+    group.bench_function("spool", |b| {
+        b.iter_custom(|iters| spool_timed(iters, spool_million_timers))
+    });
+    let rt = tokio_runtime();
+    group.bench_function("tokio", |b| {
+        b.iter_custom(|iters| tokio_timed(&rt, iters, tokio_million_timers))
+    });
+    group.finish();
+}
+
 fn tasks(c: &mut Criterion) {
     compare(
         c,
@@ -537,6 +597,7 @@ fn timers(c: &mut Criterion) {
         spool_timer_churn,
         tokio_timer_churn,
     );
+    million_timers(c);
     compare(
         c,
         "timeout_ready_10k",

@@ -68,15 +68,15 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    let (handle, completer) = JoinHandle::new(None);
+    let (handle, cell) = JoinHandle::new(None);
     let job = Box::new(move || {
         use crate::join_handle::Completion;
-        if completer.is_aborted() {
-            completer.complete(Err(JoinError::cancelled()));
+        if cell.is_aborted() {
+            cell.complete(Err(JoinError::cancelled()));
             return;
         }
         let result = catch_unwind(AssertUnwindSafe(f)).map_err(JoinError::panic);
-        completer.complete(result);
+        cell.complete(result);
     });
     pool().submit(job);
     handle

@@ -1,9 +1,10 @@
 //! Cooperative budgeting: how an always-ready task is made to take turns.
 //!
-//! The batch rule in `executor.rs` runs each ready task once per turn. But
-//! a task only gives the thread back when it returns `Pending`, and a task
-//! draining a queue that is never empty, or reading a socket that always has
-//! bytes, may never see `Pending` at all — `get().await` is ready every time.
+//! The interval rule in `executor.rs` checks sockets and timers every 61
+//! task polls, and runs each ready task once per batch. But a task only
+//! gives the thread back when it returns `Pending`, and a task draining a
+//! queue that is never empty, or reading a socket that always has bytes, may
+//! never see `Pending` at all — `get().await` is ready every time.
 //! Such a task would hold the thread forever, and timers and sockets would
 //! starve.
 //!

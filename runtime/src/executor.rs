@@ -1,25 +1,31 @@
 //! The event loop: [`block_on`] runs it, [`spawn`] hands it tasks.
 //!
 //! One loop per thread, kept in a thread-local while `block_on` runs. Each
-//! turn of the loop does three things, in this order:
+//! turn of the loop does two things:
 //!
 //! 1. **Run a batch.** Take every task id from the run queue and poll each
 //!    task once. Tasks woken during the batch — including a task that wakes
 //!    itself with [`yield_now`](crate::yield_now) — wait for the *next*
-//!    batch.
-//! 2. **Collect I/O.** Ask the reactor which sockets became ready and wake
-//!    their tasks. If the run queue is empty the loop *sleeps* here, until a
-//!    socket is ready, the earliest timer is due, or another thread rings
-//!    the doorbell. If work is queued it only peeks (timeout zero).
-//! 3. **Fire timers** whose deadline has passed.
+//!    batch. Every `EVENT_INTERVAL` (61) polls, the batch pauses to collect
+//!    events as in step 2, without sleeping.
+//! 2. **Collect events, if there is nothing else to do.** When the run
+//!    queue is empty, ask the reactor which sockets became ready and wake
+//!    their tasks, then wake the tasks whose timers are due. This is where
+//!    the loop *sleeps*: until a socket is ready, the earliest timer is due,
+//!    or another thread rings the doorbell.
 //!
-//! Fairness comes from two rules. The batch rule: a task that wakes itself
-//! runs once per turn, and every turn checks sockets and timers. The budget
-//! rule (`coop.rs`): a task that never returns `Pending` on its own —
-//! draining a queue that is never empty — is made to after 128 operations.
-//! tokio uses the same budget, but checks I/O after every 61 task polls
-//! rather than once per batch; our batch rule is coarser (10,000 ready tasks
-//! all run before the next I/O check) but needs no counter.
+//! Collecting events costs a system call (`epoll_wait`) and a clock read, so
+//! a loop busy with ready tasks does it only every `EVENT_INTERVAL` polls,
+//! not every turn; and it reads the clock only if a timer is pending.
+//!
+//! Fairness comes from two rules. The interval rule: sockets and timers are
+//! checked at least once every `EVENT_INTERVAL` task polls, however many
+//! tasks are ready, and a task that wakes itself runs at most once per
+//! batch. The budget rule (`coop.rs`): a task that never returns `Pending`
+//! on its own — draining a queue that is never empty — is made to after 128
+//! operations, so every poll ends. tokio uses the same two rules with the
+//! same numbers (its `event_interval` is 61); it counts polls in its
+//! scheduler's tick, we count them in the batch loop.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -38,6 +44,11 @@ use crate::reactor::Reactor;
 use crate::task::{MAIN_TASK, Shared, TaskId, TaskWaker};
 use crate::task_table::{Task, TaskTable};
 use crate::time::timers::TimerQueue;
+
+/// Task polls between two looks at sockets and timers while tasks keep
+/// being ready: tokio's `event_interval`. Lower means fairer to I/O, higher
+/// means fewer wasted `epoll_wait` calls when no socket is ready.
+const EVENT_INTERVAL: u32 = 61;
 
 /// Everything the loop owns. Fields are behind `RefCell`s because tasks
 /// reach them through the thread-local while the loop is running; each
@@ -147,13 +158,16 @@ impl Runtime {
 
     // ANCHOR: run
     fn run<F: Future>(&self, future: F) -> F::Output {
+        let _running = self.shared.mark_running();
         let mut main = pin!(future);
         let main_waker = TaskWaker::new(MAIN_TASK, self.shared.clone());
         let waker = Waker::from(main_waker.clone());
         let mut batch = VecDeque::new();
+        let mut polls_since_events = 0;
         main_waker.wake_by_ref();
         loop {
-            // 1. Run every task that was ready when the turn began.
+            // 1. Run every task that was ready when the turn began, pausing
+            //    every EVENT_INTERVAL polls to let sockets and timers in.
             self.shared.take_ready(&mut batch);
             for id in batch.drain(..) {
                 if id == MAIN_TASK {
@@ -166,23 +180,37 @@ impl Runtime {
                 } else {
                     self.run_task(id);
                 }
+                polls_since_events += 1;
+                if polls_since_events == EVENT_INTERVAL {
+                    self.collect_events(Some(Duration::ZERO));
+                    polls_since_events = 0;
+                }
             }
 
-            // 2. Sleep until there is something to do, unless there already is.
-            let timeout = if self.shared.has_ready() {
-                Some(Duration::ZERO)
-            } else {
+            // 2. With nothing left to run, sleep until there is. Ready tasks
+            //    go round again without a system call.
+            if !self.shared.has_ready() {
                 let next = self.timers.borrow().next_deadline();
-                next.map(|deadline| deadline.saturating_duration_since(Instant::now()))
-            };
-            if let Err(e) = self.reactor.poll(timeout) {
-                panic!("spool's event loop could not wait for events: {e}");
+                let timeout =
+                    next.map(|deadline| deadline.saturating_duration_since(Instant::now()));
+                self.collect_events(timeout);
+                polls_since_events = 0;
             }
-
-            // 3. Wake the tasks whose timers are due.
-            let due = self.timers.borrow_mut().expire(Instant::now());
-            due.into_iter().for_each(Waker::wake);
         }
+    }
+
+    /// Waits up to `timeout` for socket events (`None`: as long as it
+    /// takes), wakes their tasks, then wakes the tasks whose timers are due.
+    fn collect_events(&self, timeout: Option<Duration>) {
+        if let Err(e) = self.reactor.poll(timeout) {
+            panic!("spool's event loop could not wait for events: {e}");
+        }
+        // No timers, no clock read.
+        if self.timers.borrow().next_deadline().is_none() {
+            return;
+        }
+        let due = self.timers.borrow_mut().expire(Instant::now());
+        due.into_iter().for_each(Waker::wake);
     }
     // ANCHOR_END: run
 
@@ -288,14 +316,14 @@ where
         let shared = &runtime.shared;
         runtime.tasks.borrow_mut().insert_with(|id| {
             let waker = TaskWaker::new(id, shared.clone());
-            let (join, completer) = JoinHandle::new(Some(Waker::from(waker.clone())));
+            let (join, cell) = JoinHandle::new(Some(Waker::from(waker.clone())));
             handle = Some(join);
-            let done = completer.clone();
+            let completion = cell.clone();
             waker.wake_by_ref();
             Task {
-                future: Box::pin(async move { done.complete(Ok(future.await)) }),
+                future: Box::pin(async move { cell.complete(Ok(future.await)) }),
                 waker,
-                completion: Arc::new(completer),
+                completion,
             }
         });
         handle.expect("insert_with calls its closure")

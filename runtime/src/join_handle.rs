@@ -1,10 +1,11 @@
 //! [`JoinHandle`]: the caller's end of a spawned task (asyncio's `Task`).
 //!
-//! A task and its handle share one small state record behind an
-//! `Arc<Mutex<..>>`: the task writes its result there and wakes whoever is
-//! awaiting the handle; the handle reads it. A mutex rather than a `RefCell`
-//! because [`spawn_blocking`](crate::spawn_blocking) completes the same
-//! record from a pool thread.
+//! A task and its handle share one small record, a [`JoinCell`], behind an
+//! `Arc`: the task writes its result there and wakes whoever is awaiting the
+//! handle; the handle reads it. A mutex rather than a `RefCell` because
+//! [`spawn_blocking`](crate::spawn_blocking) completes the same record from a
+//! pool thread. The loop holds the same `Arc`, type-erased as
+//! `Arc<dyn Completion>`, so a task costs one allocation here, not two.
 //!
 //! Dropping a handle *detaches* the task: it keeps running and its result is
 //! thrown away, as with tokio. (asyncio differs: an unreferenced task may be
@@ -15,6 +16,7 @@ use std::any::Any;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 
@@ -34,7 +36,17 @@ use std::task::{Context, Poll, Waker};
 /// assert_eq!(n, 42);
 /// ```
 pub struct JoinHandle<T> {
-    state: Arc<Mutex<JoinState<T>>>,
+    cell: Arc<JoinCell<T>>,
+}
+
+/// What a task, its handle and the loop share. Every way a task ends —
+/// returned, panicked, aborted — goes through [`JoinCell::complete`], which
+/// wakes the waiter.
+pub(crate) struct JoinCell<T> {
+    state: Mutex<JoinState<T>>,
+    /// Set by [`JoinHandle::abort`]. The loop reads it before every poll of
+    /// the task, so it lives beside the mutex: an atomic load, not a lock.
+    aborted: AtomicBool,
 }
 
 struct JoinState<T> {
@@ -42,7 +54,6 @@ struct JoinState<T> {
     /// Set once the result has been written (it stays set after the handle
     /// takes the result out, so a second poll can say so).
     finished: bool,
-    aborted: bool,
     /// The task awaiting this handle, if any.
     waiter: Option<Waker>,
     /// The task itself, so `abort` can make the loop look at it. `None` for
@@ -132,22 +143,19 @@ pub(crate) trait Completion {
 }
 
 impl<T> JoinHandle<T> {
-    /// Makes a handle and the completer the task will report through.
+    /// Makes a handle and the cell the task will report through.
     /// `task` is the task's waker (`None` for blocking jobs).
-    pub(crate) fn new(task: Option<Waker>) -> (JoinHandle<T>, Completer<T>) {
-        let state = Arc::new(Mutex::new(JoinState {
-            result: None,
-            finished: false,
-            aborted: false,
-            waiter: None,
-            task,
-        }));
-        (
-            JoinHandle {
-                state: state.clone(),
-            },
-            Completer { state },
-        )
+    pub(crate) fn new(task: Option<Waker>) -> (JoinHandle<T>, Arc<JoinCell<T>>) {
+        let cell = Arc::new(JoinCell {
+            state: Mutex::new(JoinState {
+                result: None,
+                finished: false,
+                waiter: None,
+                task,
+            }),
+            aborted: AtomicBool::new(false),
+        });
+        (JoinHandle { cell: cell.clone() }, cell)
     }
 
     // ANCHOR: abort
@@ -172,11 +180,13 @@ impl<T> JoinHandle<T> {
     /// });
     /// ```
     pub fn abort(&self) {
-        let mut state = lock(&self.state);
+        let state = self.cell.lock();
         if state.finished {
             return;
         }
-        state.aborted = true;
+        // Relaxed: the flag guards no other data, and the wake below
+        // reaches the loop through the run queue's mutex anyway.
+        self.cell.aborted.store(true, Ordering::Relaxed);
         if let Some(task) = &state.task {
             task.wake_by_ref();
         }
@@ -185,7 +195,7 @@ impl<T> JoinHandle<T> {
 
     /// True once the task has finished, one way or another.
     pub fn is_finished(&self) -> bool {
-        lock(&self.state).finished
+        self.cell.lock().finished
     }
 }
 
@@ -194,7 +204,7 @@ impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut state = lock(&self.state);
+        let mut state = self.cell.lock();
         if let Some(result) = state.result.take() {
             return Poll::Ready(result);
         }
@@ -219,24 +229,10 @@ impl<T> fmt::Debug for JoinHandle<T> {
     }
 }
 
-/// Where a task writes its outcome. Every path — returned, panicked,
-/// aborted — goes through [`Completer::complete`], which wakes the waiter.
-pub(crate) struct Completer<T> {
-    state: Arc<Mutex<JoinState<T>>>,
-}
-
-impl<T> Clone for Completer<T> {
-    fn clone(&self) -> Self {
-        Completer {
-            state: self.state.clone(),
-        }
-    }
-}
-
-impl<T> Completer<T> {
+impl<T> JoinCell<T> {
     pub(crate) fn complete(&self, result: Result<T, JoinError>) {
         let waiter = {
-            let mut state = lock(&self.state);
+            let mut state = self.lock();
             if state.finished {
                 return;
             }
@@ -251,20 +247,20 @@ impl<T> Completer<T> {
             waiter.wake();
         }
     }
+
+    fn lock(&self) -> MutexGuard<'_, JoinState<T>> {
+        // A panic cannot happen while this lock is held (only field updates
+        // run under it), but a poisoned lock would still hold consistent data.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
-impl<T> Completion for Completer<T> {
+impl<T> Completion for JoinCell<T> {
     fn is_aborted(&self) -> bool {
-        lock(&self.state).aborted
+        self.aborted.load(Ordering::Relaxed)
     }
 
     fn fail(&self, error: JoinError) {
         self.complete(Err(error));
     }
-}
-
-fn lock<T>(state: &Mutex<JoinState<T>>) -> MutexGuard<'_, JoinState<T>> {
-    // A panic cannot happen while this lock is held (only field updates run
-    // under it), but a poisoned lock would still hold consistent data.
-    state.lock().unwrap_or_else(PoisonError::into_inner)
 }

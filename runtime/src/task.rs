@@ -12,11 +12,12 @@
 //! This is also why `spool` needs no `unsafe`: std's [`Wake`] trait turns an
 //! `Arc<TaskWaker>` into a `Waker` soundly.
 
+use std::cell::Cell;
 use std::collections::VecDeque;
+use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::Wake;
-use std::thread::{self, ThreadId};
 
 /// Names a task in the task table: the slot index in the low half, the
 /// slot's generation in the high half, so a wake meant for a finished task
@@ -33,7 +34,13 @@ pub(crate) const MAIN_TASK: TaskId = u64::MAX;
 pub(crate) struct Shared {
     ready: Mutex<VecDeque<TaskId>>,
     doorbell: mio::Waker,
-    loop_thread: ThreadId,
+}
+
+thread_local! {
+    /// The `Shared` of the loop this thread is running, if any. Comparing
+    /// addresses is enough: while the mark is set the loop keeps its
+    /// `Shared` alive, so no other `Shared` can live at that address.
+    static RUNNING_LOOP: Cell<*const Shared> = const { Cell::new(ptr::null()) };
 }
 
 impl Shared {
@@ -41,8 +48,20 @@ impl Shared {
         Shared {
             ready: Mutex::new(VecDeque::new()),
             doorbell,
-            loop_thread: thread::current().id(),
         }
+    }
+
+    /// Marks this thread as the one running `self`'s loop, until the
+    /// returned guard is dropped.
+    pub(crate) fn mark_running(self: &Arc<Shared>) -> impl Drop + use<> {
+        struct Unmark;
+        impl Drop for Unmark {
+            fn drop(&mut self) {
+                RUNNING_LOOP.set(ptr::null());
+            }
+        }
+        RUNNING_LOOP.set(Arc::as_ptr(self));
+        Unmark
     }
 
     /// Appends `id` to the run queue. When the wake comes from another
@@ -51,7 +70,7 @@ impl Shared {
     /// the doorbell saves a system call per wake.
     fn schedule(&self, id: TaskId) {
         self.lock().push_back(id);
-        if thread::current().id() != self.loop_thread {
+        if !ptr::eq(RUNNING_LOOP.get(), self) {
             // If ringing fails the loop still wakes at its next timer or
             // I/O event; there is nobody to report the error to.
             let _ = self.doorbell.wake();

@@ -4,8 +4,9 @@ use std::future::poll_fn;
 use std::task::Poll;
 
 // ANCHOR: yield_now
-/// Lets every other ready task run, and the loop check sockets and timers,
-/// before this task continues.
+/// Lets every other ready task run before this task continues. A task
+/// looping on `yield_now` also lets the loop check sockets and timers, which
+/// it does every 61 polls.
 ///
 /// It works by waking itself and returning `Pending` once: the wake puts the
 /// task at the back of the run queue, behind everyone already waiting.
