@@ -26,7 +26,7 @@ use crate::proto::{HeadLimits, ParsedHead, ResponseHead, parse_response_head};
 
 /// How much one socket read asks for. Large enough that a fast download
 /// costs few wake-ups, small enough to keep an idle pool cheap.
-const READ_SIZE: usize = 16 * 1024;
+const READ_SIZE: usize = 64 * 1024;
 
 /// An open connection to one `(scheme, host, port)`.
 pub(crate) struct Connection {
