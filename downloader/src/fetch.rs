@@ -25,6 +25,10 @@ use crate::part_file::{PartFile, Resumable};
 use crate::progress::{Event, Progress};
 use crate::report::Finished;
 
+/// Bodies at least this large keep their validator on disk (`NAME.part.meta`)
+/// so `--continue` can resume them in a later run.
+const PERSIST_VALIDATOR_FROM: u64 = 1 << 20;
+
 /// What every download of a batch shares.
 pub(crate) struct Context<P> {
     pub(crate) client: Client,
@@ -252,8 +256,14 @@ async fn fetch_into<P: Progress>(
         _ => return Err(status_error(&response)),
     };
     let validator = validator_of(&response);
-    part.set_validator(validator.as_deref())
-        .map_err(disk_error)?;
+    // Saving the validator costs a file per download. A small body is
+    // cheaper to fetch again than to make resumable across runs (retries
+    // within this run resume from memory either way).
+    let worth_saving = response
+        .content_length()
+        .is_none_or(|len| len >= PERSIST_VALIDATOR_FROM);
+    let saved = validator.as_deref().filter(|_| worth_saving);
+    part.set_validator(saved).map_err(disk_error)?;
     *resumable = validator.map(|validator| Resumable { len: 0, validator });
     cx.progress.borrow_mut().event(Event::Started {
         index,

@@ -274,3 +274,44 @@ fn a_206_for_the_wrong_range_starts_over() {
     );
     assert!(fs::read(dir.join("odd.bin")).unwrap() == body);
 }
+
+/// A server that announces `size` bytes with an ETag, sends half, and hangs up.
+fn cut_in_half(size: usize) -> spool_tests::RawServer {
+    spool_tests::RawServer::start(move |mut c| {
+        if c.read_request().is_some() {
+            let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {size}\r\nETag: \"v7\"\r\n\r\n");
+            c.write(head.as_bytes());
+            c.write(&vec![b'x'; size / 2]);
+        }
+    })
+}
+
+#[test]
+fn only_large_bodies_keep_their_validator_for_a_later_run() {
+    let no_retries = |dir: &std::path::Path| {
+        spool_tests::quick(dir).retry(spool_dl::backoff::RetryPolicy::new(
+            0,
+            std::time::Duration::ZERO,
+        ))
+    };
+    // 2 MiB cut in half: the .part and its validator stay for --continue.
+    let big = cut_in_half(2 << 20);
+    let dir = TempDir::new("validator-big");
+    no_retries(dir.path())
+        .build()
+        .unwrap()
+        .run([big.url("/big.bin")]);
+    assert_eq!(
+        fs::read_to_string(dir.join("big.bin.part.meta")).unwrap(),
+        "\"v7\""
+    );
+
+    // 4 KiB cut in half: cheaper to fetch again than to make resumable.
+    let small = cut_in_half(4096);
+    let dir = TempDir::new("validator-small");
+    no_retries(dir.path())
+        .build()
+        .unwrap()
+        .run([small.url("/small.bin")]);
+    assert_eq!(names_in(dir.path()), ["small.bin.part"]);
+}
