@@ -43,6 +43,11 @@
 //!   between them, is fiddly terminal work that has nothing to do with
 //!   async I/O.
 //!
+//! - **rustix** (Linux only): a safe wrapper for `renameat2` with
+//!   `RENAME_NOREPLACE`, which gives a finished file its name in one system
+//!   call without ever replacing an existing file. Calling it through raw
+//!   FFI would need `unsafe`; std has no such rename.
+//!
 //! Random jitter for backoff needs no crate: a ten-line xorshift generator
 //! in [`backoff`] is enough, since jitter needs spread, not secrecy.
 

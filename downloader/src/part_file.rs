@@ -168,27 +168,50 @@ impl PartFile {
     /// Gives the completed file its final name, without replacing anything
     /// that appeared there meanwhile.
     ///
-    /// A hard link is the one portable "rename unless the target exists"
-    /// (a plain `rename` silently replaces). Where links are not supported
-    /// we fall back to checking, then renaming.
+    /// A plain `rename` silently replaces its target, so we ask for
+    /// "rename unless the target exists": on Linux that is one system call,
+    /// `renameat2` with `RENAME_NOREPLACE`; elsewhere (or on a file system
+    /// that lacks it) a hard link to the final name followed by removing
+    /// the `.part`, which fails the same way if the name is taken.
     pub fn finish(mut self, final_path: &Path) -> io::Result<()> {
-        match fs::hard_link(&self.part, final_path) {
-            Ok(()) => fs::remove_file(&self.part)?,
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(e),
-            Err(_) => {
-                if final_path.exists() {
-                    return Err(io::Error::new(
-                        io::ErrorKind::AlreadyExists,
-                        format!("{} appeared while downloading", final_path.display()),
-                    ));
+        if !rename_noreplace(&self.part, final_path)? {
+            match fs::hard_link(&self.part, final_path) {
+                Ok(()) => fs::remove_file(&self.part)?,
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(e),
+                Err(_) => {
+                    if final_path.exists() {
+                        return Err(io::Error::new(
+                            io::ErrorKind::AlreadyExists,
+                            format!("{} appeared while downloading", final_path.display()),
+                        ));
+                    }
+                    fs::rename(&self.part, final_path)?;
                 }
-                fs::rename(&self.part, final_path)?;
             }
         }
         let _ = self.forget_validator();
         Ok(())
     }
     // ANCHOR_END: finish
+}
+
+/// Renames `from` to `to` unless `to` exists. `Ok(false)` means the
+/// system cannot do that atomically and the caller must fall back.
+#[cfg(target_os = "linux")]
+fn rename_noreplace(from: &Path, to: &Path) -> io::Result<bool> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    match renameat_with(CWD, from, CWD, to, RenameFlags::NOREPLACE) {
+        Ok(()) => Ok(true),
+        Err(e) if e == rustix::io::Errno::EXIST => Err(io::Error::from(e)),
+        // Old kernels and some file systems (NFS, FUSE) do not support the flag.
+        Err(e) if e == rustix::io::Errno::INVAL || e == rustix::io::Errno::NOSYS => Ok(false),
+        Err(e) => Err(io::Error::from(e)),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn rename_noreplace(_: &Path, _: &Path) -> io::Result<bool> {
+    Ok(false)
 }
 
 #[cfg(test)]
