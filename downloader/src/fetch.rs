@@ -21,7 +21,7 @@ use url::Url;
 use crate::backoff::{Failure, Jitter, RetryPolicy, parse_retry_after};
 use crate::cli::Timeouts;
 use crate::naming::{NameAllocator, OutputDir, name_from_url_path};
-use crate::part_file::{PartFile, Resumable};
+use crate::part_file::PartFile;
 use crate::progress::{Event, Progress};
 use crate::report::Finished;
 
@@ -106,7 +106,7 @@ pub(crate) async fn download<P: Progress>(cx: &Context<P>, index: usize, raw: &s
         Ok(url) => url,
         Err(reason) => return finished(Err(reason), 0, 0, None),
     };
-    let (mut part, mut resumable, final_path) = match open_target(cx, &url) {
+    let (mut part, mut validator, final_path) = match open_target(cx, &url) {
         Ok(target) => target,
         Err(reason) => return finished(Err(reason), 0, 0, None),
     };
@@ -118,7 +118,7 @@ pub(crate) async fn download<P: Progress>(cx: &Context<P>, index: usize, raw: &s
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or("");
-        let attempt = fetch_into(cx, index, name, &url, &mut part, &mut resumable);
+        let attempt = fetch_into(cx, index, name, &url, &mut part, &mut validator);
         let error = match timeout(cx.timeouts.attempt, attempt).await {
             Ok(Ok(status)) => {
                 let bytes = part.len();
@@ -171,7 +171,7 @@ fn parse_url(raw: &str) -> Result<Url, String> {
 fn open_target<P>(
     cx: &Context<P>,
     url: &Url,
-) -> Result<(PartFile, Option<Resumable>, PathBuf), String> {
+) -> Result<(PartFile, Option<String>, PathBuf), String> {
     let wanted = name_from_url_path(url.path());
     let allocation = cx
         .names
@@ -190,8 +190,8 @@ fn open_target<P>(
     } else {
         PartFile::create(part_path.clone()).map(|part| (part, None))
     };
-    let (part, resumable) = opened.map_err(|e| format!("opening {}: {e}", part_path.display()))?;
-    Ok((part, resumable, final_path))
+    let (part, validator) = opened.map_err(|e| format!("opening {}: {e}", part_path.display()))?;
+    Ok((part, validator, final_path))
 }
 
 // ANCHOR: fetch_into
@@ -203,18 +203,16 @@ async fn fetch_into<P: Progress>(
     name: &str,
     url: &Url,
     part: &mut PartFile,
-    resumable: &mut Option<Resumable>,
+    validator: &mut Option<String>,
 ) -> Result<u16, AttemptError> {
-    // Resume only bytes we can vouch for: the validator must be known and
-    // the file must still hold what it held when we saved it.
-    let resume = resumable
-        .as_ref()
-        .filter(|r| r.len == part.len() && r.len > 0);
+    // Resume only bytes we can vouch for: everything in `part` came from
+    // the response whose validator we hold (restarting the part forgets it).
+    let resume = validator.clone().filter(|_| !part.is_empty());
     let mut request = cx.client.get(url.as_str());
-    if let Some(r) = resume {
+    if let Some(tag) = &resume {
         request = request
-            .header("Range", format!("bytes={}-", r.len))
-            .header("If-Range", r.validator.clone());
+            .header("Range", format!("bytes={}-", part.len()))
+            .header("If-Range", tag.clone());
     }
     let http = |e| AttemptError::from_http(e, &cx.timeouts);
     let mut response = request.send().await.map_err(http)?;
@@ -224,7 +222,7 @@ async fn fetch_into<P: Progress>(
             Some(start) if start == part.len() => start,
             _ => {
                 part.restart().map_err(disk_error)?;
-                *resumable = None;
+                *validator = None;
                 return Err(AttemptError {
                     failure: Failure::Truncated,
                     message: "server sent a different range than asked; starting over".into(),
@@ -239,7 +237,7 @@ async fn fetch_into<P: Progress>(
                 return Ok(status);
             }
             part.restart().map_err(disk_error)?;
-            *resumable = None;
+            *validator = None;
             return Err(AttemptError {
                 failure: Failure::Truncated,
                 message: "server cannot resume this file (416); starting over".into(),
@@ -255,7 +253,7 @@ async fn fetch_into<P: Progress>(
         }
         _ => return Err(status_error(&response)),
     };
-    let validator = validator_of(&response);
+    *validator = validator_of(&response);
     // Saving the validator costs a file per download. A small body is
     // cheaper to fetch again than to make resumable across runs (retries
     // within this run resume from memory either way).
@@ -264,7 +262,6 @@ async fn fetch_into<P: Progress>(
         .is_none_or(|len| len >= PERSIST_VALIDATOR_FROM);
     let saved = validator.as_deref().filter(|_| worth_saving);
     part.set_validator(saved).map_err(disk_error)?;
-    *resumable = validator.map(|validator| Resumable { len: 0, validator });
     cx.progress.borrow_mut().event(Event::Started {
         index,
         name,
@@ -273,9 +270,6 @@ async fn fetch_into<P: Progress>(
     });
     while let Some(chunk) = response.chunk().await.map_err(http)? {
         part.write(chunk).map_err(disk_error)?;
-        if let Some(r) = resumable.as_mut() {
-            r.len = part.len();
-        }
         cx.progress.borrow_mut().event(Event::Progress {
             index,
             delta: chunk.len() as u64,

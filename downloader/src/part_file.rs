@@ -46,15 +46,6 @@ pub struct PartFile {
     len: u64,
 }
 
-/// What a `.part` file left by an earlier run offers for resuming.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Resumable {
-    /// Bytes already on disk.
-    pub len: u64,
-    /// The validator saved when those bytes were fetched.
-    pub validator: String,
-}
-
 impl PartFile {
     /// Creates `part` for a fresh download. Fails if the file exists: names
     /// are allocated so that it never does, and if another program raced us
@@ -67,26 +58,23 @@ impl PartFile {
         Ok(PartFile::new(file, part, 0))
     }
 
-    /// Opens an existing `part` to append to, returning what it holds.
-    /// `None` as the second value means it cannot be resumed safely (no
-    /// saved validator), so the caller should [`restart`](Self::restart).
-    pub fn open_existing(part: PathBuf) -> io::Result<(PartFile, Option<Resumable>)> {
+    /// Opens an existing `part` to append to, with the validator saved when
+    /// its bytes were fetched. Without one (or with nothing in the file) it
+    /// cannot be resumed safely, so it is emptied and `None` returned.
+    pub fn open_existing(part: PathBuf) -> io::Result<(PartFile, Option<String>)> {
         let file = OpenOptions::new().append(true).open(&part)?;
         let len = file.metadata()?.len();
         let mut this = PartFile::new(file, part, len);
         let validator = fs::read_to_string(&this.meta).ok();
         this.has_meta = validator.is_some();
-        let resumable = match validator {
-            Some(v) if len > 0 && !v.trim().is_empty() => Some(Resumable {
-                len,
-                validator: v.trim().to_string(),
-            }),
+        let validator = match validator {
+            Some(v) if len > 0 && !v.trim().is_empty() => Some(v.trim().to_string()),
             _ => {
                 this.restart()?;
                 None
             }
         };
-        Ok((this, resumable))
+        Ok((this, validator))
     }
 
     fn new(file: File, part: PathBuf, len: u64) -> PartFile {
@@ -290,19 +278,13 @@ mod tests {
         part.set_validator(Some("W/\"x\"")).unwrap();
         part.write(b"12345").unwrap();
         drop(part);
-        let (part, resumable) = PartFile::open_existing(d.join("d.part")).unwrap();
-        assert_eq!(
-            resumable,
-            Some(Resumable {
-                len: 5,
-                validator: "W/\"x\"".into()
-            })
-        );
+        let (part, validator) = PartFile::open_existing(d.join("d.part")).unwrap();
+        assert_eq!(validator.as_deref(), Some("W/\"x\""));
         assert_eq!(part.len(), 5);
 
         fs::write(d.join("e.part"), b"orphan bytes").unwrap();
-        let (part, resumable) = PartFile::open_existing(d.join("e.part")).unwrap();
-        assert_eq!(resumable, None);
+        let (part, validator) = PartFile::open_existing(d.join("e.part")).unwrap();
+        assert_eq!(validator, None);
         assert!(part.is_empty());
         assert_eq!(fs::read(d.join("e.part")).unwrap(), b"");
     }
