@@ -1,40 +1,20 @@
 //! The server over HTTPS, checked with our own client.
 
-use std::sync::Arc;
+mod support;
+
 use std::time::Duration;
 
-use rcgen::{CertificateParams, KeyPair};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use spool::io::{AsyncReadExt, AsyncWriteExt};
 use spool_http::server::{Response, Server};
 use spool_http::{Client, ErrorKind};
-
-/// A self-signed certificate for 127.0.0.1 and its PEM, to trust it.
-fn certificate() -> (Arc<rustls::ServerConfig>, String) {
-    let key = KeyPair::generate().unwrap();
-    let cert = CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
-        .unwrap()
-        .self_signed(&key)
-        .unwrap();
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(
-            vec![CertificateDer::from(cert.der().to_vec())],
-            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
-        )
-        .unwrap();
-    (Arc::new(config), cert.pem())
-}
+use support::pki::{pki, server_config, trusting_client};
 
 #[test]
 fn https_server_answers_a_trusting_client_and_refuses_plain_http() {
-    let (tls, pem) = certificate();
+    let pki = pki();
     spool::block_on(async move {
         let server = Server::builder()
-            .tls(tls)
+            .tls(server_config(&pki, rustls::DEFAULT_VERSIONS))
             .header_timeout(Duration::from_secs(2))
             .bind("127.0.0.1:0".parse().unwrap())
             .unwrap();
@@ -69,11 +49,7 @@ fn https_server_answers_a_trusting_client_and_refuses_plain_http() {
         assert_eq!(err.kind(), ErrorKind::Tls, "{err}");
 
         // A trusting client gets its answers, twice over one connection.
-        let client = Client::builder()
-            .add_root_pem(pem.as_bytes())
-            .unwrap()
-            .build()
-            .unwrap();
+        let client = trusting_client(&pki);
         for path in ["/a", "/b"] {
             let url = format!("https://127.0.0.1:{}{path}", addr.port());
             let response = client.get(&url).send().await.unwrap();

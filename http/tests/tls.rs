@@ -2,71 +2,11 @@
 
 mod support;
 
-use std::sync::Arc;
-
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use spool::io::{AsyncReadExt, AsyncWriteExt};
 use spool_http::tls::TlsStream;
 use spool_http::{Client, ErrorKind};
+use support::pki::{pki, pki_for, server_config, trusting_client};
 use support::{Server, Step, ok, run, write};
-
-/// A test CA and a server certificate it issued for `names`.
-struct Pki {
-    ca_pem: String,
-    chain: Vec<CertificateDer<'static>>,
-    key: PrivatePkcs8KeyDer<'static>,
-}
-
-fn pki_for(names: &[&str]) -> Pki {
-    let ca_key = KeyPair::generate().unwrap();
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(DnType::CommonName, "spool test CA");
-    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
-    let issuer = Issuer::new(ca_params, ca_key);
-
-    let leaf_key = KeyPair::generate().unwrap();
-    let names: Vec<String> = names.iter().map(|name| name.to_string()).collect();
-    let leaf = CertificateParams::new(names)
-        .unwrap()
-        .signed_by(&leaf_key, &issuer)
-        .unwrap();
-    Pki {
-        ca_pem: ca_cert.pem(),
-        chain: vec![leaf.der().clone(), ca_cert.der().clone()],
-        key: PrivatePkcs8KeyDer::from(leaf_key.serialize_der()),
-    }
-}
-
-/// A certificate for `localhost` and `127.0.0.1`.
-fn pki() -> Pki {
-    pki_for(&["localhost", "127.0.0.1"])
-}
-
-fn server_config(
-    pki: &Pki,
-    versions: &[&'static rustls::SupportedProtocolVersion],
-) -> Arc<rustls::ServerConfig> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_protocol_versions(versions)
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(pki.chain.clone(), PrivateKeyDer::Pkcs8(pki.key.clone_key()))
-        .unwrap();
-    Arc::new(config)
-}
-
-fn trusting_client(pki: &Pki) -> Client {
-    Client::builder()
-        .add_root_pem(pki.ca_pem.as_bytes())
-        .unwrap()
-        .build()
-        .unwrap()
-}
 
 fn https(server: &Server, path: &str) -> String {
     format!("https://localhost:{}{path}", server.addr.port())
