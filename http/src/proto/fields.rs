@@ -16,15 +16,39 @@ pub(crate) fn list_items<'a>(
         .map(<[u8]>::trim_ascii)
 }
 
-/// A `Content-Length` element: ASCII digits only (no sign, no spaces), and
-/// small enough for a `u64`.
-pub(crate) fn parse_decimal(item: &[u8]) -> Option<u64> {
-    if item.is_empty() || !item.iter().all(u8::is_ascii_digit) {
-        return None;
+/// Why a message's `Content-Length` cannot be trusted.
+pub(crate) enum BadLength<'a> {
+    /// An element that is not ASCII digits only (no sign, no spaces).
+    NotANumber(&'a [u8]),
+    /// An element too large for a `u64`.
+    TooLarge(&'a [u8]),
+    /// Two elements that disagree (identical repeats are allowed).
+    Conflicting(u64, u64),
+}
+
+/// The body length a message announces, from every `Content-Length`
+/// field and comma-list element it carries (RFC 9112 §6.3): `None` when
+/// there is none, an error when one is malformed or two disagree.
+pub(crate) fn content_length(headers: &Headers) -> Result<Option<u64>, BadLength<'_>> {
+    let mut length = None;
+    for item in list_items(headers, "content-length") {
+        if item.is_empty() || !item.iter().all(u8::is_ascii_digit) {
+            return Err(BadLength::NotANumber(item));
+        }
+        let value = item
+            .iter()
+            .try_fold(0u64, |n, &digit| {
+                n.checked_mul(10)?.checked_add(u64::from(digit - b'0'))
+            })
+            .ok_or(BadLength::TooLarge(item))?;
+        match length {
+            Some(previous) if previous != value => {
+                return Err(BadLength::Conflicting(previous, value));
+            }
+            _ => length = Some(value),
+        }
     }
-    item.iter().try_fold(0u64, |n, &digit| {
-        n.checked_mul(10)?.checked_add(u64::from(digit - b'0'))
-    })
+    Ok(length)
 }
 
 // ANCHOR: persists

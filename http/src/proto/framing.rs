@@ -10,7 +10,7 @@
 //! resolved towards closing the connection.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::proto::fields::{list_items, parse_decimal, persists};
+use crate::proto::fields::{BadLength, content_length, list_items, persists};
 use crate::proto::head::{ResponseHead, Version};
 
 /// How the body of a response is delimited.
@@ -83,21 +83,20 @@ pub fn body_framing(method: &str, head: &ResponseHead) -> Result<Framing> {
         });
     }
 
-    let mut length = None;
-    for item in list_items(&head.headers, "content-length") {
-        let value = parse_content_length(item)?;
-        match length {
-            Some(previous) if previous != value => {
-                return Err(Error::new(
-                    ErrorKind::Protocol,
-                    format!(
-                        "response has conflicting Content-Length values {previous} and {value}"
-                    ),
-                ));
-            }
-            _ => length = Some(value),
-        }
-    }
+    let invalid = |item: &[u8], why: &str| {
+        Error::new(
+            ErrorKind::Protocol,
+            format!("invalid Content-Length \"{}\": {why}", item.escape_ascii()),
+        )
+    };
+    let length = content_length(&head.headers).map_err(|bad| match bad {
+        BadLength::NotANumber(item) => invalid(item, "not a decimal number"),
+        BadLength::TooLarge(item) => invalid(item, "too large"),
+        BadLength::Conflicting(previous, value) => Error::new(
+            ErrorKind::Protocol,
+            format!("response has conflicting Content-Length values {previous} and {value}"),
+        ),
+    })?;
     Ok(match length {
         Some(length) => Framing::Length(length),
         None => Framing::UntilClose,
@@ -125,19 +124,6 @@ pub fn connection_reusable(head: &ResponseHead, framing: Framing) -> bool {
     framing != Framing::UntilClose && head.status != 101 && persists(head.version, &head.headers)
 }
 // ANCHOR_END: connection_reusable
-
-fn parse_content_length(item: &[u8]) -> Result<u64> {
-    let invalid = |why: &str| {
-        Error::new(
-            ErrorKind::Protocol,
-            format!("invalid Content-Length \"{}\": {why}", item.escape_ascii()),
-        )
-    };
-    if item.is_empty() || !item.iter().all(u8::is_ascii_digit) {
-        return Err(invalid("not a decimal number"));
-    }
-    parse_decimal(item).ok_or_else(|| invalid("too large"))
-}
 
 #[cfg(test)]
 mod tests {

@@ -19,7 +19,7 @@
 //! refused rather than guessed at.
 
 use crate::headers::Headers;
-use crate::proto::fields::{list_items, parse_decimal, persists};
+use crate::proto::fields::{BadLength, content_length, list_items, persists};
 use crate::proto::framing::Framing;
 use crate::proto::head::{HeadLimits, Version};
 use std::fmt;
@@ -263,19 +263,13 @@ pub fn request_framing(head: &RequestHead) -> Result<Framing, Rejection> {
         };
     }
 
-    let mut length = None;
-    for item in list_items(&head.headers, "content-length") {
-        let value = parse_decimal(item).ok_or_else(|| {
-            Rejection::new(
-                400,
-                format!("invalid Content-Length \"{}\"", item.escape_ascii()),
-            )
-        })?;
-        if length.is_some_and(|previous| previous != value) {
-            return Err(Rejection::new(400, "conflicting Content-Length values"));
-        }
-        length = Some(value);
-    }
+    let length = content_length(&head.headers).map_err(|bad| match bad {
+        BadLength::NotANumber(item) | BadLength::TooLarge(item) => Rejection::new(
+            400,
+            format!("invalid Content-Length \"{}\"", item.escape_ascii()),
+        ),
+        BadLength::Conflicting(..) => Rejection::new(400, "conflicting Content-Length values"),
+    })?;
     Ok(match length {
         Some(0) | None => Framing::Empty,
         Some(length) => Framing::Length(length),
