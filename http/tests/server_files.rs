@@ -316,3 +316,118 @@ fn serve_dir_refuses_a_missing_root() {
     let tree = Tree::new();
     assert!(ServeDir::new(tree.root().join("hello.txt")).is_err());
 }
+
+#[test]
+fn names_too_long_for_the_file_system_are_404() {
+    // One segment over NAME_MAX (255 bytes), and a path over PATH_MAX in
+    // segments that are each short enough: the file system answers both
+    // with ENAMETOOLONG, which is a missing file to a client.
+    let tree = Tree::new();
+    let server = tree.serve();
+    let long_segment = format!("/{}", "a".repeat(300));
+    let long_path = format!("/{}", vec!["b".repeat(200); 30].join("/"));
+    let mut conn = server.connect();
+    for path in [&long_segment, &long_path] {
+        conn.send(get(path, ""));
+        assert_eq!(conn.response("GET").status, 404, "{} bytes", path.len());
+    }
+    conn.send(get("/hello.txt", ""));
+    assert_eq!(conn.response("GET").body, HELLO);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_loop_is_404() {
+    let tree = Tree::new();
+    std::os::unix::fs::symlink("loop", tree.root().join("loop")).unwrap();
+    let server = tree.serve();
+    let mut conn = server.connect();
+    conn.send(get("/loop", ""));
+    assert_eq!(conn.response("GET").status, 404);
+}
+
+/// A FIFO opened for reading blocks until a writer comes along; if the
+/// server opened one, each request would hold a blocking-pool thread for
+/// good, and a few dozen requests would stop all file serving.
+#[cfg(unix)]
+#[test]
+fn fifos_and_sockets_are_not_opened() {
+    use std::time::{Duration, Instant};
+
+    let tree = Tree::new();
+    let made = std::process::Command::new("mkfifo")
+        .arg(tree.root().join("fifo"))
+        .status()
+        .expect("run mkfifo");
+    assert!(made.success());
+    let _socket = std::os::unix::net::UnixListener::bind(tree.root().join("socket")).unwrap();
+    let server = tree.serve();
+
+    // 100 requests from 10 clients at once, more than the blocking pool
+    // has threads.
+    let started = Instant::now();
+    let clients: Vec<_> = (0..10)
+        .map(|client| {
+            let mut conn = server.connect();
+            std::thread::spawn(move || {
+                let mut statuses = Vec::new();
+                for i in 0..10 {
+                    let path = if (client + i) % 5 == 0 {
+                        "/socket"
+                    } else {
+                        "/fifo"
+                    };
+                    conn.send(get(path, ""));
+                    statuses.push(conn.response("GET").status);
+                }
+                statuses
+            })
+        })
+        .collect();
+    for client in clients {
+        assert_eq!(client.join().unwrap(), [404; 10]);
+    }
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
+
+    let mut conn = server.connect();
+    conn.send(get("/hello.txt", ""));
+    assert_eq!(conn.response("GET").body, HELLO);
+}
+
+#[test]
+fn modification_times_outside_http_dates_are_clamped() {
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+    let tree = Tree::new();
+    let set_mtime = |name: &str, time: SystemTime| {
+        let file = std::fs::File::options()
+            .write(true)
+            .open(tree.root().join(name))
+            .unwrap();
+        file.set_modified(time).unwrap();
+    };
+    // HTTP dates start in 1970: an older file is given as modified then.
+    set_mtime(
+        "hello.txt",
+        UNIX_EPOCH - Duration::from_secs(10 * 365 * 86_400),
+    );
+    // A file "modified" in 2400 is given as modified now (RFC 9110 §8.8.2.1).
+    set_mtime("big.bin", UNIX_EPOCH + Duration::from_secs(13_569_465_600));
+    let server = tree.serve();
+    let mut conn = server.connect();
+
+    conn.send(get("/hello.txt", ""));
+    let response = conn.response("GET");
+    assert_eq!(response.body, HELLO);
+    assert_eq!(
+        response.headers.get("last-modified"),
+        Some("Thu, 01 Jan 1970 00:00:00 GMT")
+    );
+
+    conn.send(get("/big.bin", ""));
+    let response = conn.response("GET");
+    assert_eq!(response.status, 200);
+    let date_of = |name| httpdate::parse_http_date(response.headers.get(name).unwrap()).unwrap();
+    assert!(date_of("last-modified") <= date_of("date"));
+}

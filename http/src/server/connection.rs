@@ -22,7 +22,6 @@
 //! be served exactly like a TCP socket: wrap the accepted stream and pass
 //! it to [`run`].
 
-use super::date;
 use super::response::{BodyKind, ChunkStream};
 use super::shutdown::Signal;
 use super::{Config, Handler, Request, Response};
@@ -38,6 +37,7 @@ use std::future::poll_fn;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::time::SystemTime;
 
 /// How much each read asks the socket for.
 const READ_CHUNK: usize = 8 * 1024;
@@ -290,7 +290,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Connection<'_, IO> {
                 (Version::Http11, true) => {}
             }
             if !headers.contains("date") {
-                headers.append("Date", date::now());
+                headers.append("Date", httpdate::fmt_http_date(SystemTime::now()));
             }
             self.output.clear();
             match encode_response_head(response.status, headers, framing, &mut self.output) {

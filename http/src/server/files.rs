@@ -7,7 +7,9 @@
 //! `/..%2f`) if the check happens before decoding. So the path is decoded
 //! first, then checked one segment at a time, and the file that would be
 //! opened is resolved through any symlinks and checked again against the
-//! root (see [`relative_path`] and [`open_inside`]).
+//! root (see [`relative_path`] and [`open_inside`]). Only regular files
+//! are opened: a FIFO would block the thread that opens it until some
+//! writer comes along, and a device file may do anything when opened.
 //!
 //! Files are read with `std::fs` on the blocking pool
 //! ([`spool::spawn_blocking`]), one 64 KiB chunk per job, and streamed to
@@ -20,14 +22,14 @@
 //! either the rest of the file (206) or, if the file changed since, the
 //! whole new file (200), never a mix of two versions.
 
-use super::date::http_date;
 use super::range::{RangeAnswer, parse_range};
 use super::{Body, Handler, Request, Response};
+use percent_encoding::percent_decode_str;
 use spool::stream::Stream;
-use std::fs::{File, Metadata};
+use std::fs::{File, Metadata, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::time::UNIX_EPOCH;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Bytes read from disk per blocking job and sent per body chunk.
 const CHUNK: u64 = 64 * 1024;
@@ -39,7 +41,9 @@ const CHUNK: u64 = 64 * 1024;
 /// - Paths are percent-decoded, then refused (404) if any segment is `..`
 ///   or starts with `.` (hidden files such as `.git` or `.env` are not
 ///   served), and refused (400) if they hold a NUL byte or a bad `%`
-///   escape.
+///   escape. A name too long for the file system is a 404 as well.
+/// - Only regular files are served: FIFOs, sockets and devices get a 404
+///   without ever being opened.
 /// - Symlinks are followed only if their target is inside the root. The
 ///   check and the open are separate steps, so someone who can create
 ///   symlinks inside the root while the server runs could race them; the
@@ -160,7 +164,10 @@ impl Handler for ServeDir {
 /// a separator, and `\` and `:` are refused for Windows' sake), nothing
 /// hidden.
 fn relative_path(url_path: &str) -> Result<PathBuf, u16> {
-    let decoded = percent_decode(url_path).ok_or(400u16)?;
+    if !escapes_are_well_formed(url_path) {
+        return Err(400);
+    }
+    let decoded: Vec<u8> = percent_decode_str(url_path).collect();
     if decoded.contains(&0) {
         return Err(400);
     }
@@ -193,38 +200,76 @@ fn open_inside(root: &Path, relative: &Path) -> io::Result<(File, Metadata, Path
     if path.is_dir() {
         path = inside(&path.join("index.html"))?;
     }
-    let file = File::open(&path)?;
+    let (file, metadata) = open_regular(&path)?;
+    Ok((file, metadata, path))
+}
+
+/// Opens `path` for reading if it is a regular file, and never blocks on
+/// anything else.
+///
+/// The type is checked before opening, so a FIFO or a device is never
+/// opened at all. Someone could swap in a FIFO between the check and the
+/// open, so the open itself does not wait (`O_NONBLOCK`: opening a FIFO
+/// then returns at once) and does not follow a symlink that appeared
+/// meanwhile (`O_NOFOLLOW`), and the opened file is checked again. On a
+/// regular file `O_NONBLOCK` changes nothing, so reads are as usual.
+fn open_regular(path: &Path) -> io::Result<(File, Metadata)> {
+    let not_regular = || io::Error::from(io::ErrorKind::NotFound);
+    if !std::fs::symlink_metadata(path)?.is_file() {
+        return Err(not_regular());
+    }
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW);
+    }
+    let file = options.open(path)?;
     let metadata = file.metadata()?;
     if !metadata.is_file() {
-        return Err(io::ErrorKind::NotFound.into());
+        return Err(not_regular());
     }
-    Ok((file, metadata, path))
+    Ok((file, metadata))
 }
 // ANCHOR_END: path_safety
 
-fn percent_decode(text: &str) -> Option<Vec<u8>> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&byte) = bytes.get(i) {
-        if byte == b'%' {
-            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(byte);
-            i += 1;
-        }
-    }
-    Some(out)
+/// Whether every `%` in `path` starts an escape of two hex digits, as RFC
+/// 3986 §2.1 requires. The decoder would pass a stray `%` through as it
+/// is; a client that sends one has built the URL wrongly, and is told so.
+fn escapes_are_well_formed(path: &str) -> bool {
+    let bytes = path.as_bytes();
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|&(_, &byte)| byte == b'%')
+        .all(|(i, _)| {
+            bytes
+                .get(i + 1..i + 3)
+                .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+        })
 }
 
+/// The status for a failure to find or open a file. A name longer than
+/// the file system allows, or a symlink loop, is a name that leads to no
+/// file: 404, like a missing one.
 fn status_for(err: &io::Error) -> u16 {
     match err.kind() {
         io::ErrorKind::NotFound | io::ErrorKind::NotADirectory | io::ErrorKind::InvalidInput => 404,
         io::ErrorKind::PermissionDenied => 403,
+        _ if leads_nowhere(err) => 404,
         _ => 500,
     }
+}
+
+#[cfg(unix)]
+fn leads_nowhere(err: &io::Error) -> bool {
+    matches!(err.raw_os_error(), Some(libc::ENAMETOOLONG | libc::ELOOP))
+}
+
+#[cfg(not(unix))]
+fn leads_nowhere(err: &io::Error) -> bool {
+    err.kind() == io::ErrorKind::InvalidFilename
 }
 
 fn refusal(status: u16) -> Response {
@@ -244,9 +289,14 @@ impl Validators {
         let nanos = modified
             .and_then(|time| time.duration_since(UNIX_EPOCH).ok())
             .map_or(0, |since| since.as_nanos());
+        // A modification time in the future must be given as now (RFC 9110
+        // §8.8.2.1); one before 1970 has no HTTP date and is given as 1970.
+        let last_modified = modified
+            .map(|time| time.clamp(UNIX_EPOCH, SystemTime::now()))
+            .map(httpdate::fmt_http_date);
         Validators {
             etag: format!("\"{:x}-{nanos:x}\"", metadata.len()),
-            last_modified: modified.map(http_date),
+            last_modified,
         }
     }
 

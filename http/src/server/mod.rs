@@ -59,7 +59,6 @@
 //! ```
 
 mod connection;
-mod date;
 mod files;
 mod handler;
 mod range;
