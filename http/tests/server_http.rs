@@ -31,6 +31,15 @@ async fn route(request: Request) -> Response {
                 request.query()
             ),
         ),
+        "/host" => Response::text(
+            200,
+            format!(
+                "{:?} {:?} {:?}",
+                request.host(),
+                request.headers().get("host"),
+                request.target()
+            ),
+        ),
         "/echo" => Response::bytes(200, request.into_body()),
         "/chunked" => Response::new(200).body(Body::stream(stream::iter(chunks(&[
             "hello",
@@ -424,4 +433,61 @@ fn a_client_that_vanishes_mid_request_does_not_disturb_others() {
     conn.send(get("/text", ""));
     assert_eq!(conn.response("GET").body, b"hello");
     assert!(conn.silent_for(Duration::from_millis(50)));
+}
+
+#[test]
+fn an_overlong_target_gets_414() {
+    let server = start(|builder| builder.max_head_size(1024), route);
+
+    let mut conn = server.connect();
+    conn.send(get(&format!("/{}", "a".repeat(2000)), ""));
+    let response = conn.response("GET");
+    assert_eq!(response.status, 414);
+    assert_eq!(response.headers.get("connection"), Some("close"));
+    assert!(conn.read_to_close().is_empty());
+
+    // Refused as soon as the limit is passed, without waiting for the end.
+    let mut conn = server.connect();
+    conn.send(format!("GET /{}", "a".repeat(1500)));
+    assert_eq!(conn.response("GET").status, 414);
+}
+
+#[test]
+fn an_absolute_form_target_names_the_host() {
+    // RFC 9112 §3.2.2: the authority in the target wins over any Host.
+    let server = server();
+    let mut conn = server.connect();
+    conn.send("GET http://example.com:8080/host?q HTTP/1.1\r\nHost: other\r\n\r\n");
+    assert_eq!(
+        conn.response("GET").body,
+        br#"Some("example.com:8080") Some("example.com:8080") "/host?q""#
+    );
+    conn.send("GET /host HTTP/1.1\r\nHost: [::1]:80\r\n\r\n");
+    assert_eq!(
+        conn.response("GET").body,
+        br#"Some("[::1]:80") Some("[::1]:80") "/host""#
+    );
+    conn.send("GET /host HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    assert_eq!(conn.response("GET").body, br#"None None "/host""#);
+}
+
+#[test]
+fn a_host_that_is_not_an_authority_gets_400() {
+    let server = server();
+    for bad in [
+        "GET /text HTTP/1.1\r\nHost: a b/c@d\r\n\r\n",
+        "GET /text HTTP/1.1\r\nHost: user@example.com\r\n\r\n",
+        "GET /text HTTP/1.1\r\nHost: example.com/path\r\n\r\n",
+        "GET /text HTTP/1.1\r\nHost: example.com:http\r\n\r\n",
+        "GET /text HTTP/1.1\r\nHost: [::1\r\n\r\n",
+        "GET /text HTTP/1.0\r\nHost: a b\r\n\r\n",
+        "GET http://user@example.com/text HTTP/1.1\r\nHost: example.com\r\n\r\n",
+        "GET http:///text HTTP/1.1\r\nHost: example.com\r\n\r\n",
+    ] {
+        let mut conn = server.connect();
+        conn.send(bad);
+        let response = conn.response("GET");
+        assert_eq!(response.status, 400, "{bad:?}");
+        assert_eq!(response.headers.get("connection"), Some("close"));
+    }
 }

@@ -89,6 +89,7 @@ mod head;
 mod request;
 mod request_head;
 mod response;
+mod uri;
 
 pub use body::{BodyDecoder, Decoded};
 pub use framing::{Framing, body_framing, connection_reusable};
@@ -102,3 +103,4 @@ pub use response::{
     InvalidResponse, LAST_CHUNK, encode_chunk, encode_response_head, reason_phrase,
     response_framing,
 };
+pub(crate) use uri::escapes_are_well_formed;

@@ -5,8 +5,9 @@
 //! and [`body_framing`](super::body_framing), with one difference in how
 //! failure is reported. A client that receives garbage has an error to
 //! return to its caller; a server that receives garbage has a *response* to
-//! send: 400 for a malformed head, 431 for one that is too large, 501 for a
-//! transfer coding it does not implement. So these functions fail with a
+//! send: 400 for a malformed head, 414 for a target that is too long, 431
+//! for a head that is too large, 501 for a transfer coding it does not
+//! implement. So these functions fail with a
 //! [`Rejection`], which carries the status code to answer with and a
 //! sentence for the response body. The connection driver sends it and
 //! closes the connection, because after a framing error it can no longer
@@ -22,6 +23,7 @@ use crate::headers::Headers;
 use crate::proto::fields::{BadLength, content_length, list_items, persists};
 use crate::proto::framing::Framing;
 use crate::proto::head::{HeadLimits, Version};
+use crate::proto::uri::{has_host, is_authority};
 use std::fmt;
 
 /// A parsed request line and header section.
@@ -33,11 +35,15 @@ pub struct RequestHead {
     /// The request target in origin form: the path, then `?` and the query
     /// if there is one. An absolute-form target (`http://host/path`, which
     /// clients send to proxies) is reduced to its path and query here, so
-    /// handlers see one form only. `OPTIONS *` keeps its `*`.
+    /// handlers see one form only; its authority becomes the `Host`.
+    /// `OPTIONS *` keeps its `*`.
     pub target: String,
     /// The version from the request line.
     pub version: Version,
-    /// The header fields, in order.
+    /// The header fields, in order. `Host`, if present, is a valid
+    /// `host[:port]`, and is the host the request is for: after an
+    /// absolute-form target it holds that target's authority, whatever
+    /// the client sent (RFC 9112 §3.2.2).
     pub headers: Headers,
     /// How many bytes of the buffer the head took; the body starts here.
     pub head_len: usize,
@@ -64,7 +70,7 @@ pub enum ParsedRequest {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejection {
-    /// 400, 413, 431 or 501.
+    /// 400, 408, 413, 414, 431 or 501.
     pub status: u16,
     /// What was wrong, as a sentence fit for the response body.
     pub message: String,
@@ -96,13 +102,17 @@ impl std::error::Error for Rejection {}
 /// # Errors
 ///
 /// A [`Rejection`] with
-/// - 431 if the head is larger than `limits.max_head_size` (reported as
-///   soon as the buffer reaches the limit, not when the head ends) or has
-///   more than `limits.max_headers` fields;
+/// - 414 if the request line alone does not fit in `limits.max_head_size`
+///   (the target is what is too long: method and version are short);
+/// - 431 if the head is larger than `limits.max_head_size` or has more
+///   than `limits.max_headers` fields. Both limits are reported as soon as
+///   the buffer reaches them, not when the head ends;
 /// - 400 for anything else: a malformed request line (a version other
 ///   than HTTP/1.0 or HTTP/1.1 included), a malformed header line, a
-///   target that is not a path, or an HTTP/1.1 request without exactly one
-///   `Host` (RFC 9112 §3.2 makes that a must).
+///   target that is neither a path nor an `http` or `https` URL with a
+///   host, more than one `Host`, a `Host` that is not a valid
+///   `host[:port]`, or an HTTP/1.1 request without a `Host` (RFC 9112 §3.2
+///   makes each of these a 400).
 ///
 /// # Examples
 ///
@@ -121,13 +131,13 @@ pub fn parse_request_head(buf: &[u8], limits: &HeadLimits) -> Result<ParsedReque
     let len = match request.parse(buf) {
         Ok(httparse::Status::Complete(len)) => len,
         Ok(httparse::Status::Partial) if buf.len() >= limits.max_head_size => {
-            return Err(head_too_large(limits));
+            return Err(head_too_large(buf, limits));
         }
         Ok(httparse::Status::Partial) => return Ok(ParsedRequest::Partial),
         Err(err) => return Err(parse_error(err, limits)),
     };
     if len > limits.max_head_size {
-        return Err(head_too_large(limits));
+        return Err(head_too_large(buf, limits));
     }
 
     // A complete parse always sets method, path and version; the fallbacks
@@ -137,16 +147,14 @@ pub fn parse_request_head(buf: &[u8], limits: &HeadLimits) -> Result<ParsedReque
         Some(0) => Version::Http10,
         _ => Version::Http11,
     };
-    let target = origin_form(&method, request.path.unwrap_or_default())?;
+    let (target, authority) = split_target(&method, request.path.unwrap_or_default())?;
     let mut headers = Headers::new();
     for field in request.headers.iter() {
         headers.append(field.name, field.value);
     }
-    if version == Version::Http11 && headers.get_all("host").count() != 1 {
-        return Err(Rejection::new(
-            400,
-            "an HTTP/1.1 request must have exactly one Host header",
-        ));
+    check_host(version, &headers)?;
+    if let Some(authority) = authority {
+        headers.insert("Host", authority);
     }
     Ok(ParsedRequest::Complete(RequestHead {
         method,
@@ -158,11 +166,13 @@ pub fn parse_request_head(buf: &[u8], limits: &HeadLimits) -> Result<ParsedReque
 }
 // ANCHOR_END: parse_request_head
 
-/// The target as `/path?query`, from either origin form (kept as is) or
-/// absolute form (scheme and authority dropped).
-fn origin_form(method: &str, target: &str) -> Result<String, Rejection> {
+/// Splits the target into its origin form (`/path?query`) and, for an
+/// absolute-form target, the authority it names: an origin-form target
+/// (or `OPTIONS *`) is kept as it is, an absolute-form one loses its
+/// scheme and authority.
+fn split_target<'t>(method: &str, target: &'t str) -> Result<(String, Option<&'t str>), Rejection> {
     if target.starts_with('/') || (target == "*" && method == "OPTIONS") {
-        return Ok(target.to_owned());
+        return Ok((target.to_owned(), None));
     }
     let lower = target.get(..8).unwrap_or(target).to_ascii_lowercase();
     let rest = if lower.starts_with("http://") {
@@ -175,21 +185,74 @@ fn origin_form(method: &str, target: &str) -> Result<String, Rejection> {
             format!("request target {target:?} is neither a path nor an absolute URL"),
         ));
     };
-    Ok(match rest.find(['/', '?']) {
-        Some(i) if rest[i..].starts_with('?') => format!("/{}", &rest[i..]),
-        Some(i) => rest[i..].to_owned(),
-        None => "/".to_owned(),
-    })
+    let (authority, path) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
+    if !is_authority(authority.as_bytes()) || !has_host(authority.as_bytes()) {
+        return Err(Rejection::new(
+            400,
+            format!("request target {target:?} does not name a valid host[:port]"),
+        ));
+    }
+    let origin = match path {
+        "" => "/".to_owned(),
+        query if query.starts_with('?') => format!("/{query}"),
+        path => path.to_owned(),
+    };
+    Ok((origin, Some(authority)))
 }
 
-fn head_too_large(limits: &HeadLimits) -> Rejection {
-    Rejection::new(
-        431,
-        format!(
-            "request head exceeded {} bytes (limit set by ServerBuilder::max_head_size)",
-            limits.max_head_size
-        ),
-    )
+/// Checks the `Host` fields (RFC 9112 §3.2): at most one, a valid
+/// `host[:port]`, and present in HTTP/1.1.
+fn check_host(version: Version, headers: &Headers) -> Result<(), Rejection> {
+    let mut hosts = headers.get_all("host");
+    match (hosts.next(), hosts.next()) {
+        (None, _) if version == Version::Http11 => Err(Rejection::new(
+            400,
+            "an HTTP/1.1 request must have a Host header",
+        )),
+        (None, _) => Ok(()),
+        (Some(_), Some(_)) => Err(Rejection::new(
+            400,
+            "a request must have no more than one Host header",
+        )),
+        (Some(host), None) if !is_authority(host) => Err(Rejection::new(
+            400,
+            format!(
+                "Host \"{}\" is not a valid host[:port]",
+                host.escape_ascii()
+            ),
+        )),
+        (Some(_), None) => Ok(()),
+    }
+}
+
+/// The refusal for a head that reached `limits.max_head_size`: 414 if the
+/// request line had not ended by then, since only its target can be that
+/// long, else 431.
+fn head_too_large(buf: &[u8], limits: &HeadLimits) -> Rejection {
+    let limit = limits.max_head_size;
+    let line_start = buf
+        .iter()
+        .position(|&b| b != b'\r' && b != b'\n')
+        .unwrap_or(buf.len());
+    let line_end = buf[line_start..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(buf.len(), |end| line_start + end);
+    if line_end >= limit {
+        Rejection::new(
+            414,
+            format!(
+                "request target longer than the {limit}-byte head limit (set by ServerBuilder::max_head_size)"
+            ),
+        )
+    } else {
+        Rejection::new(
+            431,
+            format!(
+                "request head exceeded {limit} bytes (limit set by ServerBuilder::max_head_size)"
+            ),
+        )
+    }
 }
 
 fn parse_error(err: httparse::Error, limits: &HeadLimits) -> Rejection {
@@ -387,6 +450,59 @@ mod tests {
             status_of(b"GET example.com:80 HTTP/1.1\r\nHost: h\r\n\r\n"),
             400
         );
+    }
+
+    #[test]
+    fn an_absolute_form_authority_becomes_the_host() {
+        let head = complete(b"GET http://example.com:8080/a HTTP/1.1\r\nHost: other\r\n\r\n");
+        assert_eq!(head.headers.get("host"), Some("example.com:8080"));
+        assert_eq!(head.headers.get_all("host").count(), 1);
+        let head = complete(b"GET https://[::1]?q HTTP/1.0\r\n\r\n");
+        assert_eq!(head.headers.get("host"), Some("[::1]"));
+        assert_eq!(head.target, "/?q");
+        for bad in [
+            &b"GET http://user@h/ HTTP/1.1\r\nHost: h\r\n\r\n"[..],
+            b"GET http:///a HTTP/1.1\r\nHost: h\r\n\r\n",
+            b"GET http://:80/a HTTP/1.1\r\nHost: h\r\n\r\n",
+            b"GET http://h:x/a HTTP/1.1\r\nHost: h\r\n\r\n",
+        ] {
+            assert_eq!(status_of(bad), 400, "{}", bad.escape_ascii());
+        }
+    }
+
+    #[test]
+    fn host_must_be_one_valid_authority() {
+        assert_eq!(
+            complete(b"GET / HTTP/1.1\r\nHost: example.com:80\r\n\r\n")
+                .headers
+                .get("host"),
+            Some("example.com:80")
+        );
+        assert_eq!(status_of(b"GET / HTTP/1.1\r\nHost: a b/c@d\r\n\r\n"), 400);
+        assert_eq!(status_of(b"GET / HTTP/1.0\r\nHost: a@b\r\n\r\n"), 400);
+        assert_eq!(
+            status_of(b"GET / HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n"),
+            400
+        );
+    }
+
+    #[test]
+    fn an_overlong_request_line_is_414_before_it_ends() {
+        let limits = HeadLimits {
+            max_head_size: 64,
+            max_headers: 100,
+        };
+        let status = |buf: &[u8]| parse_request_head(buf, &limits).unwrap_err().status;
+        let mut buf = b"\r\nGET /".to_vec();
+        buf.resize(64, b'a');
+        assert_eq!(status(&buf), 414);
+        buf.extend_from_slice(b" HTTP/1.1\r\nHost: h\r\n\r\n");
+        assert_eq!(status(&buf), 414);
+        // A request line that ends inside the limit leaves the headers to blame.
+        let mut buf = b"GET /".to_vec();
+        buf.resize(40, b'a');
+        buf.extend_from_slice(b" HTTP/1.1\r\nHost: h\r\nX: 1\r\n\r\n");
+        assert_eq!(status(&buf), 431);
     }
 
     #[test]

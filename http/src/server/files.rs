@@ -24,6 +24,7 @@
 
 use super::range::{RangeAnswer, parse_range};
 use super::{Body, Handler, Request, Response};
+use crate::proto::escapes_are_well_formed;
 use percent_encoding::percent_decode_str;
 use spool::stream::Stream;
 use std::fs::{File, Metadata, OpenOptions};
@@ -164,7 +165,7 @@ impl Handler for ServeDir {
 /// a separator, and `\` and `:` are refused for Windows' sake), nothing
 /// hidden.
 fn relative_path(url_path: &str) -> Result<PathBuf, u16> {
-    if !escapes_are_well_formed(url_path) {
+    if !escapes_are_well_formed(url_path.as_bytes()) {
         return Err(400);
     }
     let decoded: Vec<u8> = percent_decode_str(url_path).collect();
@@ -233,22 +234,6 @@ fn open_regular(path: &Path) -> io::Result<(File, Metadata)> {
     Ok((file, metadata))
 }
 // ANCHOR_END: path_safety
-
-/// Whether every `%` in `path` starts an escape of two hex digits, as RFC
-/// 3986 §2.1 requires. The decoder would pass a stray `%` through as it
-/// is; a client that sends one has built the URL wrongly, and is told so.
-fn escapes_are_well_formed(path: &str) -> bool {
-    let bytes = path.as_bytes();
-    bytes
-        .iter()
-        .enumerate()
-        .filter(|&(_, &byte)| byte == b'%')
-        .all(|(i, _)| {
-            bytes
-                .get(i + 1..i + 3)
-                .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
-        })
-}
 
 /// The status for a failure to find or open a file. A name longer than
 /// the file system allows, or a symlink loop, is a name that leads to no

@@ -12,11 +12,13 @@
 //! - **Limits.** A client must deliver a whole request head within
 //!   [`header_timeout`](ServerBuilder::header_timeout) (which also closes
 //!   idle keep-alive connections), heads are capped at
-//!   [`max_head_size`](ServerBuilder::max_head_size) (431 beyond), bodies at
+//!   [`max_head_size`](ServerBuilder::max_head_size) (431 beyond, or 414
+//!   if the request line alone is that long), bodies at
 //!   [`max_body_size`](ServerBuilder::max_body_size) (413 beyond), and at
 //!   most [`max_connections`](ServerBuilder::max_connections) are served at
-//!   once. Malformed requests get a 400 and the connection is closed;
-//!   nothing a client sends can make the server panic.
+//!   once. Malformed requests, a `Host` that is not a valid `host[:port]`
+//!   included, get a 400 and the connection is closed; nothing a client
+//!   sends can make the server panic.
 //! - **Keep-alive and pipelining**, by HTTP/1.1 rules.
 //! - **Graceful shutdown** through a [`ShutdownHandle`].
 //! - **HTTPS**, optionally, with a rustls configuration
@@ -166,7 +168,8 @@ impl ServerBuilder {
     }
 
     /// The largest request head accepted, request line and header fields
-    /// together. Default 64 KiB; larger heads get a 431.
+    /// together. Default 64 KiB; larger heads get a 431, or a 414 (URI Too
+    /// Long) if the request line alone does not fit.
     pub fn max_head_size(mut self, bytes: usize) -> ServerBuilder {
         self.config.limits.max_head_size = bytes;
         self

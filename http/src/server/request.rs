@@ -46,9 +46,20 @@ impl Request {
         &self.method
     }
 
-    /// The request target as sent: path and query, still percent-encoded.
+    /// The request target: path and query, still percent-encoded. A
+    /// target sent in absolute form (`http://host/path?query`) arrives here
+    /// as its path and query, its authority being the [`host`](Self::host).
     pub fn target(&self) -> &str {
         &self.target
+    }
+
+    /// The host the request is for, `host` or `host:port`: the authority of
+    /// an absolute-form target, else the `Host` header, which then says the
+    /// same (RFC 9112 §3.2.2). `None` only for an HTTP/1.0 request without
+    /// `Host`. Always a well-formed authority: a request with a malformed
+    /// `Host` is answered with a 400 before it reaches a handler.
+    pub fn host(&self) -> Option<&str> {
+        self.headers.get("host")
     }
 
     /// The path part of the target, before any `?`, still percent-encoded.
