@@ -7,6 +7,7 @@ mod server_support;
 
 use server_support::{Conn, get, start};
 use spool_http::server::{Body, Request, Response};
+use std::io::Write;
 use std::time::{Duration, Instant};
 
 async fn route(request: Request) -> Response {
@@ -34,7 +35,6 @@ fn header_timeout_cuts_off_a_slowloris_client() {
     // Keep trickling header bytes, well within any per-read timeout.
     let mut writer = conn.stream.try_clone().unwrap();
     let trickle = std::thread::spawn(move || {
-        use std::io::Write;
         for _ in 0..100 {
             if writer.write_all(b"X").is_err() {
                 return;
@@ -177,4 +177,78 @@ fn a_client_that_stops_reading_is_given_up_on() {
     assert!(started.elapsed() >= Duration::from_millis(150));
     let received = conn.read_to_close();
     assert!(received.len() < 64 << 20, "the body was cut off");
+}
+
+#[test]
+fn a_body_that_takes_too_long_gets_408() {
+    // Every pause is well within io_timeout; the whole body is not within
+    // body_timeout.
+    let server = start(|b| b.body_timeout(Duration::from_millis(500)), route);
+    let mut conn = server.connect();
+    let started = Instant::now();
+    conn.send("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n");
+    for byte in ["a", "b", "c"] {
+        std::thread::sleep(Duration::from_millis(100));
+        conn.send(byte);
+    }
+    let response = conn.response("POST");
+    let elapsed = started.elapsed();
+    assert_eq!(response.status, 408);
+    assert_eq!(response.headers.get("connection"), Some("close"));
+    assert!(elapsed >= Duration::from_millis(450), "{elapsed:?}");
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
+}
+
+#[test]
+fn slow_bodies_cannot_hold_every_slot() {
+    // Both slots are taken by clients that announce a large body and send
+    // it a byte every 50 ms: never stalled for io_timeout, never done. A
+    // legitimate client waiting behind them is served once body_timeout
+    // frees a slot.
+    let server = start(
+        |b| {
+            b.max_connections(2)
+                .max_body_size(1 << 20)
+                .body_timeout(Duration::from_millis(500))
+        },
+        route,
+    );
+    let attackers: Vec<_> = (0..2)
+        .map(|_| {
+            let mut conn = server.connect();
+            conn.send("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\n");
+            let mut writer = conn.stream.try_clone().unwrap();
+            let trickle = std::thread::spawn(move || {
+                for _ in 0..400 {
+                    if writer.write_all(b"x").is_err() {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            });
+            (conn, trickle)
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(100));
+
+    let started = Instant::now();
+    let mut client = server.connect();
+    client.send(get("/", ""));
+    assert_eq!(client.response("GET").body, b"quick");
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_millis(250), "{waited:?}");
+    assert!(waited < Duration::from_secs(5), "{waited:?}");
+
+    for (mut conn, trickle) in attackers {
+        // The server answered 408 and closed; the attacker's next bytes may
+        // have been met with a reset that discarded the answer, so only
+        // the close is certain.
+        let received = conn.read_to_close();
+        assert!(
+            received.is_empty() || received.starts_with(b"HTTP/1.1 408 "),
+            "{}",
+            received.escape_ascii()
+        );
+        trickle.join().unwrap();
+    }
 }

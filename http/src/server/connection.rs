@@ -204,7 +204,8 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Connection<'_, IO> {
     }
 
     /// Reads the whole request body, refusing one larger than
-    /// `max_body_size` before reading it where the length is announced.
+    /// `max_body_size` before reading it where the length is announced, and
+    /// one that takes longer than `body_timeout` to arrive.
     async fn read_body(&mut self, head: &RequestHead) -> Result<Vec<u8>, BodyError> {
         let framing = request_framing(head).map_err(BodyError::Reject)?;
         if framing == Framing::Empty {
@@ -222,6 +223,22 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Connection<'_, IO> {
                 .map_err(|_| BodyError::Closed)?;
         }
 
+        let limit = self.config.body_timeout;
+        match timeout(limit, self.receive_body(framing)).await {
+            Ok(received) => received,
+            Err(_) => Err(BodyError::Reject(Rejection {
+                status: 408,
+                message: format!(
+                    "the request body did not arrive within {limit:?} \
+                     (limit set by ServerBuilder::body_timeout)"
+                ),
+            })),
+        }
+    }
+
+    /// Decodes body bytes as they arrive, each read within `io_timeout`.
+    async fn receive_body(&mut self, framing: Framing) -> Result<Vec<u8>, BodyError> {
+        let max = self.config.max_body_size;
         let mut body = match framing {
             Framing::Length(len) => Vec::with_capacity(len as usize),
             _ => Vec::new(),

@@ -11,7 +11,8 @@
 //!
 //! - **Limits.** A client must deliver a whole request head within
 //!   [`header_timeout`](ServerBuilder::header_timeout) (which also closes
-//!   idle keep-alive connections), heads are capped at
+//!   idle keep-alive connections) and a whole body within
+//!   [`body_timeout`](ServerBuilder::body_timeout), heads are capped at
 //!   [`max_head_size`](ServerBuilder::max_head_size) (431 beyond, or 414
 //!   if the request line alone is that long), bodies at
 //!   [`max_body_size`](ServerBuilder::max_body_size) (413 beyond), and at
@@ -90,6 +91,7 @@ use std::time::Duration;
 pub(crate) struct Config {
     header_timeout: Duration,
     io_timeout: Duration,
+    body_timeout: Duration,
     limits: HeadLimits,
     max_body_size: usize,
     max_connections: usize,
@@ -102,6 +104,7 @@ impl Default for Config {
         Config {
             header_timeout: Duration::from_secs(10),
             io_timeout: Duration::from_secs(30),
+            body_timeout: Duration::from_secs(60),
             limits: HeadLimits::default(),
             max_body_size: 1024 * 1024,
             max_connections: 1024,
@@ -152,6 +155,24 @@ impl ServerBuilder {
     /// for each write of the response. Default 30 s.
     pub fn io_timeout(mut self, timeout: Duration) -> ServerBuilder {
         self.config.io_timeout = timeout;
+        self
+    }
+
+    /// How long a client has to send a whole request body, counted from
+    /// the end of its head. Default 60 s; a client that runs out of time
+    /// gets a 408 and the connection is closed.
+    ///
+    /// [`io_timeout`](Self::io_timeout) bounds each pause in a body; this
+    /// bounds the whole of it. Without it, a client sending one byte just
+    /// inside every `io_timeout` would hold its connection for as long as
+    /// it liked, and [`max_connections`](Self::max_connections) such
+    /// clients would lock everybody else out. At the defaults a client must
+    /// upload at about 17 KiB/s to send the largest body allowed
+    /// ([`max_body_size`](Self::max_body_size), 1 MiB); raise the two
+    /// together. hyper leaves this deadline to the application; this server
+    /// reads whole bodies before calling the handler, so it must set one.
+    pub fn body_timeout(mut self, timeout: Duration) -> ServerBuilder {
+        self.config.body_timeout = timeout;
         self
     }
 
