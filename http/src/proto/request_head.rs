@@ -7,11 +7,11 @@
 //! return to its caller; a server that receives garbage has a *response* to
 //! send: 400 for a malformed head, 414 for a target that is too long, 431
 //! for a head that is too large, 501 for a transfer coding it does not
-//! implement. So these functions fail with a
-//! [`Rejection`], which carries the status code to answer with and a
-//! sentence for the response body. The connection driver sends it and
-//! closes the connection, because after a framing error it can no longer
-//! tell where the next request would start.
+//! implement. So these functions fail with a [`Rejection`], which carries
+//! the status code to answer with and a sentence for the response body.
+//! The connection driver sends it and closes the connection, because after
+//! a framing error it can no longer tell where the next request would
+//! start.
 //!
 //! Request framing is stricter than response framing (RFC 9112 §6.3): a
 //! request without `Content-Length` or `Transfer-Encoding` has no body
@@ -242,7 +242,7 @@ fn head_too_large(buf: &[u8], limits: &HeadLimits) -> Rejection {
         Rejection::new(
             414,
             format!(
-                "request target longer than the {limit}-byte head limit (set by ServerBuilder::max_head_size)"
+                "request target longer than {limit} bytes (limit set by ServerBuilder::max_head_size)"
             ),
         )
     } else {
