@@ -213,6 +213,7 @@ fn slow_bodies_cannot_hold_every_slot() {
         },
         route,
     );
+    let started = Instant::now();
     let attackers: Vec<_> = (0..2)
         .map(|_| {
             let mut conn = server.connect();
@@ -231,12 +232,13 @@ fn slow_bodies_cannot_hold_every_slot() {
         .collect();
     std::thread::sleep(Duration::from_millis(100));
 
-    let started = Instant::now();
+    // Served only once an attacker is cut off, body_timeout after its
+    // head arrived, which was after `started`.
     let mut client = server.connect();
     client.send(get("/", ""));
     assert_eq!(client.response("GET").body, b"quick");
     let waited = started.elapsed();
-    assert!(waited >= Duration::from_millis(250), "{waited:?}");
+    assert!(waited >= Duration::from_millis(450), "{waited:?}");
     assert!(waited < Duration::from_secs(5), "{waited:?}");
 
     for (mut conn, trickle) in attackers {
