@@ -61,8 +61,9 @@ pub enum ErrorKind {
     /// The TLS handshake or session failed.
     Tls,
     /// The server's bytes are not valid HTTP/1.x: not HTTP at all, a bad
-    /// status line or header, a malformed chunk, conflicting lengths, or a
-    /// head larger than the configured limit.
+    /// status line or header, a status code outside 100–599, a malformed
+    /// chunk, conflicting lengths, or a head larger than the configured
+    /// limit.
     Protocol,
     /// The connection ended before the body did.
     BodyIncomplete,
