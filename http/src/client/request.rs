@@ -165,14 +165,9 @@ impl RequestBuilder {
             }
             followed += 1;
             deadlines.total(response.discard()).await?;
-            if next.cross_origin {
-                headers.remove("authorization");
-                headers.remove("proxy-authorization");
-                headers.remove("host");
-            }
+            next.carry_headers(&mut headers);
             if !next.keep_body {
                 body = None;
-                headers.remove("content-type");
             }
             method = next.method;
             url = next.url;
