@@ -67,6 +67,14 @@ pub enum ErrorKind {
     Protocol,
     /// The connection ended before the body did.
     BodyIncomplete,
+    /// A body that runs until the connection closes ended with a close
+    /// nobody vouched for: TLS without `close_notify`, only a bare TCP
+    /// close, which anyone on the path can forge (RFC 9112 §9.8). Every
+    /// byte received was delivered, but the body may have been cut short.
+    /// Browsers accept such bodies; a caller reading with
+    /// [`Response::chunk`](crate::Response::chunk) may do the same by
+    /// treating this kind as the end.
+    BodyEndUnconfirmed,
     /// Redirects went on longer than the configured limit.
     TooManyRedirects,
     /// The body is larger than the configured limit.

@@ -44,6 +44,10 @@ pub(crate) struct Connection {
     /// before the first byte means the server never saw or never answered
     /// the request; after it, the request may have had effects.
     started: bool,
+    /// Whether the end of stream, once reached, was one the peer vouched
+    /// for. False when TLS ended with a bare TCP close and no
+    /// `close_notify`, which an attacker on the path can forge.
+    eof_confirmed: bool,
 }
 
 impl Connection {
@@ -56,6 +60,7 @@ impl Connection {
             slot,
             reused: false,
             started: false,
+            eof_confirmed: true,
         }
     }
 
@@ -172,6 +177,12 @@ impl Connection {
     }
     // ANCHOR_END: read_head
 
+    /// Whether the end of stream that [`fill`](Connection::fill) reported
+    /// was confirmed by the peer (see `eof_confirmed`).
+    pub(crate) fn eof_confirmed(&self) -> bool {
+        self.eof_confirmed
+    }
+
     /// The received bytes not consumed yet.
     pub(crate) fn buffered(&self) -> &[u8] {
         &self.buf[self.start..self.end]
@@ -198,7 +209,8 @@ impl Connection {
     }
 
     /// Reads more bytes after the buffered ones, within the time limits.
-    /// Returns how many arrived; 0 is end of stream.
+    /// Returns how many arrived; 0 is end of stream, confirmed or not (see
+    /// [`eof_confirmed`](Connection::eof_confirmed)).
     ///
     /// The buffer only grows when a response head is larger than one read,
     /// and `parse_response_head` caps that at `max_head_size`, so a
@@ -217,6 +229,10 @@ impl Connection {
             Ok(n) => {
                 self.end += n;
                 Ok(n)
+            }
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                self.eof_confirmed = false;
+                Ok(0)
             }
             Err(e) => Err(io_error(
                 e,
