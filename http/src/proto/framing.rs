@@ -124,10 +124,11 @@ pub fn body_framing(method: &str, head: &ResponseHead) -> Result<Framing> {
 /// the price of the rule there is one new connection.
 ///
 /// The driver has conditions of its own on top: it must not reuse the
-/// connection if its request said `Connection: close`, if the body was not
-/// read to the end, or if bytes arrived after the end of the body (this
-/// client does not pipeline, so such bytes mean the server got the framing
-/// wrong).
+/// connection if its request said `Connection: close`, if the request did
+/// not go out whole (the response came early, during the upload), if the
+/// body was not read to the end, or if bytes arrived after the end of the
+/// body (this client does not pipeline, so such bytes mean the server got
+/// the framing wrong).
 pub fn connection_reusable(head: &ResponseHead, framing: Framing) -> bool {
     framing != Framing::UntilClose
         && head.status != 101
