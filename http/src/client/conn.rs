@@ -133,9 +133,11 @@ impl Connection {
     /// write that never ends, or see it fail with a reset, and lose the
     /// answer. So while the request goes out, whatever the server sends is
     /// read too (RFC 9112 §9.5), and sending stops once a whole response
-    /// head has arrived. A failed write is reported only if no response
-    /// can be read after it. curl and hyper deliver early responses the
-    /// same way.
+    /// head has arrived, whatever its status: a server that answers before
+    /// reading the body is done with the request (one that still wanted the
+    /// rest, such as a streaming echo, would be unusual). A failed write is
+    /// reported only if no response can be read after it. curl and hyper
+    /// deliver early responses the same way.
     pub(crate) async fn round_trip(
         &mut self,
         head: &[u8],
