@@ -68,7 +68,7 @@ impl AttemptError {
             ErrorKind::Dns | ErrorKind::Connect => Failure::Connect,
             ErrorKind::Timeout(_) => Failure::Timeout,
             ErrorKind::Io => Failure::Reset,
-            ErrorKind::BodyIncomplete => Failure::Truncated,
+            ErrorKind::BodyIncomplete | ErrorKind::BodyEndUnconfirmed => Failure::Truncated,
             _ => Failure::Fatal,
         };
         let message = match error.kind() {

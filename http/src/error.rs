@@ -61,11 +61,20 @@ pub enum ErrorKind {
     /// The TLS handshake or session failed.
     Tls,
     /// The server's bytes are not valid HTTP/1.x: not HTTP at all, a bad
-    /// status line or header, a malformed chunk, conflicting lengths, or a
-    /// head larger than the configured limit.
+    /// status line or header, a status code outside 100–599, a malformed
+    /// chunk, conflicting lengths, or a head larger than the configured
+    /// limit.
     Protocol,
     /// The connection ended before the body did.
     BodyIncomplete,
+    /// A body that runs until the connection closes ended with a close
+    /// nobody vouched for: TLS without `close_notify`, only a bare TCP
+    /// close, which anyone on the path can forge (RFC 9112 §9.8). Every
+    /// byte received was delivered, but the body may have been cut short.
+    /// Browsers accept such bodies; a caller reading with
+    /// [`Response::chunk`](crate::Response::chunk) may do the same by
+    /// treating this kind as the end.
+    BodyEndUnconfirmed,
     /// Redirects went on longer than the configured limit.
     TooManyRedirects,
     /// The body is larger than the configured limit.

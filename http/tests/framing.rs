@@ -53,19 +53,22 @@ fn body_until_close() {
 #[test]
 fn head_204_and_304_have_no_body_whatever_the_headers_say() {
     run(async {
-        // One connection answers all three and then stays open. If the
-        // client waited for the bodies the headers announce, it would hang;
-        // and since the responses are complete at once, the connection is
-        // reused for the next request.
-        let server = Server::each(vec![
-            Step::Read,
-            write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"),
-            Step::Read,
-            write("HTTP/1.1 204 No Content\r\nContent-Length: 100\r\n\r\n"),
-            Step::Read,
-            write("HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\n\r\n"),
-            Step::Hold,
-        ]);
+        // If the client waited for the bodies the headers announce, it
+        // would hang: every connection stays open after its answers.
+        let server = Server::start(|n| match n {
+            0 => vec![
+                Step::Read,
+                write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"),
+                Step::Read,
+                write("HTTP/1.1 204 No Content\r\nContent-Length: 100\r\n\r\n"),
+                Step::Hold,
+            ],
+            _ => vec![
+                Step::Read,
+                write("HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\n\r\n"),
+                Step::Hold,
+            ],
+        });
         let client = Client::builder().per_host(1).build().unwrap();
         let response = client.head(&server.url("/")).send().await.unwrap();
         assert_eq!(response.content_length(), Some(100));
@@ -75,8 +78,37 @@ fn head_204_and_304_have_no_body_whatever_the_headers_say() {
             assert_eq!(response.status(), expected);
             assert!(response.chunk().await.unwrap().is_none());
         }
-        assert_eq!(server.accepted(), 1);
+        // The HEAD response's connection was reused for the 204, whose
+        // announced body then kept it out of the pool.
+        assert_eq!(server.accepted(), 2);
     });
+}
+
+#[test]
+fn a_204_or_304_announcing_a_body_is_not_followed_by_a_reused_connection() {
+    for status in ["204 No Content", "304 Not Modified"] {
+        run(async {
+            // The first connection plays a server that sends the body it
+            // announced: on a reused connection, the second request would
+            // read those bytes as its response.
+            let server = Server::start(move |n| match n {
+                0 => vec![
+                    Step::Read,
+                    write(&format!("HTTP/1.1 {status}\r\nContent-Length: 5\r\n\r\n")),
+                    Step::Read,
+                    Step::Write(ok("stray")),
+                    Step::Hold,
+                ],
+                _ => vec![Step::Read, Step::Write(ok("fresh")), Step::Hold],
+            });
+            let client = Client::new();
+            let response = client.get(&server.url("/")).send().await.unwrap();
+            assert!(response.bytes(10).await.unwrap().is_empty());
+            let second = client.get(&server.url("/")).send().await.unwrap();
+            assert_eq!(second.text(10).await.unwrap(), "fresh", "after {status}");
+            assert_eq!(server.accepted(), 2, "after {status}");
+        });
+    }
 }
 
 #[test]
@@ -383,5 +415,22 @@ fn into_stream_yields_the_body_and_stops_after_an_error() {
             items[1].as_ref().unwrap_err().kind(),
             ErrorKind::BodyIncomplete
         );
+    });
+}
+
+#[test]
+fn status_codes_outside_100_to_599_are_a_protocol_error() {
+    run(async {
+        for line in ["HTTP/1.1 600 Beyond", "HTTP/1.1 999 Nonsense"] {
+            let err = fetch("GET", &format!("{line}\r\nContent-Length: 0\r\n\r\n"))
+                .await
+                .unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Protocol, "{line}: {err}");
+            assert!(err.to_string().contains("100 to 599"), "{err}");
+        }
+        let (status, _) = fetch("GET", "HTTP/1.1 599 Odd\r\nContent-Length: 0\r\n\r\n")
+            .await
+            .unwrap();
+        assert_eq!(status, 599);
     });
 }

@@ -2,10 +2,12 @@
 
 mod support;
 
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use spool_http::{Client, ErrorKind};
-use support::{Server, Step, ok, run, write};
+use spool_http::{Client, ErrorKind, RequestBuilder};
+use support::pki::{pki, server_config, trusting_client};
+use support::{Recorded, Server, Step, ok, run, write};
 
 fn redirect(status: u16, location: &str) -> Step {
     write(&format!(
@@ -170,5 +172,101 @@ fn a_redirect_without_location_is_the_final_response() {
         ]);
         let response = Client::new().get(&server.url("/")).send().await.unwrap();
         assert_eq!(response.status(), 302);
+    });
+}
+
+/// The credential fields a test request carries, and one that is not a
+/// credential.
+fn with_credentials(request: RequestBuilder) -> RequestBuilder {
+    request
+        .header("Cookie", "session=secret")
+        .header("Authorization", "Bearer secret")
+        .header("Proxy-Authorization", "Basic secret")
+        .header("X-Trace", "7")
+}
+
+fn assert_credentials(request: &Recorded, present: bool) {
+    for name in ["cookie", "authorization", "proxy-authorization"] {
+        assert_eq!(
+            request.header(name).is_some(),
+            present,
+            "{name} in {}",
+            request.head
+        );
+    }
+    assert_eq!(request.header("x-trace"), Some("7"), "{}", request.head);
+}
+
+#[test]
+fn credentials_follow_same_origin_redirects_but_not_to_another_port() {
+    run(async {
+        let other = Server::each(vec![Step::Read, Step::Write(ok("other")), Step::Hold]);
+        let target = other.url("/landing");
+        let origin = Server::each(vec![
+            Step::Read,
+            redirect(307, "/same-origin"),
+            Step::Read,
+            redirect(307, &target),
+            Step::Hold,
+        ]);
+        let response = with_credentials(Client::new().get(&origin.url("/start")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.text(10).await.unwrap(), "other");
+        let first = origin.requests();
+        assert_credentials(&first[0], true);
+        assert_credentials(&first[1], true);
+        assert_credentials(&other.requests()[0], false);
+    });
+}
+
+#[test]
+fn credentials_do_not_follow_a_redirect_to_another_host() {
+    run(async {
+        // 127.0.0.1 and localhost reach the same server on the same port,
+        // but they are different origins.
+        let port = Arc::new(OnceLock::new());
+        let server = Server::start({
+            let port = port.clone();
+            move |n| match n {
+                0 => vec![
+                    Step::Read,
+                    redirect(302, &format!("http://localhost:{}/landing", port.wait())),
+                    Step::Hold,
+                ],
+                _ => vec![Step::Read, Step::Write(ok("landed")), Step::Hold],
+            }
+        });
+        port.set(server.addr.port()).unwrap();
+        let response = with_credentials(Client::new().get(&server.url("/start")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.text(10).await.unwrap(), "landed");
+        let requests = server.requests();
+        assert_eq!(requests[1].request_line(), "GET /landing HTTP/1.1");
+        assert_credentials(&requests[0], true);
+        assert_credentials(&requests[1], false);
+    });
+}
+
+#[test]
+fn credentials_do_not_follow_a_redirect_from_https_to_http() {
+    let pki = pki();
+    let plain = Server::each(vec![Step::Read, Step::Write(ok("plain")), Step::Hold]);
+    let target = format!("http://localhost:{}/landing", plain.addr.port());
+    let secure = Server::start_tls(server_config(&pki, rustls::DEFAULT_VERSIONS), move |_| {
+        vec![Step::Read, redirect(302, &target), Step::Hold]
+    });
+    run(async {
+        let start = format!("https://localhost:{}/start", secure.addr.port());
+        let response = with_credentials(trusting_client(&pki).get(&start))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.text(10).await.unwrap(), "plain");
+        assert_credentials(&secure.requests()[0], true);
+        assert_credentials(&plain.requests()[0], false);
     });
 }

@@ -160,6 +160,37 @@ fn eof_without_close_notify_mid_body_is_incomplete() {
 }
 
 #[test]
+fn eof_without_close_notify_after_a_body_that_runs_until_close_is_unconfirmed() {
+    let pki = pki();
+    let server = Server::start_tls(server_config(&pki, rustls::DEFAULT_VERSIONS), |_| {
+        vec![
+            Step::Read,
+            write("HTTP/1.1 200 OK\r\n\r\nall of it?"),
+            Step::Close,
+        ]
+    });
+    run(async {
+        let mut response = trusting_client(&pki)
+            .get(&https(&server, "/"))
+            .send()
+            .await
+            .unwrap();
+        let mut body = Vec::new();
+        let err = loop {
+            match response.chunk().await {
+                Ok(Some(piece)) => body.extend_from_slice(piece),
+                Ok(None) => panic!("a cut body was reported complete"),
+                Err(err) => break err,
+            }
+        };
+        assert_eq!(err.kind(), ErrorKind::BodyEndUnconfirmed, "{err}");
+        assert!(err.to_string().contains("close_notify"), "{err}");
+        assert_eq!(body, b"all of it?", "what arrived is still delivered");
+        assert!(response.chunk().await.unwrap().is_none());
+    });
+}
+
+#[test]
 fn close_notify_ends_a_body_that_runs_until_close() {
     let pki = pki();
     let server = Server::start_tls(server_config(&pki, rustls::DEFAULT_VERSIONS), |_| {

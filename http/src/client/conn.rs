@@ -12,11 +12,12 @@
 //! would be the server answering a request we never sent; such a connection
 //! is closed, not pooled (see [`Response`](super::Response)).
 
+use std::future::poll_fn;
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-use spool::io::{AsyncRead, AsyncWriteExt};
+use spool::io::{AsyncRead, AsyncWrite};
 
 use crate::client::deadline::Deadlines;
 use crate::client::pool::{PoolKey, Slot};
@@ -44,6 +45,14 @@ pub(crate) struct Connection {
     /// before the first byte means the server never saw or never answered
     /// the request; after it, the request may have had effects.
     started: bool,
+    /// Whether the current request went out whole. Not so after an early
+    /// response: the server and we then disagree on where the request
+    /// ended, and the connection must not carry another.
+    request_sent: bool,
+    /// Whether the end of stream, once reached, was one the peer vouched
+    /// for. False when TLS ended with a bare TCP close and no
+    /// `close_notify`, which an attacker on the path can forge.
+    eof_confirmed: bool,
 }
 
 impl Connection {
@@ -56,6 +65,8 @@ impl Connection {
             slot,
             reused: false,
             started: false,
+            request_sent: false,
+            eof_confirmed: true,
         }
     }
 
@@ -73,6 +84,11 @@ impl Connection {
 
     pub(crate) fn response_started(&self) -> bool {
         self.started
+    }
+
+    /// Whether the last request went out whole (see `request_sent`).
+    pub(crate) fn request_sent(&self) -> bool {
+        self.request_sent
     }
 
     /// Closes the socket but keeps the place in the pool, for a
@@ -107,27 +123,108 @@ impl Connection {
     }
     // ANCHOR_END: probe
 
-    /// Sends a request head and body.
-    pub(crate) async fn send(
+    // ANCHOR: send
+    /// Sends a request and reads the head of its response.
+    ///
+    /// The response may begin before the request has gone out: a server
+    /// can answer `413` to an upload it will not take, or a `401` or a
+    /// redirect, as soon as it has read the head, and then stop reading or
+    /// close the connection. A client that only writes would wait for a
+    /// write that never ends, or see it fail with a reset, and lose the
+    /// answer. So while the request goes out, whatever the server sends is
+    /// read too (RFC 9112 §9.5), and sending stops once a whole response
+    /// head has arrived, whatever its status: a server that answers before
+    /// reading the body is done with the request (one that still wanted the
+    /// rest, such as a streaming echo, would be unusual). A failed write is
+    /// reported only if no response can be read after it. curl and hyper
+    /// deliver early responses the same way.
+    pub(crate) async fn round_trip(
         &mut self,
         head: &[u8],
         body: &[u8],
+        limits: &HeadLimits,
         deadlines: &Deadlines,
-    ) -> Result<()> {
+    ) -> Result<ResponseHead> {
         self.started = false;
-        let write = async {
-            self.transport.write_all(head).await?;
-            if !body.is_empty() {
-                self.transport.write_all(body).await?;
+        self.request_sent = false;
+        let mut written = 0;
+        let mut listening = true;
+        let sending =
+            poll_fn(|cx| self.poll_send(cx, [head, body], &mut written, &mut listening, limits));
+        match deadlines.write(sending).await? {
+            Sending::Sent => {
+                self.request_sent = true;
+                self.read_head(limits, deadlines).await
             }
-            self.transport.flush().await
-        };
-        match deadlines.write(write).await? {
-            Ok(()) => Ok(()),
-            Err(e) => Err(io_error(
-                e,
-                format!("sending the request to {}", self.slot.key()),
-            )),
+            Sending::Answered => self.read_head(limits, deadlines).await,
+            Sending::Failed(e) => match self.read_head(limits, deadlines).await {
+                Err(_) if !self.started => Err(io_error(
+                    e,
+                    format!("sending the request to {}", self.slot.key()),
+                )),
+                result => result,
+            },
+        }
+    }
+    // ANCHOR_END: send
+
+    /// Writes `parts` from offset `written` on, and while the socket takes
+    /// no more, reads whatever response has begun to arrive.
+    fn poll_send(
+        &mut self,
+        cx: &mut Context<'_>,
+        parts: [&[u8]; 2],
+        written: &mut usize,
+        listening: &mut bool,
+        limits: &HeadLimits,
+    ) -> Poll<Sending> {
+        let total = parts[0].len() + parts[1].len();
+        loop {
+            while *written < total {
+                let rest = match parts[0].get(*written..) {
+                    Some(head) if !head.is_empty() => head,
+                    _ => &parts[1][*written - parts[0].len()..],
+                };
+                match Pin::new(&mut self.transport).poll_write(cx, rest) {
+                    Poll::Ready(Ok(0)) => {
+                        return Poll::Ready(Sending::Failed(io::ErrorKind::WriteZero.into()));
+                    }
+                    Poll::Ready(Ok(n)) => *written += n,
+                    Poll::Ready(Err(e)) => return Poll::Ready(Sending::Failed(e)),
+                    Poll::Pending => break,
+                }
+            }
+            if *written == total {
+                match Pin::new(&mut self.transport).poll_flush(cx) {
+                    Poll::Ready(Ok(())) => return Poll::Ready(Sending::Sent),
+                    Poll::Ready(Err(e)) => return Poll::Ready(Sending::Failed(e)),
+                    Poll::Pending => {}
+                }
+            }
+            // The socket takes no more for now: listen while we wait. An
+            // end of stream or a read error stops the listening only; the
+            // writes will find out soon enough whether the peer is gone.
+            if !*listening {
+                return Poll::Pending;
+            }
+            match self.poll_fill(cx) {
+                Poll::Ready(Ok(0)) | Poll::Ready(Err(_)) => {
+                    *listening = false;
+                    return Poll::Pending;
+                }
+                Poll::Ready(Ok(_)) => {
+                    self.started = true;
+                    // A malformed head is an answer too: `read_head`
+                    // reports it.
+                    if !matches!(
+                        parse_response_head(self.buffered(), limits),
+                        Ok(ParsedHead::Partial)
+                    ) {
+                        return Poll::Ready(Sending::Answered);
+                    }
+                }
+                Poll::Pending => return Poll::Pending,
+            }
         }
     }
 
@@ -172,6 +269,30 @@ impl Connection {
     }
     // ANCHOR_END: read_head
 
+    /// Whether the end of stream that [`fill`](Connection::fill) reported
+    /// was confirmed by the peer (see `eof_confirmed`).
+    pub(crate) fn eof_confirmed(&self) -> bool {
+        self.eof_confirmed
+    }
+
+    /// One read into the free end of the buffer, compacting or growing it
+    /// first as needed.
+    fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        if self.start > 0 && self.end == self.buf.len() {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        if self.buf.len() - self.end < READ_SIZE / 2 {
+            self.buf.resize(self.end + READ_SIZE, 0);
+        }
+        let n = std::task::ready!(
+            Pin::new(&mut self.transport).poll_read(cx, &mut self.buf[self.end..])
+        )?;
+        self.end += n;
+        Poll::Ready(Ok(n))
+    }
+
     /// The received bytes not consumed yet.
     pub(crate) fn buffered(&self) -> &[u8] {
         &self.buf[self.start..self.end]
@@ -198,25 +319,18 @@ impl Connection {
     }
 
     /// Reads more bytes after the buffered ones, within the time limits.
-    /// Returns how many arrived; 0 is end of stream.
+    /// Returns how many arrived; 0 is end of stream, confirmed or not (see
+    /// [`eof_confirmed`](Connection::eof_confirmed)).
     ///
     /// The buffer only grows when a response head is larger than one read,
     /// and `parse_response_head` caps that at `max_head_size`, so a
     /// connection's memory stays bounded whatever the server sends.
     pub(crate) async fn fill(&mut self, deadlines: &Deadlines) -> Result<usize> {
-        if self.start > 0 && self.end == self.buf.len() {
-            self.buf.copy_within(self.start..self.end, 0);
-            self.end -= self.start;
-            self.start = 0;
-        }
-        if self.buf.len() - self.end < READ_SIZE / 2 {
-            self.buf.resize(self.end + READ_SIZE, 0);
-        }
-        let read = spool::io::AsyncReadExt::read(&mut self.transport, &mut self.buf[self.end..]);
-        match deadlines.read(read).await? {
-            Ok(n) => {
-                self.end += n;
-                Ok(n)
+        match deadlines.read(poll_fn(|cx| self.poll_fill(cx))).await? {
+            Ok(n) => Ok(n),
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                self.eof_confirmed = false;
+                Ok(0)
             }
             Err(e) => Err(io_error(
                 e,
@@ -224,6 +338,16 @@ impl Connection {
             )),
         }
     }
+}
+
+/// How sending a request ended.
+enum Sending {
+    /// All of it went out.
+    Sent,
+    /// A response head (or bytes that cannot be one) arrived first.
+    Answered,
+    /// A write failed; a response may still be waiting to be read.
+    Failed(io::Error),
 }
 
 /// Turns a socket error into ours: TLS failures are [`ErrorKind::Tls`],

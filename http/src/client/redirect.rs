@@ -10,9 +10,14 @@
 //!   without the body. For 301 and 302 the RFC allows the same change for
 //!   `POST` only, and every browser makes it, so we do too. 307 and 308
 //!   repeat the request as it was, body included.
-//! - Credentials are for the origin they were given to: `Authorization`
-//!   (and a hand-set `Host`) are dropped when a redirect leaves the
-//!   origin, so a server cannot collect a token by redirecting elsewhere.
+//! - Credentials are for the origin they were given to: `Authorization`,
+//!   `Proxy-Authorization` and `Cookie` (and a hand-set `Host`) are dropped
+//!   when a redirect leaves the origin (another scheme, host or port, so
+//!   https to http too), so a server cannot collect a token or a session
+//!   by redirecting elsewhere. curl does the same since CVE-2022-27776.
+//!   Other fields are kept: the client cannot know which custom fields
+//!   (`X-Api-Key`) are secrets, so a caller who sets one should not let
+//!   redirects be followed to origins it does not trust.
 //!
 //! The limit on the number of redirects lives with the loop in
 //! `request.rs`, since only it counts them.
@@ -20,6 +25,10 @@
 use url::Url;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::headers::Headers;
+
+/// The fields that carry credentials for the origin they were set for.
+const CREDENTIALS: [&str; 3] = ["authorization", "proxy-authorization", "cookie"];
 
 /// The next request after a redirect.
 #[derive(Debug, PartialEq, Eq)]
@@ -93,6 +102,25 @@ pub(crate) fn decide(
     }))
 }
 // ANCHOR_END: redirect_decision
+
+impl Redirect {
+    // ANCHOR: carry_headers
+    /// Turns the header fields of the request that was redirected into
+    /// those of the next one: no credentials or `Host` for another origin,
+    /// no `Content-Type` once the body is left behind.
+    pub(crate) fn carry_headers(&self, headers: &mut Headers) {
+        if self.cross_origin {
+            for name in CREDENTIALS {
+                headers.remove(name);
+            }
+            headers.remove("host");
+        }
+        if !self.keep_body {
+            headers.remove("content-type");
+        }
+    }
+    // ANCHOR_END: carry_headers
+}
 
 #[cfg(test)]
 mod tests {
@@ -175,6 +203,37 @@ mod tests {
         assert!(follow(302, "GET", "https://a.test/x").cross_origin);
         assert!(follow(302, "GET", "http://a.test:8080/x").cross_origin);
         assert!(follow(302, "GET", "http://b.test/x").cross_origin);
+    }
+
+    #[test]
+    fn credentials_stay_with_their_origin() {
+        let mut sent = Headers::new();
+        for (name, value) in [
+            ("Authorization", "Bearer t"),
+            ("Proxy-Authorization", "Basic p"),
+            ("Cookie", "session=s"),
+            ("Host", "a.test"),
+            ("Content-Type", "text/plain"),
+            ("X-Trace", "1"),
+        ] {
+            sent.append(name, value);
+        }
+        let mut same = sent.clone();
+        follow(307, "POST", "/x").carry_headers(&mut same);
+        assert_eq!(same.len(), sent.len());
+        for location in [
+            "https://a.test/x",
+            "http://a.test:8080/x",
+            "http://b.test/x",
+        ] {
+            let mut other = sent.clone();
+            follow(307, "POST", location).carry_headers(&mut other);
+            let names: Vec<&str> = other.iter().map(|(name, _)| name).collect();
+            assert_eq!(names, ["Content-Type", "X-Trace"], "{location}");
+        }
+        let mut get = sent.clone();
+        follow(303, "POST", "/x").carry_headers(&mut get);
+        assert!(!get.contains("content-type") && get.contains("cookie"));
     }
 
     #[test]

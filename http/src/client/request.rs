@@ -165,14 +165,9 @@ impl RequestBuilder {
             }
             followed += 1;
             deadlines.total(response.discard()).await?;
-            if next.cross_origin {
-                headers.remove("authorization");
-                headers.remove("proxy-authorization");
-                headers.remove("host");
-            }
+            next.carry_headers(&mut headers);
             if !next.keep_body {
                 body = None;
-                headers.remove("content-type");
             }
             method = next.method;
             url = next.url;
@@ -217,11 +212,9 @@ impl Client {
         let mut conn = self.connection(key, deadlines).await?;
         let mut retried = false;
         let head = loop {
-            let attempt = async {
-                conn.send(&head, body, deadlines).await?;
-                conn.read_head(&config.head_limits, deadlines).await
-            };
-            let result = attempt.await;
+            let result = conn
+                .round_trip(&head, body, &config.head_limits, deadlines)
+                .await;
             match result {
                 Ok(head) => break head,
                 Err(e)
@@ -243,7 +236,8 @@ impl Client {
         };
 
         let framing = body_framing(method, &head)?;
-        let reusable = connection_reusable(&head, framing) && !asks_to_close(headers);
+        let reusable =
+            connection_reusable(&head, framing) && !asks_to_close(headers) && conn.request_sent();
         Ok(Response::new(
             head,
             url.clone(),

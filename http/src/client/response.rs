@@ -147,7 +147,9 @@ impl Response {
     /// # Errors
     ///
     /// [`ErrorKind::BodyIncomplete`] if the connection closes before the
-    /// body's end, [`ErrorKind::Protocol`] for malformed chunked framing,
+    /// body's end, [`ErrorKind::BodyEndUnconfirmed`] if a body that runs
+    /// until close ends with a TLS connection closed without
+    /// `close_notify`, [`ErrorKind::Protocol`] for malformed chunked framing,
     /// [`ErrorKind::Timeout`] and [`ErrorKind::Io`] from the reads. After
     /// an error the connection is closed and further calls return `None`.
     ///
@@ -191,9 +193,13 @@ impl Response {
                 Decoded::NeedMore => {
                     conn.consume(conn.buffered().len());
                     if conn.fill(&self.deadlines).await? == 0 {
-                        // A clean end for a body that runs until close,
-                        // `BodyIncomplete` for any other.
-                        self.decoder.finish_eof()?;
+                        // The decoder rules: the end of a body that runs
+                        // until a confirmed close, an error for any other.
+                        if conn.eof_confirmed() {
+                            self.decoder.finish_eof()?;
+                        } else {
+                            self.decoder.finish_unconfirmed_eof()?;
+                        }
                         self.reusable = false;
                         self.finish();
                         return Ok(None);

@@ -24,12 +24,10 @@ pub(crate) enum Transport {
 }
 
 impl AsyncRead for Transport {
-    /// A TLS peer that closes TCP without `close_notify` reads as a plain
-    /// end of stream here. HTTP framing then decides: a body with a length
-    /// or chunks that stops early is `BodyIncomplete`, exactly as over
-    /// plain TCP. Only a body that runs until close could be truncated
-    /// unnoticed, which is a property of that framing, not of TLS; browsers
-    /// and curl accept the same.
+    /// A TLS peer that closes TCP without `close_notify` reads as an
+    /// `UnexpectedEof` error, as rustls reports it, not as an end of
+    /// stream: the connection (`conn.rs`) tells the body decoder the close
+    /// was unconfirmed, and the decoder decides whether that matters.
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -37,12 +35,7 @@ impl AsyncRead for Transport {
     ) -> Poll<io::Result<usize>> {
         match self.get_mut() {
             Transport::Plain(tcp) => Pin::new(tcp).poll_read(cx, buf),
-            Transport::Tls(tls) => match Pin::new(&mut **tls).poll_read(cx, buf) {
-                Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::UnexpectedEof => {
-                    Poll::Ready(Ok(0))
-                }
-                other => other,
-            },
+            Transport::Tls(tls) => Pin::new(&mut **tls).poll_read(cx, buf),
         }
     }
 }

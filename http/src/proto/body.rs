@@ -164,6 +164,32 @@ impl BodyDecoder {
     }
     // ANCHOR_END: finish_eof
 
+    // ANCHOR: finish_unconfirmed_eof
+    /// Like [`finish_eof`](BodyDecoder::finish_eof), for a close the
+    /// transport cannot vouch for: TLS that ended with a bare TCP close,
+    /// without the `close_notify` that shows the peer meant to stop there.
+    ///
+    /// A body with a length or chunks carries its own end and is judged as
+    /// by `finish_eof`. A body that runs until close does not: its end is
+    /// only trusted when the close is (RFC 9112 §9.8), since an attacker
+    /// who injects a TCP FIN would otherwise truncate it unnoticed.
+    ///
+    /// # Errors
+    ///
+    /// As for `finish_eof`, and [`ErrorKind::BodyEndUnconfirmed`] for a
+    /// body that runs until close.
+    pub fn finish_unconfirmed_eof(&mut self) -> Result<()> {
+        if let State::UntilClose = self.state {
+            return Err(Error::new(
+                ErrorKind::BodyEndUnconfirmed,
+                "the connection closed without TLS close_notify, so the body, \
+                 which runs until the connection closes, may have been cut short",
+            ));
+        }
+        self.finish_eof()
+    }
+    // ANCHOR_END: finish_unconfirmed_eof
+
     /// Whether the whole body has been decoded.
     ///
     /// A driver checks this when a response is dropped early: only a
@@ -312,6 +338,28 @@ pub(crate) mod tests {
             feed(Framing::Length(2), &[b"ok"], true).unwrap(),
             done(b"ok", b"")
         );
+    }
+
+    #[test]
+    fn an_unconfirmed_close_ends_only_bodies_that_carry_their_own_end() {
+        let mut until_close = BodyDecoder::new(Framing::UntilClose);
+        assert_eq!(until_close.decode(b"abc").unwrap(), Decoded::Data(0..3));
+        let err = until_close.finish_unconfirmed_eof().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::BodyEndUnconfirmed);
+        assert!(!until_close.is_done());
+
+        let mut short = BodyDecoder::new(Framing::Length(5));
+        assert_eq!(short.decode(b"abc").unwrap(), Decoded::Data(0..3));
+        let err = short.finish_unconfirmed_eof().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::BodyIncomplete);
+
+        let mut whole = BodyDecoder::new(Framing::Length(3));
+        assert_eq!(whole.decode(b"abc").unwrap(), Decoded::Data(0..3));
+        whole.finish_unconfirmed_eof().unwrap();
+
+        let mut chunked = BodyDecoder::new(Framing::Chunked);
+        assert_eq!(chunked.decode(b"0\r\n\r\n").unwrap(), Decoded::Done(5));
+        chunked.finish_unconfirmed_eof().unwrap();
     }
 
     #[test]

@@ -113,15 +113,35 @@ pub fn body_framing(method: &str, head: &ResponseHead) -> Result<Framing> {
 /// keep-alive`. Never reusable: a body that ends at close, a `101`
 /// (the connection now speaks another protocol), and a response with both
 /// `Transfer-Encoding` and `Content-Length`, which RFC 9112 §6.3 treats as a
-/// possible smuggling attempt.
+/// possible smuggling attempt, and a `204` or `304` that announces a body
+/// anyway (a `Content-Length` other than 0, or `Transfer-Encoding`).
+///
+/// That last rule is ours, not the RFC's. Those responses have no body
+/// whatever the headers say (see [`body_framing`]), but a server that wrote
+/// the header may also write the body it announced, and on a reused
+/// connection those bytes would be read as the next response. RFC 9110
+/// §8.6 forbids `Content-Length` on a `204`; on a `304` it is allowed, and
+/// the price of the rule there is one new connection.
 ///
 /// The driver has conditions of its own on top: it must not reuse the
-/// connection if its request said `Connection: close`, if the body was not
-/// read to the end, or if bytes arrived after the end of the body (this
-/// client does not pipeline, so such bytes mean the server got the framing
-/// wrong).
+/// connection if its request said `Connection: close`, if the request did
+/// not go out whole (the response came early, during the upload), if the
+/// body was not read to the end, or if bytes arrived after the end of the
+/// body (this client does not pipeline, so such bytes mean the server got
+/// the framing wrong).
 pub fn connection_reusable(head: &ResponseHead, framing: Framing) -> bool {
-    framing != Framing::UntilClose && head.status != 101 && persists(head.version, &head.headers)
+    framing != Framing::UntilClose
+        && head.status != 101
+        && !announces_a_forbidden_body(head)
+        && persists(head.version, &head.headers)
+}
+
+/// Whether a `204` or `304` response carries framing headers for a body it
+/// cannot have.
+fn announces_a_forbidden_body(head: &ResponseHead) -> bool {
+    matches!(head.status, 204 | 304)
+        && (head.headers.contains("transfer-encoding")
+            || !matches!(content_length(&head.headers), Ok(None | Some(0))))
 }
 // ANCHOR_END: connection_reusable
 
@@ -346,6 +366,10 @@ mod tests {
             Framing::Empty
         ));
         assert!(connection_reusable(
+            &head(Version::Http11, 304, &[("Content-Length", "0")]),
+            Framing::Empty
+        ));
+        assert!(connection_reusable(
             &head(Version::Http11, 200, &[("Transfer-Encoding", "chunked")]),
             Framing::Chunked
         ));
@@ -390,5 +414,25 @@ mod tests {
             &[("Transfer-Encoding", "chunked"), ("Content-Length", "5")],
         );
         assert!(!connection_reusable(&both, Framing::Chunked));
+    }
+
+    #[test]
+    fn bodyless_statuses_that_announce_a_body_are_not_reusable() {
+        for status in [204, 304] {
+            for fields in [
+                [("Content-Length", "5")],
+                [("Content-Length", "x")],
+                [("Transfer-Encoding", "chunked")],
+            ] {
+                let h = head(Version::Http11, status, &fields);
+                assert!(
+                    !connection_reusable(&h, Framing::Empty),
+                    "{status} {fields:?}"
+                );
+            }
+        }
+        // A 200 to HEAD announces the length of the body it would have had.
+        let h = head(Version::Http11, 200, &[("Content-Length", "5")]);
+        assert!(connection_reusable(&h, Framing::Empty));
     }
 }

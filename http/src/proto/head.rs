@@ -46,7 +46,7 @@ impl fmt::Display for Version {
 pub struct ResponseHead {
     /// The version from the status line.
     pub version: Version,
-    /// The status code, 100 to 999.
+    /// The status code, 100 to 599.
     pub status: u16,
     /// The reason phrase, such as `OK`; empty when the server sent none or
     /// sent one with non-UTF-8 bytes (it carries no meaning in HTTP/1.1).
@@ -99,7 +99,10 @@ pub enum ParsedHead {
 ///
 /// [`ErrorKind::Protocol`] if the bytes are not an HTTP/1.0 or HTTP/1.1
 /// response (reported as soon as the first bytes show it, not after the
-/// size limit), if the status line or a header is malformed, or if the head
+/// size limit), if the status line or a header is malformed, if the status
+/// code is outside 100–599 (RFC 9110 §15 defines no class above 5xx, so
+/// such a code is refused rather than guessed to mean a server error;
+/// hyper's `StatusCode` accepts up to 999), or if the head
 /// is larger than `limits` allow. Messages name the limit that was hit.
 ///
 /// # Examples
@@ -138,10 +141,12 @@ pub fn parse_response_head(buf: &[u8], limits: &HeadLimits) -> Result<ParsedHead
         // `code` and `version` are always set once parsing is complete;
         // the fallbacks only keep this free of unwraps.
         let status = response.code.unwrap_or(0);
-        if status < 100 {
+        if !(100..600).contains(&status) {
             return Err(Error::new(
                 ErrorKind::Protocol,
-                format!("invalid response status code {status:03}: status codes start at 100"),
+                format!(
+                    "invalid response status code {status:03}: status codes run from 100 to 599"
+                ),
             ));
         }
         if (100..200).contains(&status) && status != 101 {
@@ -401,6 +406,15 @@ mod tests {
             "invalid status line \"HTTP/1.1 2x0 OK\""
         );
         assert!(protocol_error(b"HTTP/1.1 099 Odd\r\n\r\n", &limits).contains("099"));
+        assert_eq!(
+            protocol_error(b"HTTP/1.1 600 Odd\r\n\r\n", &limits),
+            "invalid response status code 600: status codes run from 100 to 599"
+        );
+        assert!(protocol_error(b"HTTP/1.1 999 Odd\r\n\r\n", &limits).contains("999"));
+        assert!(matches!(
+            parse(b"HTTP/1.1 599 Odd\r\n\r\n"),
+            Ok(ParsedHead::Complete(_))
+        ));
         assert!(
             protocol_error(b"HTTP/1.1 200 OK\r\nBad Name: 1\r\n\r\n", &limits)
                 .contains("header name")

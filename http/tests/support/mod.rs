@@ -25,6 +25,9 @@ pub enum Step {
     /// Read one request (head, then a `Content-Length` body) and record it.
     /// Ends the script quietly if the client closes instead.
     Read,
+    /// Read one request head only, leaving any body unread, and record it
+    /// with an empty body: a server that answers before the upload ends.
+    ReadHead,
     /// Write these exact bytes.
     Write(Vec<u8>),
     /// Do nothing for a while.
@@ -232,6 +235,18 @@ fn play(mut stream: Box<dyn Stream>, steps: &[Step], connection: usize, stats: &
                 Ok(None) => return,
                 Err(e) => Err(e),
             },
+            Step::ReadHead => match read_head(&mut *stream, &mut pending) {
+                Ok(Some(head)) => {
+                    stats.requests.lock().unwrap().push(Recorded {
+                        head,
+                        body: Vec::new(),
+                        connection,
+                    });
+                    Ok(())
+                }
+                Ok(None) => return,
+                Err(e) => Err(e),
+            },
             Step::Write(bytes) => stream.write_all(bytes).and_then(|()| stream.flush()),
             Step::Sleep(pause) => {
                 thread::sleep(*pause);
@@ -281,11 +296,9 @@ fn play(mut stream: Box<dyn Stream>, steps: &[Step], connection: usize, stats: &
     }
 }
 
-/// Reads one request; `None` if the client closed first.
-fn read_request(
-    stream: &mut dyn Stream,
-    pending: &mut Vec<u8>,
-) -> io::Result<Option<(String, Vec<u8>)>> {
+/// Reads one request head, without the `\r\n\r\n` that ends it; `None`
+/// if the client closed first.
+fn read_head(stream: &mut dyn Stream, pending: &mut Vec<u8>) -> io::Result<Option<String>> {
     let head_end = loop {
         if let Some(at) = pending.windows(4).position(|w| w == b"\r\n\r\n") {
             break at;
@@ -298,6 +311,17 @@ fn read_request(
     };
     let head = String::from_utf8_lossy(&pending[..head_end]).into_owned();
     pending.drain(..head_end + 4);
+    Ok(Some(head))
+}
+
+/// Reads one request; `None` if the client closed first.
+fn read_request(
+    stream: &mut dyn Stream,
+    pending: &mut Vec<u8>,
+) -> io::Result<Option<(String, Vec<u8>)>> {
+    let Some(head) = read_head(stream, pending)? else {
+        return Ok(None);
+    };
     let length: usize = head
         .lines()
         .filter_map(|line| line.split_once(':'))

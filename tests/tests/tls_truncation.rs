@@ -1,0 +1,89 @@
+//! A download over HTTPS cut by a bare TCP close must not be reported `ok`.
+//!
+//! A response without a length runs until the connection closes. Over TLS
+//! the server ends it with `close_notify`; a FIN without one may come from
+//! anyone on the path (RFC 9112 §9.8), so a body ended that way is a failed
+//! attempt, retried like any other cut body, and never saved under its
+//! final name.
+
+// The certificate helper of the HTTP crate's tests, shared rather than
+// copied; this test uses part of it.
+#[allow(dead_code)]
+#[path = "../../http/tests/support/pki.rs"]
+mod pki;
+
+use std::io::{Read, Write};
+use std::sync::Arc;
+
+use spool_dl::report::Status;
+use spool_tests::{RawServer, TempDir, names_in, quick};
+
+/// Answers every request with a close-delimited body over TLS, then
+/// closes `close_notify` first only if `confirm` is set.
+fn server(pki: &pki::Pki, confirm: bool) -> RawServer {
+    let config = pki::server_config(pki, rustls::DEFAULT_VERSIONS);
+    RawServer::start(move |c| {
+        let tcp = c.stream.try_clone().expect("cloning the socket");
+        let conn = rustls::ServerConnection::new(Arc::clone(&config)).unwrap();
+        let mut tls = rustls::StreamOwned::new(conn, tcp);
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            match tls.read(&mut byte) {
+                Ok(1) => head.push(byte[0]),
+                _ => return,
+            }
+        }
+        let _ = tls.write_all(b"HTTP/1.1 200 OK\r\n\r\n");
+        let _ = tls.write_all(&[b'x'; 4000]);
+        if confirm {
+            tls.conn.send_close_notify();
+        }
+        let _ = tls.flush();
+    })
+}
+
+fn url(server: &RawServer, path: &str) -> String {
+    server
+        .url(path)
+        .replace("http://127.0.0.1", "https://localhost")
+}
+
+#[test]
+fn a_close_delimited_body_cut_without_close_notify_is_a_failed_download() {
+    let pki = pki::pki();
+    let server = server(&pki, false);
+    let dir = TempDir::new("tls-truncation");
+    let report = quick(dir.path())
+        .extra_root_pem(pki.ca_pem.clone().into_bytes())
+        .build()
+        .unwrap()
+        .run([url(&server, "/data.bin")]);
+    let d = &report.downloads[0];
+    assert_eq!(d.status, Status::Failed, "{d:?}");
+    assert_eq!(d.attempts, 3, "retried like any cut body: {d:?}");
+    assert!(
+        d.error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("close_notify"),
+        "{d:?}"
+    );
+    assert!(!dir.join("data.bin").exists());
+    assert_eq!(names_in(dir.path()), ["data.bin.part"]);
+}
+
+#[test]
+fn a_close_delimited_body_ended_by_close_notify_is_saved() {
+    let pki = pki::pki();
+    let server = server(&pki, true);
+    let dir = TempDir::new("tls-close-notify");
+    let report = quick(dir.path())
+        .extra_root_pem(pki.ca_pem.clone().into_bytes())
+        .build()
+        .unwrap()
+        .run([url(&server, "/data.bin")]);
+    let d = &report.downloads[0];
+    assert_eq!(d.status, Status::Ok, "{d:?}");
+    assert_eq!(std::fs::read(dir.join("data.bin")).unwrap(), [b'x'; 4000]);
+}
