@@ -20,5 +20,8 @@ pub mod join2;
 pub mod desugar;
 pub mod select2;
 
+pub mod dedup_executor;
+pub mod thread_future;
+
 pub use delay::Delay;
 pub use step::{Step, step};
