@@ -23,5 +23,9 @@ pub mod select2;
 pub mod dedup_executor;
 pub mod thread_future;
 
+pub mod pair_reader;
+pub mod retry;
+pub mod watchdog;
+
 pub use delay::Delay;
 pub use step::{Step, step};
