@@ -1,0 +1,31 @@
+//! The book's own code.
+//!
+//! `examples/` holds the runnable programs of the chapters that do not
+//! belong to one crate: "Futures by hand" (a future polled by hand, an
+//! `async fn` beside the enum the compiler writes for it, an executor grown
+//! in three steps) and "Pitfalls" (each trap shown going wrong, then the
+//! cure). Run one with `cargo run -p spool-book --example NAME`.
+//!
+//! This library holds the two leaf futures those examples share ([`Delay`]
+//! and [`Step`]) and the solutions to the chapters' exercises, one module
+//! per exercise, each with the tests that check it. `cargo test -p
+//! spool-book` runs them.
+
+pub mod delay;
+pub mod step;
+
+pub mod countdown;
+pub mod join2;
+
+pub mod desugar;
+pub mod select2;
+
+pub mod dedup_executor;
+pub mod thread_future;
+
+pub mod pair_reader;
+pub mod retry;
+pub mod watchdog;
+
+pub use delay::Delay;
+pub use step::{Step, step};
