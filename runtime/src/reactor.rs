@@ -15,6 +15,13 @@
 //! another read already took); the retried operation then meets
 //! `WouldBlock` again and the task simply waits once more.
 //!
+//! Several tasks may wait on one direction of one socket — three tasks
+//! calling `accept` on a shared listener, two readers of one `&TcpStream` —
+//! so each direction keeps a *list* of wakers, and an edge wakes them all.
+//! Each retries; those that meet `WouldBlock` wait again. The list holds
+//! each waker once (a task that polls again does not add itself twice) and
+//! is emptied by every edge, so it never outgrows the tasks waiting on it.
+//!
 //! tokio keeps a readiness bit per direction and clears it on `WouldBlock`;
 //! with one thread we need only the wakers.
 
@@ -29,11 +36,11 @@ use mio::{Events, Interest, Token};
 /// The token the loop's doorbell (`mio::Waker`) is registered under.
 pub(crate) const DOORBELL: Token = Token(usize::MAX);
 
-/// What a registered socket is waiting for.
+/// The tasks waiting on one registered socket, per direction.
 #[derive(Default)]
 struct Slot {
-    reader: Option<Waker>,
-    writer: Option<Waker>,
+    readers: Vec<Waker>,
+    writers: Vec<Waker>,
 }
 
 pub(crate) struct Reactor {
@@ -96,10 +103,10 @@ impl Reactor {
                 // Errors and hang-ups wake both halves: the retried read or
                 // write is what reports them.
                 if event.is_readable() || event.is_read_closed() || event.is_error() {
-                    wakers.extend(slot.reader.take());
+                    wakers.append(&mut slot.readers);
                 }
                 if event.is_writable() || event.is_write_closed() || event.is_error() {
-                    wakers.extend(slot.writer.take());
+                    wakers.append(&mut slot.writers);
                 }
             }
         }
@@ -139,18 +146,17 @@ impl Reactor {
         self.free.borrow_mut().push(token);
     }
 
-    fn set_waker(&self, token: usize, direction: Direction, waker: &Waker) {
+    fn add_waiter(&self, token: usize, direction: Direction, waker: &Waker) {
         let mut slots = self.slots.borrow_mut();
         let slot = &mut slots[token];
-        let stored = match direction {
-            Direction::Read => &mut slot.reader,
-            Direction::Write => &mut slot.writer,
+        let waiting = match direction {
+            Direction::Read => &mut slot.readers,
+            Direction::Write => &mut slot.writers,
         };
-        // A future polled by a different task (or a combinator with its own
-        // waker) must replace the stale waker; the same one is kept as is.
-        match stored {
-            Some(old) if old.will_wake(waker) => {}
-            _ => *stored = Some(waker.clone()),
+        // Every waiting task is kept, not just the last one to park: an edge
+        // must reach them all. A task polling again is already in the list.
+        if !waiting.iter().any(|w| w.will_wake(waker)) {
+            waiting.push(waker.clone());
         }
     }
 }
@@ -201,7 +207,7 @@ impl<S: mio::event::Source> IoSource<S> {
         loop {
             match op(&self.source) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    self.reactor.set_waker(self.token, direction, cx.waker());
+                    self.reactor.add_waiter(self.token, direction, cx.waker());
                     return Poll::Pending;
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
