@@ -122,7 +122,7 @@ impl Pool {
                 && let Some(job) = state.queue.pop_front()
             {
                 drop(state);
-                job();
+                run(job);
             }
         }
     }
@@ -133,7 +133,7 @@ impl Pool {
         loop {
             if let Some(job) = state.queue.pop_front() {
                 drop(state);
-                job();
+                run(job);
                 state = self.lock();
                 continue;
             }
@@ -151,4 +151,13 @@ impl Pool {
         }
     }
     // ANCHOR_END: work
+}
+
+/// Runs a job, containing any panic. A job already catches the panics of
+/// its closure, but not one from dropping a result nobody awaits (a
+/// detached job's output); that one must not kill the thread, or the pool
+/// would count a thread that no longer exists and, after `MAX_THREADS` of
+/// them, never run a job again.
+fn run(job: Job) {
+    let _ = catch_unwind(AssertUnwindSafe(job));
 }

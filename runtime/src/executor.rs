@@ -104,6 +104,18 @@ fn enter(runtime: Rc<Runtime>) -> impl Drop {
     struct Exit;
     impl Drop for Exit {
         fn drop(&mut self) {
+            // Uninstalls the loop however this function ends, so the thread
+            // can always run another loop.
+            struct Uninstall;
+            impl Drop for Uninstall {
+                fn drop(&mut self) {
+                    let runtime = CURRENT.with(|c| c.borrow_mut().take());
+                    if let Some(runtime) = runtime {
+                        runtime.reactor.shut_down();
+                    }
+                }
+            }
+            let _uninstall = Uninstall;
             let Some(runtime) = CURRENT.with(|c| c.borrow().clone()) else {
                 return;
             };
@@ -116,12 +128,9 @@ fn enter(runtime: Rc<Runtime>) -> impl Drop {
                     break;
                 }
                 for task in leftovers {
-                    drop(task.future);
-                    task.completion.fail(JoinError::cancelled());
+                    dispose(task, Some(JoinError::cancelled()));
                 }
             }
-            runtime.reactor.shut_down();
-            CURRENT.with(|c| c.borrow_mut().take());
         }
     }
     CURRENT.with(|current| {
@@ -242,16 +251,37 @@ impl Runtime {
     }
     // ANCHOR_END: run_task
 
-    /// Drops a finished task's future (running its destructors) *before*
-    /// reporting an error to its handle, so whoever awaits the handle sees
-    /// the task's resources already released.
+    /// Frees a finished task's slot and disposes of the task.
     fn finish(&self, id: TaskId, task: Task, error: Option<JoinError>) {
-        drop(task.future);
         self.tasks.borrow_mut().release(id);
-        if let Some(error) = error {
-            task.completion.fail(error);
-        }
+        dispose(task, error);
     }
+}
+
+/// Drops a task's future (running its destructors) *before* reporting
+/// `error` to its handle, so whoever awaits the handle sees the task's
+/// resources already released.
+///
+/// Destructors are user code and may panic, like polls: a panic while the
+/// future drops is reported to the handle instead of `error`, and a panic
+/// while the result drops (a detached task, whose output nobody will take)
+/// is swallowed, as a detached task's panic in a poll is. Either way the
+/// loop goes on.
+fn dispose(task: Task, error: Option<JoinError>) {
+    let Task {
+        future, completion, ..
+    } = task;
+    let error = match catch_unwind(AssertUnwindSafe(move || drop(future))) {
+        Ok(()) => error,
+        Err(payload) => Some(JoinError::panic(payload)),
+    };
+    // The last reference to a detached task's cell drops its output here.
+    let _ = catch_unwind(AssertUnwindSafe(move || {
+        if let Some(error) = error {
+            completion.fail(error);
+        }
+        drop(completion);
+    }));
 }
 
 /// Marks the thread as inside a poll, for `block_on`'s panic message. The
