@@ -52,8 +52,10 @@ fn a_leftover_task_that_panics_on_drop_is_reported_and_the_thread_stays_usable()
             std::future::pending::<()>().await;
         });
         spool::yield_now().await;
-        leftover
-    });
+        // In an `Option`, so the handle leaves the loop un-awaited.
+        Some(leftover)
+    })
+    .unwrap();
     assert!(leftover.is_finished());
     let error = spool::block_on(leftover).unwrap_err();
     assert!(error.is_panic(), "{error}");
