@@ -67,9 +67,12 @@ impl Future for Sleep {
             return Poll::Ready(());
         }
         let deadline = self.deadline;
-        executor::with_timers(|timers| match self.key {
-            Some(key) => timers.update(key, cx.waker()),
-            None => self.key = Some(timers.insert(deadline, cx.waker().clone())),
+        executor::with_timers(|timers| {
+            // A key from a loop that has since ended (this sleep was polled
+            // in an earlier `block_on`) is unknown here: register again.
+            if !self.key.is_some_and(|key| timers.update(key, cx.waker())) {
+                self.key = Some(timers.insert(deadline, cx.waker().clone()));
+            }
         });
         Poll::Pending
     }
