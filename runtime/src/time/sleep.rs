@@ -27,12 +27,17 @@ use crate::time::timers::TimerKey;
 /// });
 /// ```
 pub fn sleep(duration: Duration) -> Sleep {
-    let now = Instant::now();
-    sleep_until(now.checked_add(duration).unwrap_or(now + FAR_FUTURE))
+    sleep_until(deadline_after(Instant::now(), duration))
 }
 
-/// About 30 years: what `sleep(Duration::MAX)` means in practice.
-const FAR_FUTURE: Duration = Duration::from_secs(86400 * 365 * 30);
+/// `start + duration`, or about 30 years from `start` when that cannot be
+/// represented: what `sleep(Duration::MAX)` means in practice.
+pub(crate) fn deadline_after(start: Instant, duration: Duration) -> Instant {
+    const FAR_FUTURE: Duration = Duration::from_secs(86400 * 365 * 30);
+    start
+        .checked_add(duration)
+        .unwrap_or_else(|| start + FAR_FUTURE)
+}
 
 /// Waits until `deadline`.
 pub fn sleep_until(deadline: Instant) -> Sleep {
