@@ -292,3 +292,36 @@ fn a_handle_can_be_awaited_from_another_thread() {
         assert_eq!(joined.unwrap().unwrap(), 1);
     });
 }
+
+/// Regression (issue 7.7): a payload that is not a string was thrown away.
+#[test]
+fn a_join_error_gives_back_any_panic_payload() {
+    #[derive(Debug, PartialEq)]
+    struct Code(u16);
+    let (panicked, cancelled) = spool::block_on(async {
+        let panicked = spool::spawn(async { std::panic::panic_any(Code(503)) }).await;
+        let doomed = spool::spawn(std::future::pending::<()>());
+        doomed.abort();
+        (panicked.unwrap_err(), doomed.await.unwrap_err())
+    });
+    assert!(panicked.is_panic());
+    assert_eq!(panicked.panic_message(), None);
+    assert!(panicked.to_string().starts_with("task panicked"));
+    let payload = panicked.into_panic();
+    assert_eq!(payload.downcast_ref::<Code>(), Some(&Code(503)));
+
+    let cancelled = cancelled.try_into_panic().unwrap_err();
+    assert!(cancelled.is_cancelled());
+
+    // The payload survives a round trip through resume_unwind.
+    let error =
+        spool::block_on(async { spool::spawn(async { panic!("first") }).await }).unwrap_err();
+    let caught = std::panic::catch_unwind(|| std::panic::resume_unwind(error.into_panic()));
+    assert_eq!(caught.unwrap_err().downcast_ref::<&str>(), Some(&"first"));
+}
+
+#[test]
+fn join_error_is_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync + 'static>() {}
+    assert_send_sync::<spool::JoinError>();
+}
