@@ -37,6 +37,7 @@
 #![warn(missing_docs)]
 
 mod blocking;
+mod children;
 mod coop;
 mod executor;
 mod gather;

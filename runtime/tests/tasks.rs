@@ -325,3 +325,57 @@ fn join_error_is_send_and_sync() {
     fn assert_send_sync<T: Send + Sync + 'static>() {}
     assert_send_sync::<spool::JoinError>();
 }
+
+/// Counts the polls of the future it wraps.
+struct CountPolls<F> {
+    inner: F,
+    polls: Rc<Cell<usize>>,
+}
+
+impl<F: std::future::Future + Unpin> std::future::Future for CountPolls<F> {
+    type Output = F::Output;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> Poll<F::Output> {
+        self.polls.set(self.polls.get() + 1);
+        std::pin::Pin::new(&mut self.inner).poll(cx)
+    }
+}
+
+/// Regression (issue 7.6): `join_all` polled every unfinished future on
+/// every wake-up, so n futures finishing one per turn cost about n²/2
+/// polls. Now each future has its own waker and only woken ones are polled.
+#[test]
+fn join_all_polls_only_the_futures_that_were_woken() {
+    const TASKS: usize = 400;
+    let polls = Rc::new(Cell::new(0));
+    let outputs = spool::block_on(async {
+        // Task `i` finishes on the loop's `i`-th turn or so: one per turn.
+        let handles = (0..TASKS).map(|i| CountPolls {
+            inner: spool::spawn(async move {
+                for _ in 0..i {
+                    spool::yield_now().await;
+                }
+                i
+            }),
+            polls: polls.clone(),
+        });
+        spool::join_all(handles).await
+    });
+    assert_eq!(outputs.len(), TASKS);
+    assert!(
+        outputs
+            .iter()
+            .enumerate()
+            .all(|(i, out)| *out.as_ref().unwrap() == i)
+    );
+    // One first poll each, and one when its task finishes; quadratic work
+    // would be about TASKS² / 2 = 80,000.
+    assert!(
+        polls.get() <= 2 * TASKS,
+        "{} polls for {TASKS} handles",
+        polls.get()
+    );
+}
