@@ -316,6 +316,16 @@ pub mod __join {
     }
     // ANCHOR_END: maybe_done
 
+    impl<F: Future> fmt::Debug for MaybeDone<F> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(match self {
+                MaybeDone::Running(_) => "Running",
+                MaybeDone::Done(_) => "Done",
+                MaybeDone::Gone => "Gone",
+            })
+        }
+    }
+
     /// A tuple of [`MaybeDone`]s that can be driven as one. Implemented for
     /// tuples of 1 to 8 elements, which is where the limit on `join!` comes
     /// from.
@@ -359,6 +369,12 @@ pub mod __join {
     /// That makes it `Unpin`, and polling needs neither a box nor `unsafe`.
     #[must_use = "futures do nothing unless you `.await` them"]
     pub struct Join<T>(pub T);
+
+    impl<T> fmt::Debug for Join<T> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("Join").finish_non_exhaustive()
+        }
+    }
 
     impl<T: JoinTuple + Unpin> Future for Join<T> {
         type Output = T::Output;

@@ -34,7 +34,8 @@
 //! The only dependency is [`mio`], which gives us one portable call to sleep
 //! until a socket is ready (`epoll` on Linux, `kqueue` on macOS). The rest —
 //! run queue, timers, join handles, semaphore, queue — is plain `std`.
-#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+#![warn(missing_docs, missing_debug_implementations)]
 
 mod blocking;
 mod children;
