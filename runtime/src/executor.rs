@@ -41,7 +41,7 @@ use std::time::{Duration, Instant};
 use crate::coop;
 use crate::join_handle::{JoinError, JoinHandle};
 use crate::reactor::Reactor;
-use crate::task::{MAIN_TASK, Shared, TaskId, TaskWaker};
+use crate::task::{Runnable, Shared, TaskId, TaskWaker};
 use crate::task_table::{Task, TaskTable};
 use crate::time::timers::TimerQueue;
 
@@ -169,7 +169,7 @@ impl Runtime {
     fn run<F: Future>(&self, future: F) -> F::Output {
         let _running = self.shared.mark_running();
         let mut main = pin!(future);
-        let main_waker = TaskWaker::new(MAIN_TASK, self.shared.clone());
+        let main_waker = TaskWaker::new(Runnable::Main, self.shared.clone());
         let waker = Waker::from(main_waker.clone());
         let mut batch = VecDeque::new();
         let mut polls_since_events = 0;
@@ -178,16 +178,17 @@ impl Runtime {
             // 1. Run every task that was ready when the turn began, pausing
             //    every EVENT_INTERVAL polls to let sockets and timers in.
             self.shared.take_ready(&mut batch);
-            for id in batch.drain(..) {
-                if id == MAIN_TASK {
-                    main_waker.clear_queued();
-                    let mut cx = Context::from_waker(&waker);
-                    let poll = polling(|| coop::with_budget(|| main.as_mut().poll(&mut cx)));
-                    if let Poll::Ready(output) = poll {
-                        return output;
+            for runnable in batch.drain(..) {
+                match runnable {
+                    Runnable::Main => {
+                        main_waker.clear_queued();
+                        let mut cx = Context::from_waker(&waker);
+                        let poll = polling(|| coop::with_budget(|| main.as_mut().poll(&mut cx)));
+                        if let Poll::Ready(output) = poll {
+                            return output;
+                        }
                     }
-                } else {
-                    self.run_task(id);
+                    Runnable::Task(id) => self.run_task(id),
                 }
                 polls_since_events += 1;
                 if polls_since_events == EVENT_INTERVAL {
@@ -345,7 +346,7 @@ where
         let mut handle = None;
         let shared = &runtime.shared;
         runtime.tasks.borrow_mut().insert_with(|id| {
-            let waker = TaskWaker::new(id, shared.clone());
+            let waker = TaskWaker::new(Runnable::Task(id), shared.clone());
             let (join, cell) = JoinHandle::new(Some(Waker::from(waker.clone())));
             handle = Some(join);
             let completion = cell.clone();
