@@ -19,7 +19,7 @@ use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::thread;
 use std::time::Duration;
 
-use crate::join_handle::{JoinError, JoinHandle};
+use crate::event_loop::{JoinError, JoinHandle};
 
 /// Most threads the pool will run at once.
 pub const MAX_THREADS: usize = 64;
@@ -70,7 +70,7 @@ where
 {
     let (handle, cell) = JoinHandle::new(None);
     let job = Box::new(move || {
-        use crate::join_handle::Completion;
+        use crate::event_loop::Completion;
         if cell.is_aborted() {
             cell.complete(Err(JoinError::cancelled()));
             return;

@@ -339,7 +339,7 @@ impl<T> Future for Put<'_, T> {
     type Output = Result<(), Closed<T>>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        std::task::ready!(crate::coop::poll_proceed(cx));
+        std::task::ready!(crate::event_loop::coop::poll_proceed(cx));
         let this = &mut *self;
         let mut state = this.queue.lock();
         if state.closed {
@@ -398,7 +398,7 @@ impl<T> Future for Get<'_, T> {
     type Output = Option<T>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        std::task::ready!(crate::coop::poll_proceed(cx));
+        std::task::ready!(crate::event_loop::coop::poll_proceed(cx));
         let this = &mut *self;
         let mut state = this.queue.lock();
         match this.waiter {

@@ -275,7 +275,7 @@ impl<'a> Future for Acquire<'a> {
     type Output = Result<SemaphorePermit<'a>, AcquireError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        std::task::ready!(crate::coop::poll_proceed(cx));
+        std::task::ready!(crate::event_loop::coop::poll_proceed(cx));
         let this = &mut *self;
         let mut state = this.semaphore.lock();
         if state.closed {

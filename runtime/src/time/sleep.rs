@@ -5,7 +5,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use crate::executor;
+use crate::event_loop;
 use crate::time::timers::TimerKey;
 
 /// Waits until `duration` has passed.
@@ -72,7 +72,7 @@ impl Future for Sleep {
             return Poll::Ready(());
         }
         let deadline = self.deadline;
-        executor::with_timers(|timers| {
+        event_loop::with_timers(|timers| {
             // A key from a loop that has since ended (this sleep was polled
             // in an earlier `block_on`) is unknown here: register again.
             if !self.key.is_some_and(|key| timers.update(key, cx.waker())) {
@@ -98,7 +98,7 @@ impl Sleep {
 
     fn cancel(&mut self) {
         if let Some(key) = self.key.take() {
-            executor::try_with_timers(|timers| timers.remove(key));
+            event_loop::try_with_timers(|timers| timers.remove(key));
         }
     }
 }
@@ -114,7 +114,7 @@ impl Drop for Sleep {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::executor::timer_count;
+    use crate::event_loop::timer_count;
 
     #[test]
     fn dropping_a_pending_sleep_removes_its_timer() {

@@ -4,7 +4,7 @@
 //! Linux). Each socket is registered once, with a token, for both reading
 //! and writing, *edge-triggered*: the kernel reports a change from "not
 //! ready" to "ready", not the state itself. That dictates the one rule every
-//! I/O operation here follows:
+//! socket operation follows (`net/io_source.rs` applies it):
 //!
 //! > Try the operation first. Only when it fails with `WouldBlock`, store
 //! > the task's waker; the next edge will wake it.
@@ -27,8 +27,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::io;
-use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
+use std::task::Waker;
 use std::time::Duration;
 
 use mio::{Events, Interest, Token};
@@ -81,6 +80,11 @@ impl Reactor {
         self.alive.set(false);
     }
 
+    /// False once the loop that owns this reactor has returned.
+    pub(crate) fn is_alive(&self) -> bool {
+        self.alive.get()
+    }
+
     // ANCHOR: poll
     /// Sleeps until a socket is ready, the doorbell rings or `timeout`
     /// passes (`None`: no timer pending, sleep as long as it takes), then
@@ -116,7 +120,7 @@ impl Reactor {
     }
     // ANCHOR_END: poll
 
-    fn register(&self, source: &mut impl mio::event::Source) -> io::Result<usize> {
+    pub(crate) fn register(&self, source: &mut impl mio::event::Source) -> io::Result<usize> {
         let token = match self.free.borrow_mut().pop() {
             Some(token) => token,
             None => {
@@ -138,7 +142,7 @@ impl Reactor {
         Ok(token)
     }
 
-    fn deregister(&self, source: &mut impl mio::event::Source, token: usize) {
+    pub(crate) fn deregister(&self, source: &mut impl mio::event::Source, token: usize) {
         // Failing to deregister a socket we are about to close is harmless:
         // closing the file descriptor removes it from epoll anyway.
         let _ = self.poll.borrow().registry().deregister(source);
@@ -146,7 +150,7 @@ impl Reactor {
         self.free.borrow_mut().push(token);
     }
 
-    fn add_waiter(&self, token: usize, direction: Direction, waker: &Waker) {
+    pub(crate) fn add_waiter(&self, token: usize, direction: Direction, waker: &Waker) {
         let mut slots = self.slots.borrow_mut();
         let slot = &mut slots[token];
         let waiting = match direction {
@@ -160,68 +164,3 @@ impl Reactor {
         }
     }
 }
-
-// ANCHOR: io_source
-/// A mio socket registered with the current loop's reactor.
-///
-/// Owning the reactor through an `Rc` ties the socket to the loop's thread
-/// (it is `!Send`), which is the honest type for a single-threaded runtime.
-pub(crate) struct IoSource<S: mio::event::Source> {
-    source: S,
-    token: usize,
-    reactor: Rc<Reactor>,
-}
-
-impl<S: mio::event::Source> IoSource<S> {
-    /// Registers `source` with the loop running on this thread.
-    pub(crate) fn new(mut source: S) -> io::Result<IoSource<S>> {
-        let reactor = crate::executor::current_reactor()?;
-        let token = reactor.register(&mut source)?;
-        Ok(IoSource {
-            source,
-            token,
-            reactor,
-        })
-    }
-
-    pub(crate) fn get_ref(&self) -> &S {
-        &self.source
-    }
-
-    /// Runs `op` (a non-blocking system call on the socket) until it stops
-    /// being interrupted. On `WouldBlock` the task's waker is stored for
-    /// `direction` and the caller gets `Pending`.
-    pub(crate) fn poll_io<R>(
-        &self,
-        cx: &mut Context<'_>,
-        direction: Direction,
-        mut op: impl FnMut(&S) -> io::Result<R>,
-    ) -> Poll<io::Result<R>> {
-        if !self.reactor.alive.get() {
-            return Poll::Ready(Err(io::Error::other(
-                "this socket belongs to a spool loop that has stopped; \
-                 create sockets inside the block_on that uses them",
-            )));
-        }
-        std::task::ready!(crate::coop::poll_proceed(cx));
-        loop {
-            match op(&self.source) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    self.reactor.add_waiter(self.token, direction, cx.waker());
-                    return Poll::Pending;
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                result => return Poll::Ready(result),
-            }
-        }
-    }
-}
-// ANCHOR_END: io_source
-
-// ANCHOR: io_source_drop
-impl<S: mio::event::Source> Drop for IoSource<S> {
-    fn drop(&mut self) {
-        self.reactor.deregister(&mut self.source, self.token);
-    }
-}
-// ANCHOR_END: io_source_drop

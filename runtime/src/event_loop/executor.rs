@@ -38,11 +38,11 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
-use crate::coop;
-use crate::join_handle::{JoinError, JoinHandle};
-use crate::reactor::Reactor;
-use crate::task::{Runnable, Shared, TaskId, TaskWaker};
-use crate::task_table::{Task, TaskTable};
+use super::coop;
+use super::join_handle::{JoinError, JoinHandle};
+use super::reactor::Reactor;
+use super::task::{Runnable, Shared, TaskId, TaskWaker};
+use super::task_table::{Task, TaskTable};
 use crate::time::timers::TimerQueue;
 
 /// Task polls between two looks at sockets and timers while tasks keep

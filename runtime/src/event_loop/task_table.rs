@@ -10,8 +10,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use crate::join_handle::Completion;
-use crate::task::{TaskId, TaskWaker};
+use super::join_handle::Completion;
+use super::task::{TaskId, TaskWaker};
 
 /// A spawned future and what the loop needs to drive it.
 pub(crate) struct Task {
