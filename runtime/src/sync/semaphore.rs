@@ -22,10 +22,10 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{Context, Poll, ready};
+use std::task::{Context, Poll, Waker, ready};
 
 use super::lock;
-use super::waiters::{WaiterId, WaiterList};
+use super::waiters::{Place, Turn, WaiterList};
 
 /// Limits how many tasks may do something at the same time, like
 /// `asyncio.Semaphore`.
@@ -84,6 +84,19 @@ struct State {
     closed: bool,
 }
 
+impl State {
+    /// Gives one permit back under the lock: to the next waiter without one
+    /// (whose waker is returned, to wake after the lock is released), or to
+    /// the counter if nobody is waiting.
+    fn release_one(&mut self) -> Option<Waker> {
+        let waker = self.waiters.notify_one();
+        if waker.is_none() {
+            self.permits = self.permits.saturating_add(1);
+        }
+        waker
+    }
+}
+
 impl Semaphore {
     /// Creates a semaphore with `permits` permits.
     ///
@@ -127,7 +140,7 @@ impl Semaphore {
     pub fn acquire(&self) -> Acquire<'_> {
         Acquire {
             semaphore: self,
-            waiter: None,
+            place: Place::new(),
         }
     }
 
@@ -266,8 +279,7 @@ impl Semaphore {
 #[derive(Debug)]
 pub struct Acquire<'a> {
     semaphore: &'a Semaphore,
-    /// Our place in line, once we have one.
-    waiter: Option<WaiterId>,
+    place: Place,
 }
 
 // ANCHOR: acquire
@@ -279,24 +291,14 @@ impl<'a> Future for Acquire<'a> {
         let this = &mut *self;
         let mut state = this.semaphore.lock();
         if state.closed {
-            if let Some(id) = this.waiter.take() {
-                state.waiters.remove(id);
-            }
+            this.place.leave(&mut state.waiters);
             return Poll::Ready(Err(AcquireError(())));
         }
-        match this.waiter {
-            // First poll, and a permit is free. "Free" already means nobody
-            // is waiting without one, so taking it jumps no queue.
-            None if state.permits > 0 => state.permits -= 1,
-            None => {
-                this.waiter = Some(state.waiters.push(cx.waker()));
-                return Poll::Pending;
-            }
-            // We are in line: ready once a permit has been handed to us.
-            Some(id) => {
-                ready!(state.waiters.poll(id, cx.waker()));
-                this.waiter = None;
-            }
+        // "Free" already means nobody is waiting without a permit, so taking
+        // one jumps no queue. A permit handed to us in line is already ours.
+        let free = state.permits > 0;
+        if ready!(this.place.poll(&mut state.waiters, free, cx.waker())) == Turn::Free {
+            state.permits -= 1;
         }
         Poll::Ready(Ok(SemaphorePermit {
             semaphore: this.semaphore,
@@ -308,15 +310,16 @@ impl<'a> Future for Acquire<'a> {
 // ANCHOR: acquire_drop
 impl Drop for Acquire<'_> {
     fn drop(&mut self) {
-        let Some(id) = self.waiter else { return };
-        let mut state = self.semaphore.lock();
-        // If a permit was handed to us, it is ours to give back. After a
-        // close, `close` already reclaimed it.
-        let handed_a_permit = state.waiters.remove(id) && !state.closed;
-        drop(state);
-        if handed_a_permit {
-            self.semaphore.release(1);
-        }
+        // A permit handed to us is ours to give back. After a close, `close`
+        // already reclaimed it.
+        self.place.cancel(
+            &self.semaphore.state,
+            |state| &mut state.waiters,
+            |state| match state.closed {
+                true => None,
+                false => state.release_one(),
+            },
+        );
     }
 }
 // ANCHOR_END: acquire_drop
