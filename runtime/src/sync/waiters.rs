@@ -226,24 +226,19 @@ impl Place {
 
     /// The `Drop` of a waiting future. Under `state`'s lock, leaves the line
     /// that `line` picks out; if a promise was held, `pass_on` hands it to
-    /// someone else and may return a waker, which is woken once the lock is
-    /// released. A future that is not in line takes no lock at all.
-    pub(crate) fn cancel<S>(
+    /// someone else and returns the wakers to call, which are called once
+    /// the lock is released. A future that is not in line takes no lock.
+    pub(crate) fn cancel<S, W: IntoIterator<Item = Waker>>(
         &mut self,
         state: &Mutex<S>,
         line: impl FnOnce(&mut S) -> &mut WaiterList,
-        pass_on: impl FnOnce(&mut S) -> Option<Waker>,
+        pass_on: impl FnOnce(&mut S) -> W,
     ) {
         let Some(id) = self.0.take() else { return };
         let mut state = lock(state);
-        let next = match line(&mut state).remove(id) {
-            true => pass_on(&mut state),
-            false => None,
-        };
+        let next = line(&mut state).remove(id).then(|| pass_on(&mut state));
         drop(state);
-        if let Some(next) = next {
-            next.wake();
-        }
+        next.into_iter().flatten().for_each(Waker::wake);
     }
 }
 // ANCHOR_END: place
