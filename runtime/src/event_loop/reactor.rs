@@ -15,15 +15,18 @@
 //! another read already took); the retried operation then meets
 //! `WouldBlock` again and the task simply waits once more.
 //!
+//! Each direction of a socket also keeps a *readiness flag*, as tokio does:
+//! cleared by a `WouldBlock`, set by the next edge. While it is clear the
+//! operation would only fail again, so a task polled in the meantime (woken
+//! by a timer, another socket, a `join!` sibling) parks without a system
+//! call.
+//!
 //! Several tasks may wait on one direction of one socket — three tasks
 //! calling `accept` on a shared listener, two readers of one `&TcpStream` —
 //! so each direction keeps a *list* of wakers, and an edge wakes them all.
 //! Each retries; those that meet `WouldBlock` wait again. The list holds
 //! each waker once (a task that polls again does not add itself twice) and
 //! is emptied by every edge, so it never outgrows the tasks waiting on it.
-//!
-//! tokio keeps a readiness bit per direction and clears it on `WouldBlock`;
-//! with one thread we need only the wakers.
 
 use std::cell::{Cell, RefCell};
 use std::io;
@@ -35,11 +38,48 @@ use mio::{Events, Interest, Token};
 /// The token the loop's doorbell (`mio::Waker`) is registered under.
 pub(crate) const DOORBELL: Token = Token(usize::MAX);
 
-/// The tasks waiting on one registered socket, per direction.
-#[derive(Default)]
+/// One registered socket: per direction, whether it may be ready, and the
+/// tasks waiting for it to be.
 struct Slot {
-    readers: Vec<Waker>,
-    writers: Vec<Waker>,
+    read: Half,
+    write: Half,
+}
+
+struct Half {
+    /// False from a `WouldBlock` until the next edge: while it is false,
+    /// trying the operation would only fail again, so it is not tried.
+    ready: bool,
+    waiters: Vec<Waker>,
+}
+
+impl Slot {
+    /// A fresh socket may already be ready, so both halves start out as
+    /// worth a try.
+    fn new() -> Slot {
+        let half = || Half {
+            ready: true,
+            waiters: Vec::new(),
+        };
+        Slot {
+            read: half(),
+            write: half(),
+        }
+    }
+
+    fn half(&mut self, direction: Direction) -> &mut Half {
+        match direction {
+            Direction::Read => &mut self.read,
+            Direction::Write => &mut self.write,
+        }
+    }
+}
+
+impl Half {
+    /// An edge: the operation is worth trying again, by every waiter.
+    fn edge(&mut self, wakers: &mut Vec<Waker>) {
+        self.ready = true;
+        wakers.append(&mut self.waiters);
+    }
 }
 
 pub(crate) struct Reactor {
@@ -107,10 +147,10 @@ impl Reactor {
                 // Errors and hang-ups wake both halves: the retried read or
                 // write is what reports them.
                 if event.is_readable() || event.is_read_closed() || event.is_error() {
-                    wakers.append(&mut slot.readers);
+                    slot.read.edge(&mut wakers);
                 }
                 if event.is_writable() || event.is_write_closed() || event.is_error() {
-                    wakers.append(&mut slot.writers);
+                    slot.write.edge(&mut wakers);
                 }
             }
         }
@@ -121,12 +161,17 @@ impl Reactor {
     // ANCHOR_END: poll
 
     pub(crate) fn register(&self, source: &mut impl mio::event::Source) -> io::Result<usize> {
-        let token = match self.free.borrow_mut().pop() {
-            Some(token) => token,
-            None => {
-                let mut slots = self.slots.borrow_mut();
-                slots.push(Slot::default());
-                slots.len() - 1
+        let token = {
+            let mut slots = self.slots.borrow_mut();
+            match self.free.borrow_mut().pop() {
+                Some(token) => {
+                    slots[token] = Slot::new();
+                    token
+                }
+                None => {
+                    slots.push(Slot::new());
+                    slots.len() - 1
+                }
             }
         };
         let interest = Interest::READABLE | Interest::WRITABLE;
@@ -146,21 +191,32 @@ impl Reactor {
         // Failing to deregister a socket we are about to close is harmless:
         // closing the file descriptor removes it from epoll anyway.
         let _ = self.poll.borrow().registry().deregister(source);
-        self.slots.borrow_mut()[token] = Slot::default();
+        // Dropping the slot's wakers now, not when the token is reused.
+        self.slots.borrow_mut()[token] = Slot::new();
         self.free.borrow_mut().push(token);
     }
 
-    pub(crate) fn add_waiter(&self, token: usize, direction: Direction, waker: &Waker) {
+    /// Whether an operation in `direction` is worth trying: no
+    /// `WouldBlock` has been seen since the last edge.
+    pub(crate) fn is_ready(&self, token: usize, direction: Direction) -> bool {
+        let slots = self.slots.borrow();
+        match direction {
+            Direction::Read => slots[token].read.ready,
+            Direction::Write => slots[token].write.ready,
+        }
+    }
+
+    /// Parks a task until the next edge in `direction`, after its operation
+    /// met `WouldBlock` (so the direction is not ready until that edge) or
+    /// found the direction not ready.
+    pub(crate) fn wait_for_edge(&self, token: usize, direction: Direction, waker: &Waker) {
         let mut slots = self.slots.borrow_mut();
-        let slot = &mut slots[token];
-        let waiting = match direction {
-            Direction::Read => &mut slot.readers,
-            Direction::Write => &mut slot.writers,
-        };
+        let half = slots[token].half(direction);
+        half.ready = false;
         // Every waiting task is kept, not just the last one to park: an edge
         // must reach them all. A task polling again is already in the list.
-        if !waiting.iter().any(|w| w.will_wake(waker)) {
-            waiting.push(waker.clone());
+        if !half.waiters.iter().any(|w| w.will_wake(waker)) {
+            half.waiters.push(waker.clone());
         }
     }
 }

@@ -40,8 +40,9 @@ impl<S: mio::event::Source> IoSource<S> {
     }
 
     /// Runs `op` (a non-blocking system call on the socket) until it stops
-    /// being interrupted. On `WouldBlock` the task's waker is stored for
-    /// `direction` and the caller gets `Pending`.
+    /// being interrupted. On `WouldBlock` — or without trying at all, if
+    /// `direction` has had no edge since the last one — the task's waker is
+    /// stored for `direction` and the caller gets `Pending`.
     pub(crate) fn poll_io<R>(
         &self,
         cx: &mut Context<'_>,
@@ -55,10 +56,17 @@ impl<S: mio::event::Source> IoSource<S> {
             )));
         }
         std::task::ready!(crate::event_loop::coop::poll_proceed(cx));
+        if !self.reactor.is_ready(self.token, direction) {
+            // No edge since the last `WouldBlock`: trying would fail again.
+            self.reactor
+                .wait_for_edge(self.token, direction, cx.waker());
+            return Poll::Pending;
+        }
         loop {
             match op(&self.source) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    self.reactor.add_waiter(self.token, direction, cx.waker());
+                    self.reactor
+                        .wait_for_edge(self.token, direction, cx.waker());
                     return Poll::Pending;
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -76,3 +84,49 @@ impl<S: mio::event::Source> Drop for IoSource<S> {
     }
 }
 // ANCHOR_END: io_source_drop
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::task::Waker;
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn an_operation_that_would_block_is_not_tried_again_before_the_next_edge() {
+        crate::block_on(async {
+            let localhost = "127.0.0.1:0".parse().unwrap();
+            let listener = IoSource::new(mio::net::TcpListener::bind(localhost).unwrap()).unwrap();
+            let calls = Cell::new(0);
+            let accept = |listener: &mio::net::TcpListener| {
+                calls.set(calls.get() + 1);
+                listener.accept()
+            };
+            let mut cx = Context::from_waker(Waker::noop());
+
+            assert!(
+                listener
+                    .poll_io(&mut cx, Direction::Read, accept)
+                    .is_pending()
+            );
+            assert!(
+                listener
+                    .poll_io(&mut cx, Direction::Read, accept)
+                    .is_pending()
+            );
+            assert_eq!(calls.get(), 1, "polled again without an edge");
+
+            let addr = listener.get_ref().local_addr().unwrap();
+            let _client = std::net::TcpStream::connect(addr).unwrap();
+            // Sleeping lets the loop collect the edge.
+            crate::time::sleep(Duration::from_millis(50)).await;
+            assert!(
+                listener
+                    .poll_io(&mut cx, Direction::Read, accept)
+                    .is_ready()
+            );
+            assert_eq!(calls.get(), 2);
+        });
+    }
+}
