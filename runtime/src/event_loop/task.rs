@@ -2,7 +2,7 @@
 //!
 //! A task is a boxed future that the loop polls until it finishes. The loop
 //! never polls a task "just in case": a task runs only after something calls
-//! its [`Waker`], and waking does exactly one thing — it appends the task's
+//! its [`Waker`](std::task::Waker), and waking does exactly one thing — it appends the task's
 //! id to the run queue, once.
 //!
 //! The futures themselves stay on the loop's thread (see `task_table.rs`),
