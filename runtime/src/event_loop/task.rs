@@ -2,8 +2,8 @@
 //!
 //! A task is a boxed future that the loop polls until it finishes. The loop
 //! never polls a task "just in case": a task runs only after something calls
-//! its [`Waker`](std::task::Waker), and waking does exactly one thing — it appends the task's
-//! id to the run queue, once.
+//! its [`Waker`](std::task::Waker), and waking does exactly one thing — it
+//! appends the task's id to the run queue, once.
 //!
 //! The futures themselves stay on the loop's thread (see `task_table.rs`),
 //! but wakers must be `Send + Sync`: a thread-pool job finishing, a std
