@@ -21,7 +21,7 @@ use url::Url;
 use crate::backoff::{Failure, Jitter, RetryPolicy, parse_retry_after};
 use crate::cli::Timeouts;
 use crate::naming::{NameAllocator, OutputDir, name_from_url_path};
-use crate::part_file::PartFile;
+use crate::part_file::{PartFile, Untrusted};
 use crate::progress::{Event, Progress};
 use crate::report::Finished;
 
@@ -190,7 +190,13 @@ fn open_target<P>(
     } else {
         PartFile::create(part_path.clone()).map(|part| (part, None))
     };
-    let (part, validator) = opened.map_err(|e| format!("opening {}: {e}", part_path.display()))?;
+    let (part, validator) = opened.map_err(|e| {
+        if Untrusted::is(&e) {
+            e.to_string() // already names the file and what is wrong with it
+        } else {
+            format!("opening {}: {e}", part_path.display())
+        }
+    })?;
     Ok((part, validator, final_path))
 }
 
