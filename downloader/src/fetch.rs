@@ -19,7 +19,7 @@ use spool_http::{Client, ErrorKind, Response, TimeoutKind};
 use url::Url;
 
 use crate::backoff::{Failure, Jitter, RetryPolicy, parse_retry_after};
-use crate::cli::Timeouts;
+use crate::builder::Timeouts;
 use crate::naming::{NameAllocator, OutputDir, name_from_url_path};
 use crate::part_file::{PartFile, Untrusted};
 use crate::progress::{Event, Progress};

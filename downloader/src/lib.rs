@@ -13,11 +13,16 @@
 //! the output directory). So those decisions are kept out of the async
 //! driver, each in its own module, each testable without a network:
 //!
-//! - [`cli`]: flags, and the [`Config`](cli::Config) they resolve to.
+//! - [`DownloaderBuilder`]: every setting and its default, in one place.
 //! - [`input`]: URLs from arguments and a list file, streamed line by line.
 //! - [`naming`]: safe, unique file names from URLs.
 //! - [`backoff`]: which failures to retry and how long to wait.
 //! - [`report`]: the JSON report and the human summary.
+//!
+//! The `spool-dl` command is a user of this library like any other:
+//! `main.rs` parses its flags (`cli.rs`, with clap) into these settings and
+//! runs `--demo` (`demo.rs`); none of that is library API, and nothing in
+//! the library names a flag.
 //!
 //! # Third-party crates, and why
 //!
@@ -51,12 +56,11 @@
 //! Random jitter for backoff needs no crate: a ten-line xorshift generator
 //! in [`backoff`] is enough, since jitter needs spread, not secrecy.
 
-#![warn(missing_docs)]
+#![warn(missing_docs, missing_debug_implementations)]
 
 pub mod backoff;
 mod batch;
-pub mod cli;
-pub mod demo;
+mod builder;
 mod fetch;
 pub mod input;
 pub mod naming;
@@ -64,4 +68,5 @@ pub mod part_file;
 pub mod progress;
 pub mod report;
 
-pub use batch::{BuildError, Downloader, DownloaderBuilder, Target};
+pub use batch::{Downloader, Target};
+pub use builder::{BuildError, DownloaderBuilder, Timeouts};

@@ -6,13 +6,17 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+mod cli;
+mod demo;
+
 use spool::stream::{Stream, unfold};
 use spool::sync::Queue;
-use spool_dl::cli::{Config, Source};
+use spool_dl::Downloader;
 use spool_dl::input::{Entry, InputFile, UrlSource};
 use spool_dl::progress::{Bars, Lines, Progress, Quiet};
 use spool_dl::report::Report;
-use spool_dl::{Downloader, DownloaderBuilder, demo};
+
+use crate::cli::{Config, Source};
 
 fn main() -> ExitCode {
     let config = Config::try_parse_from(std::env::args_os()).unwrap_or_else(|e| e.exit());
@@ -27,7 +31,10 @@ fn main() -> ExitCode {
         Ok(input) => input,
         Err(e) => return usage_error(&e.to_string()),
     };
-    let downloader = match DownloaderBuilder::from_config(&config).and_then(|b| b.build()) {
+    let downloader = match config
+        .settings()
+        .and_then(|settings| config.build(settings))
+    {
         Ok(downloader) => downloader,
         Err(e) => return usage_error(&e.to_string()),
     };

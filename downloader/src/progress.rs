@@ -131,6 +131,7 @@ impl<W: Write> Progress for Lines<W> {
 /// download, keeps the display steady: with hundreds of short downloads a
 /// bar per file means constant insertions and removals mid-screen, and
 /// those leave stale lines behind in some terminals.
+#[derive(Debug)]
 pub struct Bars {
     overall: ProgressBar,
     /// One line per download slot.

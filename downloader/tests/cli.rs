@@ -402,6 +402,28 @@ fn an_output_path_that_is_a_file_is_refused_before_downloading() {
 }
 
 #[test]
+fn a_bad_ca_cert_is_a_usage_error_that_names_the_flag_and_the_file() {
+    let dir = Scratch::new("bad-ca");
+    let pem = dir.join("ca.pem");
+    std::fs::write(&pem, b"not a certificate").unwrap();
+    let out = dir.join("out");
+    let output = run(&[
+        "-q",
+        "--ca-cert",
+        pem.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "http://127.0.0.1:9/x",
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(
+        message.contains(&format!("--ca-cert {}", pem.display())),
+        "{message}"
+    );
+}
+
+#[test]
 fn a_report_that_cannot_be_written_makes_the_run_fail() {
     let site = Site::start();
     let dir = Scratch::new("report-unwritable");

@@ -8,8 +8,8 @@
 
 use std::time::{Duration, Instant};
 
+use spool_dl::Timeouts;
 use spool_dl::backoff::RetryPolicy;
-use spool_dl::cli::Timeouts;
 use spool_dl::report::{Download, Status};
 use spool_http::server::{Request, Response};
 use spool_tests::{RawServer, RequestLog, TempDir, TestServer, names_in, quick};
