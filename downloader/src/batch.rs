@@ -18,6 +18,7 @@ use spool_http::Client;
 
 use crate::backoff::RetryPolicy;
 use crate::builder::{DownloaderBuilder, Timeouts};
+use crate::error::{DownloadError, ErrorKind};
 use crate::fetch::{Context, download};
 use crate::input::Entry;
 use crate::naming::{NameAllocator, OutputDir};
@@ -161,7 +162,7 @@ impl Downloader {
                 Target::Unusable { shown, reason } => {
                     let index = report.borrow_mut().enqueue(shown.clone());
                     let outcome = Finished {
-                        result: Err(reason),
+                        result: Err(DownloadError::new(ErrorKind::InvalidUrl, reason)),
                         bytes: 0,
                         attempts: 0,
                         http_status: None,

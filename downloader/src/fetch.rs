@@ -15,11 +15,12 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
 
 use spool::time::{sleep, timeout};
-use spool_http::{Client, ErrorKind, Response, TimeoutKind};
+use spool_http::{Client, Response, TimeoutKind};
 use url::Url;
 
 use crate::backoff::{Failure, Jitter, RetryPolicy, parse_retry_after};
 use crate::builder::Timeouts;
+use crate::error::{DownloadError, ErrorKind, Limit};
 use crate::naming::{NameAllocator, OutputDir, name_from_url_path};
 use crate::part_file::{PartFile, Untrusted};
 use crate::progress::{Event, Progress};
@@ -39,55 +40,64 @@ pub(crate) struct Context<P> {
     pub(crate) progress: RefCell<P>,
 }
 
-/// Why one attempt failed: the class that decides about retrying, what to
-/// tell the user, and what the server said, if it said anything.
+/// Why one attempt failed: the class that decides about retrying, the
+/// error to report if it is the last, and what the server said, if it
+/// said anything.
 struct AttemptError {
     failure: Failure,
-    message: String,
+    error: DownloadError,
     http_status: Option<u16>,
     retry_after: Option<Duration>,
 }
 
 impl AttemptError {
-    fn fatal(message: impl Into<String>) -> AttemptError {
+    /// A failure the same attempt would meet again.
+    fn fatal(kind: ErrorKind, message: impl Into<String>) -> AttemptError {
+        AttemptError::new(Failure::Fatal, kind, message)
+    }
+
+    fn new(failure: Failure, kind: ErrorKind, message: impl Into<String>) -> AttemptError {
         AttemptError {
-            failure: Failure::Fatal,
-            message: message.into(),
+            failure,
+            error: DownloadError::new(kind, message),
             http_status: None,
             retry_after: None,
         }
     }
-}
 
-impl AttemptError {
-    /// Classifies an HTTP-layer error. Timeouts are reworded in terms of
-    /// the command's flags: the client's own message names its builder
-    /// methods, which a command-line user never sees.
+    /// Classifies an HTTP-layer error, for retrying and for the report.
+    /// Timeouts are reworded with the limit that ran out: the client's own
+    /// message names its builder methods, which a user of ours never sees.
     fn from_http(error: spool_http::Error, timeouts: &Timeouts) -> AttemptError {
-        let failure = match error.kind() {
-            ErrorKind::Dns | ErrorKind::Connect => Failure::Connect,
-            ErrorKind::Timeout(_) => Failure::Timeout,
-            ErrorKind::Io => Failure::Reset,
-            ErrorKind::BodyIncomplete => Failure::Truncated,
-            _ => Failure::Fatal,
+        use spool_http::ErrorKind as Http;
+        let (failure, kind) = match error.kind() {
+            Http::InvalidUrl | Http::UnsupportedScheme | Http::InvalidRequest => {
+                (Failure::Fatal, ErrorKind::InvalidUrl)
+            }
+            Http::Dns | Http::Connect => (Failure::Connect, ErrorKind::Connect),
+            Http::Timeout(TimeoutKind::Connect) => {
+                (Failure::Timeout, ErrorKind::Timeout(Limit::Connect))
+            }
+            Http::Timeout(TimeoutKind::Read) => (Failure::Timeout, ErrorKind::Timeout(Limit::Read)),
+            Http::Timeout(_) => (Failure::Timeout, ErrorKind::Timeout(Limit::Attempt)),
+            Http::Tls => (Failure::Fatal, ErrorKind::Tls),
+            Http::Io => (Failure::Reset, ErrorKind::Connection),
+            Http::BodyIncomplete => (Failure::Truncated, ErrorKind::Connection),
+            Http::TooManyRedirects => (Failure::Fatal, ErrorKind::Redirect),
+            _ => (Failure::Fatal, ErrorKind::Protocol),
         };
-        let message = match error.kind() {
-            ErrorKind::Timeout(TimeoutKind::Read) => format!(
-                "no data from the server for {:.1} s (read timeout, --read-timeout)",
+        let message = match kind {
+            ErrorKind::Timeout(Limit::Read) => format!(
+                "no data from the server for {:.1} s: the read timeout ran out",
                 timeouts.read.as_secs_f64()
             ),
-            ErrorKind::Timeout(TimeoutKind::Connect) => format!(
-                "could not connect within {:.1} s (connect timeout, --connect-timeout)",
+            ErrorKind::Timeout(Limit::Connect) => format!(
+                "could not connect within {:.1} s: the connect timeout ran out",
                 timeouts.connect.as_secs_f64()
             ),
             _ => error.to_string(),
         };
-        AttemptError {
-            failure,
-            message,
-            http_status: None,
-            retry_after: None,
-        }
+        AttemptError::new(failure, kind, message)
     }
 }
 
@@ -104,11 +114,11 @@ pub(crate) async fn download<P: Progress>(cx: &Context<P>, index: usize, raw: &s
     };
     let url = match parse_url(raw) {
         Ok(url) => url,
-        Err(reason) => return finished(Err(reason), 0, 0, None),
+        Err(error) => return finished(Err(error), 0, 0, None),
     };
     let (mut part, mut validator, final_path) = match open_target(cx, &url) {
         Ok(target) => target,
-        Err(reason) => return finished(Err(reason), 0, 0, None),
+        Err(error) => return finished(Err(error), 0, 0, None),
     };
     let mut jitter = Jitter::from_entropy();
     let mut attempts = 0;
@@ -125,26 +135,26 @@ pub(crate) async fn download<P: Progress>(cx: &Context<P>, index: usize, raw: &s
                 return match part.finish(&final_path) {
                     Ok(()) => finished(Ok(final_path), bytes, attempts, Some(status)),
                     Err(e) => {
-                        let reason = format!("saving {}: {e}", final_path.display());
-                        finished(Err(reason), bytes, attempts, Some(status))
+                        let message = format!("saving {}: {e}", final_path.display());
+                        let error = DownloadError::new(ErrorKind::Io, message);
+                        finished(Err(error), bytes, attempts, Some(status))
                     }
                 };
             }
             Ok(Err(error)) => error,
-            Err(_elapsed) => AttemptError {
-                failure: Failure::Timeout,
-                message: format!(
-                    "attempt took longer than {:.1} s (--timeout)",
+            Err(_elapsed) => AttemptError::new(
+                Failure::Timeout,
+                ErrorKind::Timeout(Limit::Attempt),
+                format!(
+                    "the attempt took longer than {:.1} s: the attempt timeout ran out",
                     cx.timeouts.attempt.as_secs_f64()
                 ),
-                http_status: None,
-                retry_after: None,
-            },
+            ),
         };
         if !cx.retry.should_retry(attempts, error.failure) {
             let bytes = part.len();
             part.abandon();
-            return finished(Err(error.message), bytes, attempts, error.http_status);
+            return finished(Err(error.error), bytes, attempts, error.http_status);
         }
         let delay = cx.retry.delay(attempts, &mut jitter, error.retry_after);
         cx.progress.borrow_mut().event(Event::Retrying {
@@ -152,18 +162,21 @@ pub(crate) async fn download<P: Progress>(cx: &Context<P>, index: usize, raw: &s
             url: raw,
             attempt: attempts,
             delay,
-            reason: &error.message,
+            reason: &error.error,
         });
         sleep(delay).await;
     }
 }
 // ANCHOR_END: download
 
-fn parse_url(raw: &str) -> Result<Url, String> {
-    let url = Url::parse(raw).map_err(|e| format!("invalid URL {raw:?}: {e}"))?;
+fn parse_url(raw: &str) -> Result<Url, DownloadError> {
+    let invalid = |message| DownloadError::new(ErrorKind::InvalidUrl, message);
+    let url = Url::parse(raw).map_err(|e| invalid(format!("invalid URL {raw:?}: {e}")))?;
     match url.scheme() {
         "http" | "https" => Ok(url),
-        other => Err(format!("unsupported scheme {other:?}: only http and https")),
+        other => Err(invalid(format!(
+            "unsupported scheme {other:?}: only http and https"
+        ))),
     }
 }
 
@@ -171,17 +184,18 @@ fn parse_url(raw: &str) -> Result<Url, String> {
 fn open_target<P>(
     cx: &Context<P>,
     url: &Url,
-) -> Result<(PartFile, Option<String>, PathBuf), String> {
+) -> Result<(PartFile, Option<String>, PathBuf), DownloadError> {
     let wanted = name_from_url_path(url.path());
     let allocation = cx
         .names
         .borrow_mut()
         .allocate(&wanted, &cx.output)
         .map_err(|e| {
-            format!(
+            let message = format!(
                 "choosing a file name in {}: {e}",
                 cx.output.path().display()
-            )
+            );
+            DownloadError::new(ErrorKind::Io, message)
         })?;
     let final_path = cx.output.join(&allocation.name);
     let part_path = cx.output.join(&allocation.part_name());
@@ -191,11 +205,12 @@ fn open_target<P>(
         PartFile::create(part_path.clone()).map(|part| (part, None))
     };
     let (part, validator) = opened.map_err(|e| {
-        if Untrusted::is(&e) {
+        let message = if Untrusted::is(&e) {
             e.to_string() // already names the file and what is wrong with it
         } else {
             format!("opening {}: {e}", part_path.display())
-        }
+        };
+        DownloadError::new(ErrorKind::Io, message)
     })?;
     Ok((part, validator, final_path))
 }
@@ -230,10 +245,12 @@ async fn fetch_into<P: Progress>(
                 part.restart().map_err(disk_error)?;
                 *validator = None;
                 return Err(AttemptError {
-                    failure: Failure::Truncated,
-                    message: "server sent a different range than asked; starting over".into(),
                     http_status: Some(206),
-                    retry_after: None,
+                    ..AttemptError::new(
+                        Failure::Truncated,
+                        ErrorKind::Protocol,
+                        "server sent a different range than asked; starting over",
+                    )
                 });
             }
         },
@@ -245,10 +262,12 @@ async fn fetch_into<P: Progress>(
             part.restart().map_err(disk_error)?;
             *validator = None;
             return Err(AttemptError {
-                failure: Failure::Truncated,
-                message: "server cannot resume this file (416); starting over".into(),
                 http_status: Some(416),
-                retry_after: None,
+                ..AttemptError::new(
+                    Failure::Truncated,
+                    ErrorKind::HttpStatus,
+                    "server cannot resume this file (416); starting over",
+                )
             });
         }
         200..=299 => {
@@ -286,7 +305,7 @@ async fn fetch_into<P: Progress>(
 // ANCHOR_END: fetch_into
 
 fn disk_error(e: std::io::Error) -> AttemptError {
-    AttemptError::fatal(format!("writing to disk: {e}"))
+    AttemptError::fatal(ErrorKind::Io, format!("writing to disk: {e}"))
 }
 
 fn status_error(response: &Response) -> AttemptError {
@@ -295,13 +314,15 @@ fn status_error(response: &Response) -> AttemptError {
         .headers()
         .get("retry-after")
         .and_then(|v| parse_retry_after(v, SystemTime::now()));
+    let message = format!("HTTP {status} {}", response.reason());
     AttemptError {
-        failure: Failure::Status(status),
-        message: format!("HTTP {status} {}", response.reason())
-            .trim_end()
-            .to_string(),
         http_status: Some(status),
         retry_after,
+        ..AttemptError::new(
+            Failure::Status(status),
+            ErrorKind::HttpStatus,
+            message.trim_end(),
+        )
     }
 }
 

@@ -17,6 +17,7 @@
 //! - [`input`]: URLs from arguments and a list file, streamed line by line.
 //! - [`naming`]: safe, unique file names from URLs.
 //! - [`backoff`]: which failures to retry and how long to wait.
+//! - [`error`]: why a download failed, as a kind and a message.
 //! - [`report`]: the JSON report and the human summary.
 //!
 //! The `spool-dl` command is a user of this library like any other:
@@ -61,6 +62,7 @@
 pub mod backoff;
 mod batch;
 mod builder;
+pub mod error;
 mod fetch;
 pub mod input;
 pub mod naming;

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 mod cli;
 mod demo;
+mod flag_hints;
 
 use spool::stream::{Stream, unfold};
 use spool::sync::Queue;
@@ -17,6 +18,7 @@ use spool_dl::progress::{Bars, Lines, Progress, Quiet};
 use spool_dl::report::Report;
 
 use crate::cli::{Config, Source};
+use crate::flag_hints::WithFlags;
 
 fn main() -> ExitCode {
     let config = Config::try_parse_from(std::env::args_os()).unwrap_or_else(|e| e.exit());
@@ -44,15 +46,17 @@ fn main() -> ExitCode {
     let report = if config.quiet {
         run(&downloader, source, Quiet)
     } else if std::io::stderr().is_terminal() {
+        let bars = Bars::new(known_count, config.concurrency);
+        run(&downloader, source, WithFlags(bars))
+    } else {
         run(
             &downloader,
             source,
-            Bars::new(known_count, config.concurrency),
+            WithFlags(Lines::new(std::io::stderr())),
         )
-    } else {
-        run(&downloader, source, Lines::new(std::io::stderr()))
     };
-    let (report, input_error) = report;
+    let (mut report, input_error) = report;
+    flag_hints::add_to_report(&mut report);
     print!("{}", report.summary());
     if let Some(path) = &config.report {
         let written = std::fs::File::create(path).and_then(|f| report.write_json(f));

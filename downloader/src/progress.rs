@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::error::DownloadError;
 use crate::report::{Finished, human_bytes};
 
 /// Something that happened to one download, identified by its input index.
@@ -49,7 +50,7 @@ pub enum Event<'a> {
         /// The wait before the next attempt.
         delay: Duration,
         /// Why it failed.
-        reason: &'a str,
+        reason: &'a DownloadError,
     },
     /// The download is over, one way or the other.
     Finished {
@@ -281,6 +282,7 @@ fn style(template: &str) -> ProgressStyle {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorKind::HttpStatus;
     use std::path::PathBuf;
 
     #[test]
@@ -295,7 +297,7 @@ mod tests {
             elapsed: Duration::from_millis(3),
         };
         let failed = Finished {
-            result: Err("HTTP 404 Not Found".into()),
+            result: Err(DownloadError::new(HttpStatus, "HTTP 404 Not Found")),
             ..ok.clone()
         };
         lines.event(Event::Started {
@@ -318,7 +320,7 @@ mod tests {
             url: "http://x/b",
             attempt: 1,
             delay: Duration::from_millis(1500),
-            reason: "HTTP 503",
+            reason: &DownloadError::new(HttpStatus, "HTTP 503"),
         });
         lines.event(Event::Finished {
             index: 1,

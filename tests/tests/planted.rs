@@ -16,6 +16,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use spool_dl::DownloaderBuilder;
+use spool_dl::error::ErrorKind;
 use spool_dl::report::{Download, Report, Status};
 use spool_http::server::{Request, Response};
 use spool_tests::{RequestLog, TempDir, TestServer, body_for, quick};
@@ -56,6 +57,7 @@ fn assert_refused(d: &Download, file: &str, what: &str) {
     assert_eq!(d.status, Status::Failed, "{d:?}");
     let error = d.error.as_deref().unwrap_or_default();
     assert!(error.contains(file) && error.contains(what), "{d:?}");
+    assert_eq!(d.error_kind, Some(ErrorKind::Io), "{d:?}");
 }
 
 /// Plants `name` in `out`: a symlink or a hard link to `outside`, or a FIFO.
