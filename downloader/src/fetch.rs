@@ -25,6 +25,7 @@ use crate::naming::{NameAllocator, OutputDir, name_from_url_path};
 use crate::part_file::{PartFile, Untrusted};
 use crate::progress::{Event, Progress};
 use crate::report::Finished;
+use crate::resume::{Decision, Held, decide};
 
 /// Bodies at least this large keep their validator on disk (`NAME.part.meta`)
 /// so `--continue` can resume them in a later run.
@@ -228,55 +229,35 @@ async fn fetch_into<P: Progress>(
 ) -> Result<u16, AttemptError> {
     // Resume only bytes we can vouch for: everything in `part` came from
     // the response whose validator we hold (restarting the part forgets it).
-    let resume = validator.clone().filter(|_| !part.is_empty());
+    let held = Held {
+        validator: validator.as_deref(),
+        part_len: part.len(),
+    };
     let mut request = cx.client.get(url.as_str());
-    if let Some(tag) = &resume {
+    if let Some(range) = held.range_request() {
         request = request
-            .header("Range", format!("bytes={}-", part.len()))
-            .header("If-Range", tag.clone());
+            .header("Range", format!("bytes={}-", range.from))
+            .header("If-Range", range.validator);
     }
     let http = |e| AttemptError::from_http(e, &cx.timeouts);
     let mut response = request.send().await.map_err(http)?;
     let status = response.status();
-    let offset = match status {
-        206 if resume.is_some() => match content_range_start(&response) {
-            Some(start) if start == part.len() => start,
-            _ => {
-                part.restart().map_err(disk_error)?;
-                *validator = None;
-                return Err(AttemptError {
-                    http_status: Some(206),
-                    ..AttemptError::new(
-                        Failure::Truncated,
-                        ErrorKind::Protocol,
-                        "server sent a different range than asked; starting over",
-                    )
-                });
-            }
-        },
-        416 if resume.is_some() => {
-            // Nothing left to send: the part may already be the whole file.
-            if complete_length(&response) == Some(part.len()) {
-                return Ok(status);
-            }
-            part.restart().map_err(disk_error)?;
-            *validator = None;
-            return Err(AttemptError {
-                http_status: Some(416),
-                ..AttemptError::new(
-                    Failure::Truncated,
-                    ErrorKind::HttpStatus,
-                    "server cannot resume this file (416); starting over",
-                )
-            });
-        }
-        200..=299 => {
-            // A full body (200, or a server that ignored If-Range because
-            // the file changed): whatever the part held is stale.
+    let offset = match decide(&held, status, response.headers().get("content-range")) {
+        Decision::Append { from } => from,
+        Decision::Restart => {
             part.restart().map_err(disk_error)?;
             0
         }
-        _ => return Err(status_error(&response)),
+        Decision::Complete => return Ok(status),
+        Decision::Discard { kind, reason } => {
+            part.restart().map_err(disk_error)?;
+            *validator = None;
+            return Err(AttemptError {
+                http_status: Some(status),
+                ..AttemptError::new(Failure::Truncated, kind, reason)
+            });
+        }
+        Decision::NotSuccess => return Err(status_error(&response)),
     };
     *validator = validator_of(&response);
     // Saving the validator costs a file per download. A small body is
@@ -335,17 +316,4 @@ fn validator_of(response: &Response) -> Option<String> {
         .filter(|tag| !tag.starts_with("W/"))
         .or_else(|| headers.get("last-modified"))
         .map(str::to_string)
-}
-
-/// `Content-Range: bytes START-END/TOTAL` → START.
-fn content_range_start(response: &Response) -> Option<u64> {
-    let value = response.headers().get("content-range")?;
-    let range = value.trim().strip_prefix("bytes ")?;
-    range.split('-').next()?.trim().parse().ok()
-}
-
-/// `Content-Range: bytes */TOTAL` (sent with 416) → TOTAL.
-fn complete_length(response: &Response) -> Option<u64> {
-    let value = response.headers().get("content-range")?;
-    value.trim().strip_prefix("bytes */")?.trim().parse().ok()
 }

@@ -17,6 +17,7 @@
 //! - [`input`]: URLs from arguments and a list file, streamed line by line.
 //! - [`naming`]: safe, unique file names from URLs.
 //! - [`backoff`]: which failures to retry and how long to wait.
+//! - [`resume`]: whether the bytes of a `.part` file may be kept.
 //! - [`error`]: why a download failed, as a kind and a message.
 //! - [`report`]: the JSON report and the human summary.
 //!
@@ -69,6 +70,7 @@ pub mod naming;
 pub mod part_file;
 pub mod progress;
 pub mod report;
+pub mod resume;
 
 pub use batch::{Downloader, Target};
 pub use builder::{BuildError, DownloaderBuilder, Timeouts};
