@@ -19,7 +19,7 @@ use spool_http::Client;
 use crate::backoff::RetryPolicy;
 use crate::builder::{DownloaderBuilder, Timeouts};
 use crate::error::{DownloadError, ErrorKind};
-use crate::fetch::{Context, download};
+use crate::fetch::{Shared, download};
 use crate::input::Entry;
 use crate::naming::{NameAllocator, OutputDir};
 use crate::progress::{Event, Progress, Quiet};
@@ -145,7 +145,7 @@ impl Downloader {
         P: Progress + 'static,
     {
         let started = Instant::now();
-        let cx = Rc::new(Context {
+        let shared = Rc::new(Shared {
             client: self.client.clone(),
             output: self.output.clone(),
             names: RefCell::new(NameAllocator::new(self.resume)),
@@ -168,7 +168,7 @@ impl Downloader {
                         http_status: None,
                         elapsed: Duration::ZERO,
                     };
-                    finish_one(&cx, &report, index, &shown, outcome);
+                    finish_one(&shared, &report, index, &shown, outcome);
                     continue;
                 }
             };
@@ -178,10 +178,10 @@ impl Downloader {
             let Ok(permit) = slots.clone().acquire_owned().await else {
                 break; // never closed; nothing to do but stop reading
             };
-            let (cx, report) = (cx.clone(), report.clone());
+            let (shared, report) = (shared.clone(), report.clone());
             spool::spawn(async move {
-                let outcome = download(&cx, index, &url).await;
-                finish_one(&cx, &report, index, &url, outcome);
+                let outcome = download(&shared, index, &url).await;
+                finish_one(&shared, &report, index, &url, outcome);
                 drop(permit);
             });
         }
@@ -192,7 +192,7 @@ impl Downloader {
                 home.push(permit);
             }
         }
-        cx.progress.borrow_mut().finish();
+        shared.progress.borrow_mut().finish();
         let report = std::mem::take(&mut *report.borrow_mut());
         report.finish(started.elapsed())
     }
@@ -200,13 +200,13 @@ impl Downloader {
 }
 
 fn finish_one<P: Progress>(
-    cx: &Context<P>,
+    shared: &Shared<P>,
     report: &RefCell<ReportBuilder>,
     index: usize,
     url: &str,
     outcome: Finished,
 ) {
-    cx.progress.borrow_mut().event(Event::Finished {
+    shared.progress.borrow_mut().event(Event::Finished {
         index,
         url,
         outcome: &outcome,

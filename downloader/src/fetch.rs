@@ -31,10 +31,13 @@ use crate::resume::{Decision, Held, decide};
 /// so `--continue` can resume them in a later run.
 const PERSIST_VALIDATOR_FROM: u64 = 1 << 20;
 
-/// What every download of a batch shares.
-pub(crate) struct Context<P> {
+/// What every download of a batch shares, behind one `Rc`. (Not called
+/// `Context` or `cx`: in async Rust those name a `task::Context`.)
+pub(crate) struct Shared<P> {
+    /// One client, so its pool reuses connections across downloads.
     pub(crate) client: Client,
     pub(crate) output: OutputDir,
+    /// One allocator, so no two downloads of the batch get one name.
     pub(crate) names: RefCell<NameAllocator>,
     pub(crate) retry: RetryPolicy,
     pub(crate) timeouts: Timeouts,
@@ -104,7 +107,7 @@ impl AttemptError {
 
 // ANCHOR: download
 /// Downloads `raw` (input position `index`) and says how it went.
-pub(crate) async fn download<P: Progress>(cx: &Context<P>, index: usize, raw: &str) -> Finished {
+pub(crate) async fn download<P: Progress>(shared: &Shared<P>, index: usize, raw: &str) -> Finished {
     let started = Instant::now();
     let finished = |result, bytes, attempts, http_status| Finished {
         result,
@@ -117,7 +120,7 @@ pub(crate) async fn download<P: Progress>(cx: &Context<P>, index: usize, raw: &s
         Ok(url) => url,
         Err(error) => return finished(Err(error), 0, 0, None),
     };
-    let (mut part, mut validator, final_path) = match open_target(cx, &url) {
+    let (mut part, mut validator, final_path) = match open_target(shared, &url) {
         Ok(target) => target,
         Err(error) => return finished(Err(error), 0, 0, None),
     };
@@ -129,8 +132,8 @@ pub(crate) async fn download<P: Progress>(cx: &Context<P>, index: usize, raw: &s
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or("");
-        let attempt = fetch_into(cx, index, name, &url, &mut part, &mut validator);
-        let error = match timeout(cx.timeouts.attempt, attempt).await {
+        let attempt = fetch_into(shared, index, name, &url, &mut part, &mut validator);
+        let error = match timeout(shared.timeouts.attempt, attempt).await {
             Ok(Ok(status)) => {
                 let bytes = part.len();
                 return match part.finish(&final_path) {
@@ -148,17 +151,17 @@ pub(crate) async fn download<P: Progress>(cx: &Context<P>, index: usize, raw: &s
                 ErrorKind::Timeout(Limit::Attempt),
                 format!(
                     "the attempt took longer than {:.1} s: the attempt timeout ran out",
-                    cx.timeouts.attempt.as_secs_f64()
+                    shared.timeouts.attempt.as_secs_f64()
                 ),
             ),
         };
-        if !cx.retry.should_retry(attempts, error.failure) {
+        if !shared.retry.should_retry(attempts, error.failure) {
             let bytes = part.len();
             part.abandon();
             return finished(Err(error.error), bytes, attempts, error.http_status);
         }
-        let delay = cx.retry.delay(attempts, &mut jitter, error.retry_after);
-        cx.progress.borrow_mut().event(Event::Retrying {
+        let delay = shared.retry.delay(attempts, &mut jitter, error.retry_after);
+        shared.progress.borrow_mut().event(Event::Retrying {
             index,
             url: raw,
             attempt: attempts,
@@ -183,23 +186,23 @@ fn parse_url(raw: &str) -> Result<Url, DownloadError> {
 
 /// Picks the file name and opens its `.part` file (new, or to resume).
 fn open_target<P>(
-    cx: &Context<P>,
+    shared: &Shared<P>,
     url: &Url,
 ) -> Result<(PartFile, Option<String>, PathBuf), DownloadError> {
     let wanted = name_from_url_path(url.path());
-    let allocation = cx
+    let allocation = shared
         .names
         .borrow_mut()
-        .allocate(&wanted, &cx.output)
+        .allocate(&wanted, &shared.output)
         .map_err(|e| {
             let message = format!(
                 "choosing a file name in {}: {e}",
-                cx.output.path().display()
+                shared.output.path().display()
             );
             DownloadError::new(ErrorKind::Io, message)
         })?;
-    let final_path = cx.output.join(&allocation.name);
-    let part_path = cx.output.join(&allocation.part_name());
+    let final_path = shared.output.join(&allocation.name);
+    let part_path = shared.output.join(&allocation.part_name());
     let opened = if allocation.resume {
         PartFile::open_existing(part_path.clone())
     } else {
@@ -220,7 +223,7 @@ fn open_target<P>(
 /// One attempt: request (a range, when resuming), check the answer, stream
 /// the body into `part`. Returns the status once the body is complete.
 async fn fetch_into<P: Progress>(
-    cx: &Context<P>,
+    shared: &Shared<P>,
     index: usize,
     name: &str,
     url: &Url,
@@ -233,13 +236,13 @@ async fn fetch_into<P: Progress>(
         validator: validator.as_deref(),
         part_len: part.len(),
     };
-    let mut request = cx.client.get(url.as_str());
+    let mut request = shared.client.get(url.as_str());
     if let Some(range) = held.range_request() {
         request = request
             .header("Range", format!("bytes={}-", range.from))
             .header("If-Range", range.validator);
     }
-    let http = |e| AttemptError::from_http(e, &cx.timeouts);
+    let http = |e| AttemptError::from_http(e, &shared.timeouts);
     let mut response = request.send().await.map_err(http)?;
     let status = response.status();
     let offset = match decide(&held, status, response.headers().get("content-range")) {
@@ -268,7 +271,7 @@ async fn fetch_into<P: Progress>(
         .is_none_or(|len| len >= PERSIST_VALIDATOR_FROM);
     let saved = validator.as_deref().filter(|_| worth_saving);
     part.set_validator(saved).map_err(disk_error)?;
-    cx.progress.borrow_mut().event(Event::Started {
+    shared.progress.borrow_mut().event(Event::Started {
         index,
         name,
         total: response.content_length().map(|len| len + offset),
@@ -276,7 +279,7 @@ async fn fetch_into<P: Progress>(
     });
     while let Some(chunk) = response.chunk().await.map_err(http)? {
         part.write(chunk).map_err(disk_error)?;
-        cx.progress.borrow_mut().event(Event::Progress {
+        shared.progress.borrow_mut().event(Event::Progress {
             index,
             delta: chunk.len() as u64,
         });
