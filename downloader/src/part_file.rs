@@ -42,6 +42,8 @@
 //! it should be is worth knowing about, not quietly stepping around. A
 //! `.meta` that cannot be written for the same reason is simply not
 //! written: the download goes on, resumable within this run only.
+//! Finally, a rename goes by path, so [`PartFile::finish`] checks that the
+//! final name holds the file we wrote, not one swapped in meanwhile.
 //!
 //! Writes use `std::fs` on the loop's thread. A write of one chunk lands in
 //! the page cache in microseconds; pushing each through the blocking pool
@@ -209,6 +211,10 @@ impl PartFile {
     /// `renameat2` with `RENAME_NOREPLACE`; elsewhere (or on a file system
     /// that lacks it) a hard link to the final name followed by removing
     /// the `.part`, which fails the same way if the name is taken.
+    ///
+    /// Renaming goes by path, and someone sharing the directory could have
+    /// swapped another file in under `NAME.part` while we wrote to ours; so
+    /// the final name is checked to hold the very file we wrote.
     pub fn finish(mut self, final_path: &Path) -> io::Result<()> {
         if !rename_noreplace(&self.part, final_path)? {
             match fs::hard_link(&self.part, final_path) {
@@ -226,9 +232,30 @@ impl PartFile {
             }
         }
         let _ = self.forget_validator();
-        Ok(())
+        self.check_named(final_path)
     }
     // ANCHOR_END: finish
+
+    /// Fails unless `path` names the file this `PartFile` wrote.
+    #[cfg(unix)]
+    fn check_named(&self, path: &Path) -> io::Result<()> {
+        use std::os::unix::fs::MetadataExt;
+        let ours = self.file.metadata()?;
+        let named = fs::symlink_metadata(path)?;
+        if (named.dev(), named.ino()) == (ours.dev(), ours.ino()) {
+            return Ok(());
+        }
+        Err(io::Error::other(format!(
+            "{} was replaced by another file while downloading; {} is not this download",
+            self.part.display(),
+            path.display()
+        )))
+    }
+
+    #[cfg(not(unix))]
+    fn check_named(&self, _: &Path) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 // ANCHOR: open_plain
@@ -545,6 +572,19 @@ mod tests {
         // What was planted is left where it was, not removed as ours.
         assert!(d.join("l.part.meta").is_symlink());
         assert!(d.join("h.part.meta").exists());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_part_swapped_for_a_link_while_downloading_is_not_finished_as_ours() {
+        let (outside, d) = outside_and_dir("swapped-part");
+        let mut part = PartFile::create(d.join("w.part")).unwrap();
+        part.write(b"our bytes").unwrap();
+        fs::remove_file(d.join("w.part")).unwrap();
+        std::os::unix::fs::symlink(&outside, d.join("w.part")).unwrap();
+        let err = part.finish(&d.join("w")).unwrap_err();
+        assert!(err.to_string().contains("was replaced"), "{err}");
+        assert_eq!(fs::read(&outside).unwrap(), b"not yours");
     }
 
     #[cfg(target_os = "linux")]
