@@ -1,9 +1,10 @@
 //! The command line: what the user may say, and the [`Config`] it becomes.
 //!
 //! This is the command's module, not the library's: it turns flags into
-//! the library's settings ([`DownloaderBuilder`]), takes its defaults from
-//! there (so `--help` cannot disagree with the library), and adds the flag
-//! names to messages, which the library never mentions.
+//! the library's settings ([`DownloaderBuilder`]) and takes its defaults
+//! from there, so `--help` cannot disagree with the library. (The flag
+//! names the library never mentions are added to its messages by
+//! `flag_hints.rs`.)
 //!
 //! The tutorial's `AsyncDownloader(max_concurrent, timeout, max_retries,
 //! output_dir)` takes four knobs as constructor arguments. Here they are

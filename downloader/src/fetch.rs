@@ -2,8 +2,8 @@
 //! the `.part` file.
 //!
 //! [`download`] is the tutorial's `download_one` grown up. Each attempt runs
-//! under the whole-attempt timeout (`--timeout`); the client enforces the
-//! connect and read timeouts inside it. A failed attempt is classified
+//! under the whole-attempt timeout (`Timeouts::attempt`); the client
+//! enforces the connect and read timeouts inside it. A failed attempt is classified
 //! ([`Failure`]) and, if it is the kind that can pass, retried after a
 //! jittered, doubling delay — or after the server's `Retry-After`, within
 //! the cap. The file is written to `NAME.part` and renamed only when the

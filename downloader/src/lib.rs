@@ -54,6 +54,9 @@
 //!   `RENAME_NOREPLACE`, which gives a finished file its name in one system
 //!   call without ever replacing an existing file. Calling it through raw
 //!   FFI would need `unsafe`; std has no such rename.
+//! - **libc** (Unix): the values of `O_NOFOLLOW` and `O_NONBLOCK`, for
+//!   opening files that may have been planted in the output directory
+//!   (see [`part_file`]); std has the call but not the names.
 //!
 //! Random jitter for backoff needs no crate: a ten-line xorshift generator
 //! in [`backoff`] is enough, since jitter needs spread, not secrecy.
