@@ -104,6 +104,7 @@ const ALLOWED: &[&[&str]] = &[
         "ValueError",
         "TimeoutError",
         "ClientSession",
+        "TCPConnector",
         "ClientError",
         "iter_chunked",
         "raise_for_status",
