@@ -103,6 +103,7 @@ const ALLOWED: &[&[&str]] = &[
         "CancelledError",
         "ValueError",
         "TimeoutError",
+        "IsADirectoryError",
         "ClientSession",
         "TCPConnector",
         "ClientError",
