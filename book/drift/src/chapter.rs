@@ -38,6 +38,11 @@ pub struct Located {
 pub struct CodeBlock {
     /// The info string's first word (`rust`, `console`, `text`...).
     pub lang: String,
+    /// The text of the paragraph just before the block, which says what
+    /// the block is ("It prints:").
+    pub intro: String,
+    /// The line of the opening fence.
+    pub line: usize,
     pub lines: Vec<Located>,
 }
 
@@ -76,6 +81,8 @@ impl Chapter {
         };
         let mut block: Option<(CodeBlock, usize)> = None;
         let mut heading: Option<String> = None;
+        let mut paragraph: Option<String> = None;
+        let mut last_paragraph = String::new();
         // mdBook's options: tables, footnotes, strikethrough, task lists.
         let options = Options::ENABLE_TABLES
             | Options::ENABLE_FOOTNOTES
@@ -100,6 +107,8 @@ impl Chapter {
                     block = Some((
                         CodeBlock {
                             lang,
+                            intro: last_paragraph.clone(),
+                            line,
                             lines: Vec::new(),
                         },
                         first,
@@ -131,14 +140,23 @@ impl Chapter {
                         push_unique_id(&mut chapter.heading_ids, heading_id(&h));
                     }
                 }
+                Event::Start(Tag::Paragraph) => paragraph = Some(String::new()),
+                Event::End(TagEnd::Paragraph) => {
+                    last_paragraph = paragraph.take().unwrap_or_default();
+                }
+                Event::SoftBreak | Event::HardBreak => {
+                    if let Some(p) = paragraph.as_mut() {
+                        p.push(' ');
+                    }
+                }
                 Event::Text(t) => {
-                    if let Some(h) = heading.as_mut() {
-                        h.push_str(&t);
+                    for text in [heading.as_mut(), paragraph.as_mut()].into_iter().flatten() {
+                        text.push_str(&t);
                     }
                 }
                 Event::Code(c) => {
-                    if let Some(h) = heading.as_mut() {
-                        h.push_str(&c);
+                    for text in [heading.as_mut(), paragraph.as_mut()].into_iter().flatten() {
+                        text.push_str(&c);
                     }
                     chapter.spans.push(Located {
                         text: c.to_string(),

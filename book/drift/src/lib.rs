@@ -15,7 +15,10 @@
 //!   exist, or a `spool-dl` flag the command line does not accept
 //!   ([`commands`]);
 //! - an internal link, `#anchor` or `{{#include path:anchor}}` that does not
-//!   resolve ([`links`]).
+//!   resolve ([`links`]);
+//! - program output pasted by hand instead of recorded by
+//!   `book/refresh-outputs`, or a recorded output nothing includes
+//!   ([`outputs`]).
 //!
 //! The check is deliberately simple: a name "exists" if it occurs as a token
 //! in the code (comments and string literals removed), not if it resolves
@@ -27,6 +30,7 @@ mod chapter;
 pub mod commands;
 pub mod links;
 pub mod names;
+pub mod outputs;
 mod rust_tokens;
 mod workspace;
 
@@ -59,11 +63,13 @@ impl fmt::Display for Problem {
 pub fn check(root: &Path) -> io::Result<Vec<Problem>> {
     let workspace = Workspace::scan(root)?;
     let mut problems = Vec::new();
-    for chapter in Chapter::load_all(&root.join("book/src"), root)? {
-        names::check(&chapter, &workspace, &mut problems);
-        commands::check(&chapter, &workspace, &mut problems);
-        links::check(&chapter, &mut problems);
+    let chapters = Chapter::load_all(&root.join("book/src"), root)?;
+    for chapter in &chapters {
+        names::check(chapter, &workspace, &mut problems);
+        commands::check(chapter, &workspace, &mut problems);
+        links::check(chapter, &mut problems);
     }
+    outputs::check(root, &chapters, &mut problems);
     problems.sort_by(|a, b| (&a.file, a.line, &a.reason).cmp(&(&b.file, b.line, &b.reason)));
     problems.dedup();
     Ok(problems)

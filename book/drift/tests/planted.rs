@@ -33,8 +33,14 @@ fn repo(extra: &str) -> TempDir {
         ),
         (
             "book/src/tasks.md",
-            "# Tasks\n\n## The handle\n\n```rust\n{{#include ../../core/src/lib.rs:spawn}}\n```\n",
+            "# Tasks\n\n## The handle\n\n```rust\n{{#include ../../core/src/lib.rs:spawn}}\n```\n\n\
+             It prints:\n\n```text\n{{#include outputs/hello.txt}}\n```\n",
         ),
+        (
+            "book/refresh-outputs",
+            "#!/usr/bin/env bash\nrecord hello cargo run -q -p demo-core --example hello\n",
+        ),
+        ("book/src/outputs/hello.txt", "hello\n"),
     ];
     for (path, text) in files {
         write(dir.path(), path, text);
@@ -183,6 +189,33 @@ fn a_missing_include_file_fails() {
         "```rust\n{{#include ../../core/src/task.rs:spawn}}\n```",
         12,
         "cannot read `../../core/src/task.rs`",
+    );
+}
+
+#[test]
+fn output_pasted_by_hand_fails() {
+    assert_one_problem(
+        "It prints:\n\n```text\nhello\n```",
+        13,
+        "introduced as program output but is not recorded",
+    );
+}
+
+#[test]
+fn an_output_file_the_script_does_not_write_fails() {
+    let dir = repo("");
+    write(dir.path(), "book/src/outputs/bye.txt", "bye\n");
+    let found: Vec<String> = spool_book_drift::check(dir.path())
+        .expect("check runs")
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        found,
+        [
+            "book/src/outputs/bye.txt:1: book/refresh-outputs does not write bye.txt, so nothing keeps it true",
+            "book/src/outputs/bye.txt:1: no chapter includes outputs/bye.txt",
+        ]
     );
 }
 
