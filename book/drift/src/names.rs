@@ -9,8 +9,29 @@
 //! (`runtime/src/...`) or a source file (`progress.rs`) must name one that
 //! exists.
 
-use crate::{Chapter, Problem, Workspace};
+use std::sync::LazyLock;
+
 use regex::Regex;
+
+use crate::{Chapter, Problem, Workspace};
+
+/// An HTTP header name (`Content-Length`, `If-Range: "..."`).
+static HEADER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[A-Z][A-Za-z0-9]*(-[A-Z0-9][A-Za-z0-9]*)+(:.*)?$").expect("valid regex")
+});
+/// Quoted text inside a fragment: a string, not names.
+static QUOTED: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#""[^"]*""#).expect("valid regex"));
+/// File paths and file names, which [`paths_in`] checks instead.
+static FILES: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"[\w./-]*/[\w./-]*|[\w.-]+\.(?:md|rs|toml|txt|json|csv|html|zip|iso|exe|part|meta|py|sh|lock)\b",
+    )
+    .expect("valid regex")
+});
+/// A name or `module::path`, with the `(` of a call or the `!` of a macro.
+static ITEM: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[A-Za-z_][A-Za-z0-9_]*(?:::[A-Za-z_][A-Za-z0-9_]*)*(!|\()?").expect("valid regex")
+});
 
 /// Names the book borrows from outside the workspace. Keep each list short
 /// and about one source; a name only needs to be here if the book uses it
@@ -207,8 +228,6 @@ pub fn check(chapter: &Chapter, ws: &Workspace, problems: &mut Vec<Problem>) {
 
 /// Is this fragment someone else's language, or not code at all?
 fn is_foreign(span: &str) -> bool {
-    let header =
-        Regex::new(r"^[A-Z][A-Za-z0-9]*(-[A-Z0-9][A-Za-z0-9]*)+(:.*)?$").expect("valid regex");
     span.starts_with("await ")
         || span.starts_with("cargo ")
         || span.starts_with("$ ")
@@ -226,7 +245,7 @@ fn is_foreign(span: &str) -> bool {
         ]
         .iter()
         .any(|p| span.contains(p))
-        || header.is_match(span)
+        || HEADER.is_match(span)
 }
 
 /// The names in a backticked fragment that look like Rust items and are
@@ -235,16 +254,10 @@ pub fn names_in(span: &str) -> Vec<String> {
     if is_foreign(span) {
         return Vec::new();
     }
-    // Quoted text, file paths and file names are not item names.
-    let quoted = Regex::new(r#""[^"]*""#).expect("valid regex");
-    let files = Regex::new(r"[\w./-]*/[\w./-]*|[\w.-]+\.(?:md|rs|toml|txt|json|csv|html|zip|iso|exe|part|meta|py|sh|lock)\b")
-        .expect("valid regex");
-    let span = quoted.replace_all(span, "\"\"");
-    let span = files.replace_all(&span, " ");
-    let item = Regex::new(r"[A-Za-z_][A-Za-z0-9_]*(?:::[A-Za-z_][A-Za-z0-9_]*)*(!|\()?")
-        .expect("valid regex");
+    let span = QUOTED.replace_all(span, "\"\"");
+    let span = FILES.replace_all(&span, " ");
     let mut names = Vec::new();
-    for m in item.find_iter(&span) {
+    for m in ITEM.find_iter(&span) {
         // A name glued to a preceding `.` or letter-less context is still a
         // name; one glued to a digit (`0x`, `3s`) is not.
         if span[..m.start()].ends_with(|c: char| c.is_ascii_digit()) {
@@ -294,21 +307,6 @@ pub fn paths_in(span: &str) -> Vec<String> {
         .filter(|w| w.contains('/') || (w.ends_with(".rs") && w.len() > 3))
         .map(|w| w.to_string())
         .collect()
-}
-
-impl Workspace {
-    /// Does a path the book names exist? A path with a folder counts only
-    /// if its first folder is one of the repository's (so `src/proto`,
-    /// relative to some crate, and `a/b` in prose are left alone); a bare
-    /// file name must be the name of some file in the workspace.
-    pub fn has_path(&self, path: &str) -> bool {
-        let trimmed = path.trim_end_matches('/');
-        match path.split_once('/') {
-            Some((top, _)) if self.top_level.contains(top) => self.paths.contains(trimmed),
-            Some(_) => true,
-            None => self.file_names.contains(trimmed),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -126,6 +126,19 @@ impl Workspace {
             .filter(|(name, _)| package.is_none_or(|p| p == name.as_str()));
         candidates.any(|(_, p)| p.examples.iter().any(|e| e == example))
     }
+
+    /// Does a path the book names exist? A path with a folder counts only
+    /// if its first folder is one of the repository's (so `src/proto`,
+    /// relative to some crate, and `a/b` in prose are left alone); a bare
+    /// file name must be the name of some file in the workspace.
+    pub fn has_path(&self, path: &str) -> bool {
+        let trimmed = path.trim_end_matches('/');
+        match path.split_once('/') {
+            Some((top, _)) if self.top_level.contains(top) => self.paths.contains(trimmed),
+            Some(_) => true,
+            None => self.file_names.contains(trimmed),
+        }
+    }
 }
 
 impl Package {
@@ -214,6 +227,9 @@ fn add_conventional_targets(ws: &mut Workspace, files: &[PathBuf]) {
 /// `#[arg(short = 'j', long)] concurrency: ...` gives `-j` and
 /// `--concurrency`; `long = "continue"` gives `--continue`.
 fn clap_flags(source: &str) -> HashSet<String> {
+    if !source.contains("#[arg(") {
+        return HashSet::new();
+    }
     let field = Regex::new(
         r"^(?:\s*(?:#\[[^\n]*\]|///[^\n]*))*\s*(?:pub(?:\([^)]*\))?\s+)?([a-z_][a-z0-9_]*)\s*:",
     )
