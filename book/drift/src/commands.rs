@@ -83,10 +83,10 @@ fn commands_in(chapter: &Chapter) -> Vec<Located> {
             let text = line.text.trim();
             if let Some(cmd) = current.as_mut() {
                 cmd.text.push(' ');
-                cmd.text.push_str(text.trim_end_matches('\\'));
+                cmd.text.push_str(text.trim_end_matches('\\').trim_end());
             } else if let Some(cmd) = text.strip_prefix("$ ") {
                 current = Some(Located {
-                    text: cmd.trim_end_matches('\\').to_string(),
+                    text: cmd.trim_end_matches('\\').trim_end().to_string(),
                     line: line.line,
                 });
             }
