@@ -27,5 +27,8 @@ pub mod pair_reader;
 pub mod retry;
 pub mod watchdog;
 
+pub mod batches;
+pub mod download_all;
+
 pub use delay::Delay;
 pub use step::{Step, step};
