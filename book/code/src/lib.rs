@@ -30,5 +30,8 @@ pub mod watchdog;
 pub mod batches;
 pub mod download_all;
 
+pub mod cooperative;
+pub mod my_yield;
+
 pub use delay::Delay;
 pub use step::{Step, step};
