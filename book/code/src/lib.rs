@@ -33,5 +33,8 @@ pub mod download_all;
 pub mod cooperative;
 pub mod my_yield;
 
+pub mod abort_on_drop;
+pub mod task_group;
+
 pub use delay::Delay;
 pub use step::{Step, step};
