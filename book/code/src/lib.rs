@@ -36,5 +36,8 @@ pub mod my_yield;
 pub mod abort_on_drop;
 pub mod task_group;
 
+pub mod idle_timeout;
+pub mod named_deadline;
+
 pub use delay::Delay;
 pub use step::{Step, step};
