@@ -39,5 +39,8 @@ pub mod task_group;
 pub mod idle_timeout;
 pub mod named_deadline;
 
+pub mod fair_race;
+pub mod join_all_woken;
+
 pub use delay::Delay;
 pub use step::{Step, step};
