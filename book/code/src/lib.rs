@@ -42,5 +42,8 @@ pub mod named_deadline;
 pub mod fair_race;
 pub mod join_all_woken;
 
+pub mod close_on_drop;
+pub mod shield;
+
 pub use delay::Delay;
 pub use step::{Step, step};
