@@ -45,5 +45,8 @@ pub mod join_all_woken;
 pub mod close_on_drop;
 pub mod shield;
 
+pub mod take_while;
+pub mod throttle;
+
 pub use delay::Delay;
 pub use step::{Step, step};
