@@ -48,5 +48,8 @@ pub mod shield;
 pub mod take_while;
 pub mod throttle;
 
+pub mod bounded_pipeline;
+pub mod notify;
+
 pub use delay::Delay;
 pub use step::{Step, step};
