@@ -51,5 +51,8 @@ pub mod throttle;
 pub mod bounded_pipeline;
 pub mod notify;
 
+pub mod host_limits;
+pub mod rate_limiter;
+
 pub use delay::Delay;
 pub use step::{Step, step};
