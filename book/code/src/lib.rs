@@ -54,5 +54,8 @@ pub mod notify;
 pub mod host_limits;
 pub mod rate_limiter;
 
+pub mod line_reader;
+pub mod waiter_slot;
+
 pub use delay::Delay;
 pub use step::{Step, step};
