@@ -57,5 +57,8 @@ pub mod rate_limiter;
 pub mod line_reader;
 pub mod waiter_slot;
 
+pub mod cancellable_job;
+pub mod limited_blocking;
+
 pub use delay::Delay;
 pub use step::{Step, step};
