@@ -44,6 +44,6 @@ mod tests {
         assert_eq!(results[9], "f10.data");
         // Two rounds of 50 ms: not all at once (50 ms), not one by one (500 ms).
         assert!(took >= Duration::from_millis(100), "took {took:?}");
-        assert!(took < Duration::from_millis(300), "took {took:?}");
+        assert!(took < Duration::from_millis(450), "took {took:?}");
     }
 }

