@@ -111,29 +111,27 @@ mod tests {
 
     #[test]
     fn the_first_failure_stops_the_others() {
-        let stopped = Rc::new(Cell::new(false));
-        spool::block_on({
-            let flag = stopped.clone();
-            async move {
-                let start = Instant::now();
-                let mut group = TaskGroup::<(), String>::new();
-                group.spawn(async move {
-                    let _flag = Flag(flag);
-                    sleep(Duration::from_secs(10)).await;
-                    Ok(())
-                });
-                group.spawn(async {
-                    sleep(Duration::from_millis(20)).await;
-                    Err("disk full".to_string())
-                });
-                let error = group.join().await.unwrap_err();
-                assert_eq!(error.to_string(), "a task in the group failed: disk full");
-                assert!(start.elapsed() < Duration::from_secs(5));
-                // The abort takes effect when the loop next reaches the task.
-                sleep(Duration::from_millis(10)).await;
-                // Checked here: once `block_on` returns, it drops every task.
-                assert!(stopped.get(), "the long task was left running");
-            }
+        spool::block_on(async {
+            let stopped = Rc::new(Cell::new(false));
+            let start = Instant::now();
+            let mut group = TaskGroup::<(), String>::new();
+            let flag = Flag(stopped.clone());
+            group.spawn(async move {
+                let _flag = flag;
+                sleep(Duration::from_secs(10)).await;
+                Ok(())
+            });
+            group.spawn(async {
+                sleep(Duration::from_millis(20)).await;
+                Err("disk full".to_string())
+            });
+            let error = group.join().await.unwrap_err();
+            assert_eq!(error.to_string(), "a task in the group failed: disk full");
+            assert!(start.elapsed() < Duration::from_secs(5));
+            // The abort takes effect when the loop next reaches the task.
+            sleep(Duration::from_millis(10)).await;
+            // Checked here: once `block_on` returns, it drops every task.
+            assert!(stopped.get(), "the long task was left running");
         });
     }
 
