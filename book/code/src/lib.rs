@@ -27,5 +27,38 @@ pub mod pair_reader;
 pub mod retry;
 pub mod watchdog;
 
+pub mod batches;
+pub mod download_all;
+
+pub mod cooperative;
+pub mod my_yield;
+
+pub mod abort_on_drop;
+pub mod task_group;
+
+pub mod idle_timeout;
+pub mod named_deadline;
+
+pub mod fair_race;
+pub mod join_all_woken;
+
+pub mod close_on_drop;
+pub mod shield;
+
+pub mod take_while;
+pub mod throttle;
+
+pub mod bounded_pipeline;
+pub mod notify;
+
+pub mod host_limits;
+pub mod rate_limiter;
+
+pub mod line_reader;
+pub mod waiter_slot;
+
+pub mod cancellable_job;
+pub mod limited_blocking;
+
 pub use delay::Delay;
 pub use step::{Step, step};
