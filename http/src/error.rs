@@ -14,6 +14,7 @@
 //! connecting, sending and reading and still tell a timeout from a protocol
 //! failure at the end. It is the same shape as `std::io::Error`.
 
+use crate::proto;
 use std::fmt;
 
 type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -183,6 +184,35 @@ impl std::error::Error for Error {
 
 /// The crate's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+// ANCHOR: from_proto
+/// The client's view of a protocol failure. The response's bytes breaking
+/// the protocol is [`ErrorKind::Protocol`] whatever the detail, and a limit
+/// that ran out names the [`ClientBuilder`](crate::ClientBuilder) knob
+/// that sets it, which `proto` cannot know.
+impl From<proto::Error> for Error {
+    fn from(err: proto::Error) -> Error {
+        use proto::ErrorKind as P;
+        let (kind, hint) = match err.kind() {
+            P::HeadTooLarge => (
+                ErrorKind::Protocol,
+                " (limit set by ClientBuilder::max_head_size)",
+            ),
+            P::TooManyHeaders => (
+                ErrorKind::Protocol,
+                " (limit set by ClientBuilder::max_headers)",
+            ),
+            P::BodyTooLarge => (ErrorKind::BodyTooLarge, ""),
+            P::BodyIncomplete => (ErrorKind::BodyIncomplete, ""),
+            P::BodyEndUnconfirmed => (ErrorKind::BodyEndUnconfirmed, ""),
+            P::InvalidMessage => (ErrorKind::InvalidRequest, ""),
+            P::UnsupportedScheme => (ErrorKind::UnsupportedScheme, ""),
+            P::Malformed | P::TargetTooLong | P::UnsupportedCoding => (ErrorKind::Protocol, ""),
+        };
+        Error::new(kind, format!("{}{hint}", err.message()))
+    }
+}
+// ANCHOR_END: from_proto
 
 #[cfg(test)]
 mod tests {

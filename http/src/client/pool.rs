@@ -200,7 +200,6 @@ impl Pool {
     }
 }
 
-// ANCHOR: checkin
 /// Puts a connection whose response was read to the end back into the
 /// pool, or straight into the hands of a waiter for its origin.
 pub(crate) fn checkin(mut conn: Connection) {
@@ -224,7 +223,6 @@ pub(crate) fn checkin(mut conn: Connection) {
     drop(orphan);
     shared.dispatch();
 }
-// ANCHOR_END: checkin
 
 impl Connection {
     fn slot_pool(&self) -> Option<Rc<Shared>> {

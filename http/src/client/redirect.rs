@@ -43,7 +43,6 @@ pub(crate) struct Redirect {
     pub(crate) cross_origin: bool,
 }
 
-// ANCHOR: redirect_decision
 /// Decides what a `status` response to a `method` request for `from`
 /// leads to: `None` if it is the final response.
 ///
@@ -101,7 +100,6 @@ pub(crate) fn decide(
         cross_origin,
     }))
 }
-// ANCHOR_END: redirect_decision
 
 impl Redirect {
     // ANCHOR: carry_headers
