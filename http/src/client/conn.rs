@@ -20,7 +20,7 @@ use std::task::{Context, Poll, Waker};
 use spool::io::{AsyncRead, AsyncWrite};
 
 use crate::client::deadline::Deadlines;
-use crate::client::pool::{PoolKey, Slot};
+use crate::client::slot::{PoolKey, Slot};
 use crate::client::transport::Transport;
 use crate::error::{Error, ErrorKind, Result};
 use crate::proto::{ClientExchange, HeadLimits, ParsedHead, ResponseHead, parse_response_head};
@@ -67,10 +67,6 @@ impl Connection {
 
     pub(crate) fn key(&self) -> &PoolKey {
         self.slot.key()
-    }
-
-    pub(crate) fn slot(&self) -> &Slot {
-        &self.slot
     }
 
     pub(crate) fn is_reused(&self) -> bool {

@@ -8,8 +8,8 @@
 //! | `builder.rs`  | [`ClientBuilder`]: the knobs and their defaults            |
 //! | `mod.rs`      | [`Client`], and one exchange on a connection, retry-on-stale |
 //! | `request.rs`  | [`RequestBuilder`] and the redirect loop                   |
-//! | `redirect.rs` | pure redirect decisions                                    |
 //! | `pool.rs`     | keep-alive reuse and the connection limits                 |
+//! | `slot.rs`     | a connection's origin and its place in the pool's counts   |
 //! | `connect.rs`  | opening a connection: DNS, TCP, TLS                        |
 //! | `dns.rs`      | the resolver cache                                         |
 //! | `conn.rs`     | one connection: sending a request, reading a head          |
@@ -23,9 +23,9 @@ mod connect;
 mod deadline;
 mod dns;
 mod pool;
-mod redirect;
 mod request;
 mod response;
+mod slot;
 mod transport;
 
 use std::rc::Rc;
@@ -44,7 +44,8 @@ use builder::Config;
 use conn::Connection;
 use connect::Connector;
 use deadline::Deadlines;
-use pool::{Grant, Pool, PoolKey};
+use pool::{Grant, Pool};
+use slot::PoolKey;
 
 /// An HTTP/1.1 client with a connection pool, like an aiohttp
 /// `ClientSession`.
@@ -179,7 +180,15 @@ impl Client {
         };
 
         let body = exchange.read_head(&head)?;
-        Ok(Response::new(head, url.clone(), conn, body, *deadlines))
+        let pool = self.inner.pool.downgrade();
+        Ok(Response::new(
+            head,
+            url.clone(),
+            conn,
+            body,
+            pool,
+            *deadlines,
+        ))
     }
     // ANCHOR_END: exchange
 

@@ -7,10 +7,10 @@ use url::Url;
 
 use crate::client::Client;
 use crate::client::deadline::Deadlines;
-use crate::client::redirect;
 use crate::client::response::Response;
 use crate::error::{Error, ErrorKind, Result};
 use crate::headers::Headers;
+use crate::proto;
 
 /// A request being put together; [`send`](RequestBuilder::send) sends it.
 ///
@@ -128,8 +128,9 @@ impl RequestBuilder {
             let response = client
                 .exchange(&method, &url, &headers, body.as_deref(), &deadlines)
                 .await?;
-            let location = response.headers().get_bytes("location");
-            let Some(next) = redirect::decide(response.status(), &method, location, &url)? else {
+            let next =
+                proto::follow_redirect(response.status(), &method, response.headers(), &url)?;
+            let Some(next) = next else {
                 return Ok(response);
             };
             if config.max_redirects == 0 {

@@ -22,7 +22,7 @@ use url::Url;
 
 use crate::client::conn::Connection;
 use crate::client::deadline::Deadlines;
-use crate::client::pool::checkin;
+use crate::client::pool::WeakPool;
 use crate::error::{Error, ErrorKind, Result};
 use crate::headers::Headers;
 use crate::proto::{Decoded, ResponseBody, ResponseHead, Version};
@@ -57,6 +57,8 @@ pub struct Response {
     conn: Option<Connection>,
     /// Where the body ends, and whether the connection may be pooled then.
     body: ResponseBody,
+    /// Where the connection goes back to once the body has ended.
+    pool: WeakPool,
     deadlines: Deadlines,
 }
 
@@ -66,6 +68,7 @@ impl Response {
         url: Url,
         conn: Connection,
         body: ResponseBody,
+        pool: WeakPool,
         deadlines: Deadlines,
     ) -> Response {
         let mut response = Response {
@@ -78,6 +81,7 @@ impl Response {
             url,
             conn: Some(conn),
             body,
+            pool,
             deadlines,
         };
         // A response without a body (HEAD, 204, 304, length 0) is already
@@ -207,7 +211,7 @@ impl Response {
             return;
         };
         if self.body.reusable(conn.buffered()) {
-            checkin(conn);
+            self.pool.checkin(conn);
         }
     }
 

@@ -20,6 +20,7 @@
 //! - `client_exchange.rs` and `server_exchange.rs`: one exchange from each
 //!   side ([`ClientExchange`], [`ServerExchange`]), the small objects the
 //!   drivers hold and ask.
+//! - `redirect.rs`: whether and where the client follows a redirect.
 //! - `error.rs`: the protocol's one [`Error`]; each driver maps it to what
 //!   a failure means on its side.
 //!
@@ -108,6 +109,7 @@ mod error;
 mod fields;
 mod framing;
 mod head;
+mod redirect;
 mod request;
 mod response;
 mod server_exchange;
@@ -119,6 +121,7 @@ pub use encoder::BodyEncoder;
 pub use error::{Error, ErrorKind, Result};
 pub use framing::{Framing, body_framing, connection_reusable, request_framing, response_framing};
 pub use head::{HeadLimits, Version};
+pub(crate) use redirect::follow_redirect;
 pub use request::{ParsedRequest, RequestHead, encode_request_head, parse_request_head};
 pub use response::{
     ParsedHead, ResponseHead, encode_response_head, parse_response_head, reason_phrase,
