@@ -124,31 +124,9 @@ impl ChunkedDecoder {
                             [byte].escape_ascii()
                         )));
                     }
-                    b' ' | b'\t' => Chunk::SizePadding {
-                        size,
-                        line: grow_line(line)?,
-                    },
-                    b';' => Chunk::Extension {
-                        size,
-                        line: grow_line(line)?,
-                    },
-                    b'\r' => Chunk::SizeLf { size },
-                    b'\n' => return Err(bare_lf("a chunk-size line")),
-                    _ => return Err(bad_size_byte(byte)),
+                    _ => after_size(size, line, byte)?,
                 },
-                Chunk::SizePadding { size, line } => match byte {
-                    b' ' | b'\t' => Chunk::SizePadding {
-                        size,
-                        line: grow_line(line)?,
-                    },
-                    b';' => Chunk::Extension {
-                        size,
-                        line: grow_line(line)?,
-                    },
-                    b'\r' => Chunk::SizeLf { size },
-                    b'\n' => return Err(bare_lf("a chunk-size line")),
-                    _ => return Err(bad_size_byte(byte)),
-                },
+                Chunk::SizePadding { size, line } => after_size(size, line, byte)?,
                 Chunk::Extension { size, line } => match byte {
                     b'\r' => Chunk::SizeLf { size },
                     b'\n' => return Err(bare_lf("a chunk-size line")),
@@ -229,6 +207,24 @@ impl ChunkedDecoder {
         };
         Error::new(ErrorKind::BodyIncomplete, message)
     }
+}
+
+/// The state after `byte` follows a chunk size (its last digit, or padding
+/// after it): more padding, an extension, or the end of the line.
+fn after_size(size: u64, line: usize, byte: u8) -> Result<Chunk> {
+    Ok(match byte {
+        b' ' | b'\t' => Chunk::SizePadding {
+            size,
+            line: grow_line(line)?,
+        },
+        b';' => Chunk::Extension {
+            size,
+            line: grow_line(line)?,
+        },
+        b'\r' => Chunk::SizeLf { size },
+        b'\n' => return Err(bare_lf("a chunk-size line")),
+        _ => return Err(bad_size_byte(byte)),
+    })
 }
 
 fn push_hex_digit(size: u64, byte: u8) -> Result<u64> {

@@ -297,56 +297,35 @@ mod tests {
         }
     }
 
+    /// The framing of a response with these `Transfer-Encoding` fields.
+    fn transfer_encoding(values: &[&str]) -> Framing {
+        let fields: Vec<(&str, &str)> = values.iter().map(|v| ("Transfer-Encoding", *v)).collect();
+        framing(&fields).unwrap()
+    }
+
     #[test]
     fn chunked_as_final_coding_is_chunked() {
-        assert_eq!(
-            framing(&[("Transfer-Encoding", "chunked")]).unwrap(),
-            Framing::Chunked
-        );
-        assert_eq!(
-            framing(&[("Transfer-Encoding", "CHUNKED")]).unwrap(),
-            Framing::Chunked
-        );
-        assert_eq!(
-            framing(&[("Transfer-Encoding", "gzip, chunked")]).unwrap(),
-            Framing::Chunked
-        );
-        assert_eq!(
-            framing(&[
-                ("Transfer-Encoding", "gzip"),
-                ("Transfer-Encoding", "chunked")
-            ])
-            .unwrap(),
-            Framing::Chunked
-        );
-        assert_eq!(
-            framing(&[("Transfer-Encoding", "chunked ,")]).unwrap(),
-            Framing::Chunked
-        );
+        for values in [
+            &["chunked"][..],
+            &["CHUNKED"],
+            &["gzip, chunked"],
+            &["gzip", "chunked"],
+            &["chunked ,"],
+        ] {
+            assert_eq!(transfer_encoding(values), Framing::Chunked, "{values:?}");
+        }
     }
 
     #[test]
     fn transfer_encoding_without_final_chunked_reads_until_close() {
-        assert_eq!(
-            framing(&[("Transfer-Encoding", "gzip")]).unwrap(),
-            Framing::UntilClose
-        );
-        assert_eq!(
-            framing(&[("Transfer-Encoding", "chunked, gzip")]).unwrap(),
-            Framing::UntilClose
-        );
-        assert_eq!(
-            framing(&[
-                ("Transfer-Encoding", "chunked"),
-                ("Transfer-Encoding", "gzip")
-            ])
-            .unwrap(),
-            Framing::UntilClose
-        );
-        assert_eq!(
-            framing(&[("Transfer-Encoding", "")]).unwrap(),
-            Framing::UntilClose
-        );
+        for values in [
+            &["gzip"][..],
+            &["chunked, gzip"],
+            &["chunked", "gzip"],
+            &[""],
+        ] {
+            assert_eq!(transfer_encoding(values), Framing::UntilClose, "{values:?}");
+        }
     }
 
     #[test]

@@ -64,3 +64,12 @@ pub(crate) fn headers_from(fields: &[httparse::Header<'_>]) -> Headers {
     }
     headers
 }
+
+/// Checks that a parser calls every proper prefix of a whole head
+/// partial: a head split anywhere across reads must wait for the rest.
+#[cfg(test)]
+pub(crate) fn assert_prefixes_partial(head: &[u8], is_partial: impl Fn(&[u8]) -> bool) {
+    for end in 0..head.len() {
+        assert!(is_partial(&head[..end]), "prefix {end}");
+    }
+}

@@ -163,26 +163,15 @@ mod tests {
 
     #[test]
     fn relative_locations_resolve_against_the_request_url() {
-        assert_eq!(
-            follow(302, "GET", "other").url.as_str(),
-            "http://a.test/dir/other"
-        );
-        assert_eq!(
-            follow(302, "GET", "/root").url.as_str(),
-            "http://a.test/root"
-        );
-        assert_eq!(
-            follow(302, "GET", "?q=2").url.as_str(),
-            "http://a.test/dir/page?q=2"
-        );
-        assert_eq!(
-            follow(302, "GET", "//b.test/x").url.as_str(),
-            "http://b.test/x"
-        );
-        assert_eq!(
-            follow(302, "GET", " https://c.test/ ").url.as_str(),
-            "https://c.test/"
-        );
+        for (location, next) in [
+            ("other", "http://a.test/dir/other"),
+            ("/root", "http://a.test/root"),
+            ("?q=2", "http://a.test/dir/page?q=2"),
+            ("//b.test/x", "http://b.test/x"),
+            (" https://c.test/ ", "https://c.test/"),
+        ] {
+            assert_eq!(follow(302, "GET", location).url.as_str(), next);
+        }
     }
 
     #[test]

@@ -334,6 +334,7 @@ fn parse_error(err: httparse::Error, limits: &HeadLimits) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::proto::head::assert_prefixes_partial;
 
     fn encode(method: &str, url: &str, headers: &Headers, body_len: Option<u64>) -> Result<String> {
         let url = Url::parse(url).unwrap();
@@ -529,12 +530,7 @@ mod tests {
     #[test]
     fn every_proper_prefix_is_partial() {
         let buf = b"GET / HTTP/1.1\r\nHost: h\r\n\r\n";
-        for end in 0..buf.len() {
-            assert!(
-                matches!(parse(&buf[..end]), Ok(ParsedRequest::Partial)),
-                "prefix {end}"
-            );
-        }
+        assert_prefixes_partial(buf, |p| matches!(parse(p), Ok(ParsedRequest::Partial)));
         assert_eq!(complete(buf).head_len, buf.len());
     }
 

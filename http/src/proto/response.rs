@@ -316,6 +316,7 @@ pub fn reason_phrase(status: u16) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::proto::head::assert_prefixes_partial;
 
     fn parse(buf: &[u8]) -> Result<ParsedHead> {
         parse_response_head(buf, &HeadLimits::default())
@@ -355,12 +356,7 @@ mod tests {
     #[test]
     fn every_proper_prefix_is_partial() {
         let buf = b"HTTP/1.1 200 OK\r\nA: 1\r\n\r\n";
-        for end in 0..buf.len() {
-            assert!(
-                matches!(parse(&buf[..end]), Ok(ParsedHead::Partial)),
-                "prefix {end}"
-            );
-        }
+        assert_prefixes_partial(buf, |p| matches!(parse(p), Ok(ParsedHead::Partial)));
         assert_eq!(complete(buf).head_len, buf.len());
     }
 
