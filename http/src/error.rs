@@ -1,7 +1,9 @@
 //! The crate's one error type.
 //!
-//! Every failure in `spool-http`, from a malformed URL to a server that hangs
-//! up halfway through a body, comes back as an [`Error`]. Callers branch on
+//! Every failure of the client, from a malformed URL to a server that hangs
+//! up halfway through a body, comes back as an [`Error`]. The protocol core
+//! fails with a [`proto::Error`] of its own, which becomes an [`Error`] at
+//! the client's boundary (the `From` impl below). Callers branch on
 //! [`Error::kind`], which is a small enum of *what went wrong* ("the server
 //! broke the protocol", "the body was cut short"), and show people the
 //! message, which says *what exactly* happened and, where there is one, which
@@ -240,5 +242,21 @@ mod tests {
     fn error_is_send_sync_static() {
         fn assert_bounds<T: Send + Sync + 'static>() {}
         assert_bounds::<Error>();
+    }
+
+    #[test]
+    fn protocol_errors_name_the_client_knob_for_a_limit() {
+        use crate::proto::{HeadLimits, parse_response_head};
+        let limits = HeadLimits {
+            max_head_size: 1024,
+            max_headers: 1,
+        };
+        let buf = b"HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\n\r\n";
+        let err = Error::from(parse_response_head(buf, &limits).unwrap_err());
+        assert_eq!(err.kind(), ErrorKind::Protocol);
+        assert_eq!(
+            err.to_string(),
+            "response has more than 1 header fields (limit set by ClientBuilder::max_headers)"
+        );
     }
 }

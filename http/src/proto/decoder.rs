@@ -22,9 +22,10 @@
 //! of length zero is already done, and reading first would wait forever on
 //! a kept-alive connection.
 //!
-//! The bytes after `Done` matter for connection reuse. This client does not
+//! The bytes after `Done` matter for connection reuse: the client does not
 //! pipeline requests, so any bytes there are the server overrunning its own
-//! framing, and the connection must not go back to the pool.
+//! framing (see [`ResponseBody::reusable`](super::ResponseBody::reusable)),
+//! while to the server they are the next request.
 
 use crate::proto::chunked::ChunkedDecoder;
 use crate::proto::error::{Error, ErrorKind, Result};

@@ -420,3 +420,53 @@ async fn read_more<IO: AsyncRead + Unpin>(io: &mut IO, input: &mut Vec<u8>) -> i
     })
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::HeadLimits;
+
+    fn refusal(buf: &[u8], limits: &HeadLimits) -> Rejection {
+        match parse_request_head(buf, limits) {
+            Err(err) => err.into(),
+            Ok(parsed) => panic!("expected an error, got {parsed:?}"),
+        }
+    }
+
+    #[test]
+    fn protocol_errors_become_statuses_that_name_the_knob() {
+        let limits = HeadLimits {
+            max_head_size: 64,
+            max_headers: 2,
+        };
+        let mut long = b"GET /".to_vec();
+        long.resize(64, b'a');
+        let too_long = refusal(&long, &limits);
+        assert_eq!(too_long.status, 414);
+        assert_eq!(
+            too_long.message,
+            "request target longer than 64 bytes (limit set by ServerBuilder::max_head_size)"
+        );
+        let many = refusal(
+            b"GET / HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\n\r\n",
+            &limits,
+        );
+        assert_eq!(many.status, 431);
+        assert!(
+            many.message
+                .ends_with("(limit set by ServerBuilder::max_headers)")
+        );
+        assert_eq!(refusal(b"GET /a b HTTP/1.1\r\n\r\n", &limits).status, 400);
+
+        let head = b"PUT / HTTP/1.1\r\nHost: h\r\nContent-Length: 9\r\n\r\n";
+        let Ok(ParsedRequest::Complete(head)) = parse_request_head(head, &limits) else {
+            panic!("expected a complete head");
+        };
+        let big = Rejection::from(ServerExchange::new(&head, 8).unwrap_err());
+        assert_eq!(big.status, 413);
+        assert_eq!(
+            big.message,
+            "request body larger than 8 bytes (limit set by ServerBuilder::max_body_size)"
+        );
+    }
+}
