@@ -151,17 +151,6 @@ impl ServerExchange {
         Ok(decoded)
     }
 
-    /// Tells the exchange the client closed the connection, as
-    /// [`BodyDecoder::finish_eof`] does.
-    ///
-    /// # Errors
-    ///
-    /// [`ErrorKind::BodyIncomplete`]: a request body has a length or
-    /// chunks, so a close before its end cuts it short.
-    pub fn finish_eof(&mut self) -> Result<()> {
-        self.decoder.finish_eof()
-    }
-
     // ANCHOR: respond
     /// Encodes the head of the response into `out` and returns the encoder
     /// for its body.
