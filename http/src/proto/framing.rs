@@ -416,60 +416,55 @@ mod tests {
         assert_eq!(body_framing("GET", &h10).unwrap(), Framing::UntilClose);
     }
 
+    /// Whether a `status` response with `fields`, of this `version` and
+    /// framing, leaves a reusable connection.
+    fn reusable(version: Version, status: u16, fields: &[(&str, &str)], framing: Framing) -> bool {
+        connection_reusable(&head(version, status, fields), framing)
+    }
+
     #[test]
     fn http11_is_reusable_unless_connection_close() {
         let len = Framing::Length(1);
-        assert!(connection_reusable(&head(Version::Http11, 200, &[]), len));
-        assert!(connection_reusable(
-            &head(Version::Http11, 200, &[("Connection", "keep-alive")]),
-            len
-        ));
-        assert!(!connection_reusable(
-            &head(Version::Http11, 200, &[("Connection", "close")]),
-            len
-        ));
-        assert!(!connection_reusable(
-            &head(Version::Http11, 200, &[("connection", "Upgrade, CLOSE")]),
-            len
-        ));
-        assert!(!connection_reusable(
-            &head(
-                Version::Http11,
-                200,
-                &[("Connection", "keep-alive"), ("Connection", "close")]
+        let cases: [(&[(&str, &str)], bool); 5] = [
+            (&[], true),
+            (&[("Connection", "keep-alive")], true),
+            (&[("Connection", "close")], false),
+            (&[("connection", "Upgrade, CLOSE")], false),
+            (
+                &[("Connection", "keep-alive"), ("Connection", "close")],
+                false,
             ),
-            len
-        ));
-        assert!(connection_reusable(
-            &head(Version::Http11, 204, &[]),
-            Framing::Empty
-        ));
-        assert!(connection_reusable(
-            &head(Version::Http11, 304, &[("Content-Length", "0")]),
-            Framing::Empty
-        ));
-        assert!(connection_reusable(
-            &head(Version::Http11, 200, &[("Transfer-Encoding", "chunked")]),
-            Framing::Chunked
-        ));
+        ];
+        for (fields, expected) in cases {
+            assert_eq!(
+                reusable(Version::Http11, 200, fields, len),
+                expected,
+                "{fields:?}"
+            );
+        }
+        assert!(reusable(Version::Http11, 204, &[], Framing::Empty));
+        let zero = [("Content-Length", "0")];
+        assert!(reusable(Version::Http11, 304, &zero, Framing::Empty));
+        let chunked = [("Transfer-Encoding", "chunked")];
+        assert!(reusable(Version::Http11, 200, &chunked, Framing::Chunked));
     }
 
     #[test]
     fn http10_is_reusable_only_with_keep_alive() {
         let len = Framing::Length(1);
-        assert!(!connection_reusable(&head(Version::Http10, 200, &[]), len));
-        assert!(connection_reusable(
-            &head(Version::Http10, 200, &[("Connection", "Keep-Alive")]),
-            len
-        ));
-        assert!(connection_reusable(
-            &head(Version::Http10, 200, &[("Connection", "foo, keep-alive")]),
-            len
-        ));
-        assert!(!connection_reusable(
-            &head(Version::Http10, 200, &[("Connection", "keep-alive, close")]),
-            len
-        ));
+        let cases: [(&[(&str, &str)], bool); 4] = [
+            (&[], false),
+            (&[("Connection", "Keep-Alive")], true),
+            (&[("Connection", "foo, keep-alive")], true),
+            (&[("Connection", "keep-alive, close")], false),
+        ];
+        for (fields, expected) in cases {
+            assert_eq!(
+                reusable(Version::Http10, 200, fields, len),
+                expected,
+                "{fields:?}"
+            );
+        }
     }
 
     #[test]

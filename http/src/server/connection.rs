@@ -427,10 +427,7 @@ mod tests {
     use crate::proto::HeadLimits;
 
     fn refusal(buf: &[u8], limits: &HeadLimits) -> Rejection {
-        match parse_request_head(buf, limits) {
-            Err(err) => err.into(),
-            Ok(parsed) => panic!("expected an error, got {parsed:?}"),
-        }
+        parse_request_head(buf, limits).unwrap_err().into()
     }
 
     #[test]
