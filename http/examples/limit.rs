@@ -57,7 +57,6 @@ fn main() {
             }
         }));
 
-        // ANCHOR: main
         let sem = Semaphore::new(3);
         let client = Client::new();
         let urls: Vec<String> = (0..10).map(|i| format!("{base}/delay/1?id={i}")).collect();
@@ -65,7 +64,6 @@ fn main() {
             .iter()
             .map(|url| fetch_with_limit(&sem, &client, url, started));
         let statuses = spool::join_all(jobs).await;
-        // ANCHOR_END: main
 
         let elapsed = started.elapsed();
         println!(

@@ -71,7 +71,6 @@ fn main() {
             }
         }));
 
-        // ANCHOR: session
         // One client for everything, configured like the tutorial's
         // TCPConnector(limit=100, limit_per_host=30, ttl_dns_cache=300).
         let client = Client::builder()
@@ -94,7 +93,6 @@ fn main() {
                 }
             }
         }
-        // ANCHOR_END: session
 
         let connections = peers.borrow().len();
         println!(

@@ -1,7 +1,9 @@
 //! The crate's one error type.
 //!
-//! Every failure in `spool-http`, from a malformed URL to a server that hangs
-//! up halfway through a body, comes back as an [`Error`]. Callers branch on
+//! Every failure of the client, from a malformed URL to a server that hangs
+//! up halfway through a body, comes back as an [`Error`]. The protocol core
+//! fails with a [`proto::Error`] of its own, which becomes an [`Error`] at
+//! the client's boundary (the `From` impl below). Callers branch on
 //! [`Error::kind`], which is a small enum of *what went wrong* ("the server
 //! broke the protocol", "the body was cut short"), and show people the
 //! message, which says *what exactly* happened and, where there is one, which
@@ -14,6 +16,7 @@
 //! connecting, sending and reading and still tell a timeout from a protocol
 //! failure at the end. It is the same shape as `std::io::Error`.
 
+use crate::proto;
 use std::fmt;
 
 type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -184,6 +187,35 @@ impl std::error::Error for Error {
 /// The crate's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+// ANCHOR: from_proto
+/// The client's view of a protocol failure. The response's bytes breaking
+/// the protocol is [`ErrorKind::Protocol`] whatever the detail, and a limit
+/// that ran out names the [`ClientBuilder`](crate::ClientBuilder) knob
+/// that sets it, which `proto` cannot know.
+impl From<proto::Error> for Error {
+    fn from(err: proto::Error) -> Error {
+        use proto::ErrorKind as P;
+        let (kind, hint) = match err.kind() {
+            P::HeadTooLarge => (
+                ErrorKind::Protocol,
+                " (limit set by ClientBuilder::max_head_size)",
+            ),
+            P::TooManyHeaders => (
+                ErrorKind::Protocol,
+                " (limit set by ClientBuilder::max_headers)",
+            ),
+            P::BodyTooLarge => (ErrorKind::BodyTooLarge, ""),
+            P::BodyIncomplete => (ErrorKind::BodyIncomplete, ""),
+            P::BodyEndUnconfirmed => (ErrorKind::BodyEndUnconfirmed, ""),
+            P::InvalidMessage => (ErrorKind::InvalidRequest, ""),
+            P::UnsupportedScheme => (ErrorKind::UnsupportedScheme, ""),
+            P::Malformed | P::TargetTooLong | P::UnsupportedCoding => (ErrorKind::Protocol, ""),
+        };
+        Error::new(kind, format!("{}{hint}", err.message()))
+    }
+}
+// ANCHOR_END: from_proto
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,5 +242,21 @@ mod tests {
     fn error_is_send_sync_static() {
         fn assert_bounds<T: Send + Sync + 'static>() {}
         assert_bounds::<Error>();
+    }
+
+    #[test]
+    fn protocol_errors_name_the_client_knob_for_a_limit() {
+        use crate::proto::{HeadLimits, parse_response_head};
+        let limits = HeadLimits {
+            max_head_size: 1024,
+            max_headers: 1,
+        };
+        let buf = b"HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\n\r\n";
+        let err = Error::from(parse_response_head(buf, &limits).unwrap_err());
+        assert_eq!(err.kind(), ErrorKind::Protocol);
+        assert_eq!(
+            err.to_string(),
+            "response has more than 1 header fields (limit set by ClientBuilder::max_headers)"
+        );
     }
 }

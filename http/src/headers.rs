@@ -65,7 +65,6 @@ impl Headers {
         self.get_all(name).next()
     }
 
-    // ANCHOR: get_all
     /// Every value of `name`, in the order they appear, as raw bytes.
     pub fn get_all(&self, name: &str) -> impl Iterator<Item = &[u8]> {
         self.entries
@@ -73,7 +72,6 @@ impl Headers {
             .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, value)| value.as_slice())
     }
-    // ANCHOR_END: get_all
 
     /// Whether `name` appears at least once.
     pub fn contains(&self, name: &str) -> bool {

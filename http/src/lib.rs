@@ -18,15 +18,16 @@
 //!
 //! The crate is built in two layers, and this split is the point of it:
 //!
-//! - [`proto`] is the protocol and nothing else: encoding a request head,
-//!   parsing a response head, deciding where the body ends, decoding
-//!   chunked bodies. It is pure code (bytes in, events out) with no
+//! - [`proto`] is the protocol and nothing else: encoding and parsing
+//!   heads, deciding where a body ends, decoding and encoding bodies, and
+//!   one exchange object per side that owns every decision of a request
+//!   and its response. It is pure code (bytes in, events out) with no
 //!   sockets, no timers and no `async`, so every rule of RFC 9112 it
 //!   follows is tested with plain byte strings, including every way the
 //!   bytes can be split across reads.
-//! - The I/O driver on top, [`Client`], owns the sockets. It reads bytes,
-//!   hands them to `proto`, and acts on what comes back; it has no HTTP
-//!   knowledge of its own. Around that loop sit the parts a real client
+//! - The I/O drivers on top, [`Client`] and the [`server`], own the
+//!   sockets. They read bytes, hand them to `proto`, and act on what comes
+//!   back; they have no HTTP knowledge of their own. Around that loop sit the parts a real client
 //!   needs: a keep-alive pool with a total and a per-host connection limit
 //!   and one fair line of waiters, a DNS cache whose concurrent lookups of
 //!   one name share one query, TLS through rustls driven by socket
@@ -41,9 +42,11 @@
 //! the body. Only [`Response::bytes`] and [`Response::text`] collect a body,
 //! and they take a cap.
 //!
-//! Failures of either layer are one [`Error`] type whose [`ErrorKind`]
-//! says what went wrong, and header fields of both directions are one
-//! ordered, case-insensitive [`Headers`] list.
+//! The client's failures, its protocol's included, are one [`Error`] type
+//! whose [`ErrorKind`] says what went wrong (`proto` has an error of its
+//! own, which each driver maps to what it means on its side), and header
+//! fields of both directions are one ordered, case-insensitive [`Headers`]
+//! list.
 //!
 //! Compared with hyper, this client is single-threaded and has no
 //! connection task per socket: the task that sends a request drives its

@@ -20,10 +20,10 @@ use std::task::{Context, Poll, Waker};
 use spool::io::{AsyncRead, AsyncWrite};
 
 use crate::client::deadline::Deadlines;
-use crate::client::pool::{PoolKey, Slot};
+use crate::client::slot::{PoolKey, Slot};
 use crate::client::transport::Transport;
 use crate::error::{Error, ErrorKind, Result};
-use crate::proto::{HeadLimits, ParsedHead, ResponseHead, parse_response_head};
+use crate::proto::{ClientExchange, HeadLimits, ParsedHead, ResponseHead, parse_response_head};
 
 /// How much one socket read asks for. Large enough that a fast download
 /// costs few wake-ups, small enough to keep an idle pool cheap.
@@ -45,10 +45,6 @@ pub(crate) struct Connection {
     /// before the first byte means the server never saw or never answered
     /// the request; after it, the request may have had effects.
     started: bool,
-    /// Whether the current request went out whole. Not so after an early
-    /// response: the server and we then disagree on where the request
-    /// ended, and the connection must not carry another.
-    request_sent: bool,
     /// Whether the end of stream, once reached, was one the peer vouched
     /// for. False when TLS ended with a bare TCP close and no
     /// `close_notify`, which an attacker on the path can forge.
@@ -65,7 +61,6 @@ impl Connection {
             slot,
             reused: false,
             started: false,
-            request_sent: false,
             eof_confirmed: true,
         }
     }
@@ -74,21 +69,12 @@ impl Connection {
         self.slot.key()
     }
 
-    pub(crate) fn slot(&self) -> &Slot {
-        &self.slot
-    }
-
     pub(crate) fn is_reused(&self) -> bool {
         self.reused
     }
 
     pub(crate) fn response_started(&self) -> bool {
         self.started
-    }
-
-    /// Whether the last request went out whole (see `request_sent`).
-    pub(crate) fn request_sent(&self) -> bool {
-        self.request_sent
     }
 
     /// Closes the socket but keeps the place in the pool, for a
@@ -124,7 +110,8 @@ impl Connection {
     // ANCHOR_END: probe
 
     // ANCHOR: send
-    /// Sends a request and reads the head of its response.
+    /// Sends a request and reads the head of its response, recording in
+    /// `exchange` whether the request went out whole.
     ///
     /// The response may begin before the request has gone out: a server
     /// can answer `413` to an upload it will not take, or a `401` or a
@@ -132,28 +119,27 @@ impl Connection {
     /// close the connection. A client that only writes would wait for a
     /// write that never ends, or see it fail with a reset, and lose the
     /// answer. So while the request goes out, whatever the server sends is
-    /// read too (RFC 9112 §9.5), and sending stops once a whole response
-    /// head has arrived, whatever its status: a server that answers before
-    /// reading the body is done with the request (one that still wanted the
-    /// rest, such as a streaming echo, would be unusual). A failed write is
-    /// reported only if no response can be read after it. curl and hyper
-    /// deliver early responses the same way.
+    /// read too, and sending stops when the exchange says the bytes are an
+    /// answer ([`ClientExchange::is_answer`]). A failed write is reported
+    /// only if no response can be read after it. curl and hyper deliver
+    /// early responses the same way.
     pub(crate) async fn round_trip(
         &mut self,
+        exchange: &mut ClientExchange,
         head: &[u8],
         body: &[u8],
         limits: &HeadLimits,
         deadlines: &Deadlines,
     ) -> Result<ResponseHead> {
         self.started = false;
-        self.request_sent = false;
+        exchange.record_sent(false);
         let mut written = 0;
         let mut listening = true;
         let sending =
             poll_fn(|cx| self.poll_send(cx, [head, body], &mut written, &mut listening, limits));
         match deadlines.write(sending).await? {
             Sending::Sent => {
-                self.request_sent = true;
+                exchange.record_sent(true);
                 self.read_head(limits, deadlines).await
             }
             Sending::Answered => self.read_head(limits, deadlines).await,
@@ -214,12 +200,7 @@ impl Connection {
                 }
                 Poll::Ready(Ok(_)) => {
                     self.started = true;
-                    // A malformed head is an answer too: `read_head`
-                    // reports it.
-                    if !matches!(
-                        parse_response_head(self.buffered(), limits),
-                        Ok(ParsedHead::Partial)
-                    ) {
+                    if ClientExchange::is_answer(self.buffered(), limits) {
                         return Poll::Ready(Sending::Answered);
                     }
                 }
@@ -228,7 +209,6 @@ impl Connection {
         }
     }
 
-    // ANCHOR: read_head
     /// Reads until a whole response head is buffered, and parses it. The
     /// bytes after the head stay in the buffer for the body.
     pub(crate) async fn read_head(
@@ -238,7 +218,7 @@ impl Connection {
     ) -> Result<ResponseHead> {
         loop {
             if self.end > self.start {
-                let parsed = parse_response_head(&self.buf[self.start..self.end], limits)?;
+                let parsed = parse_response_head(self.buffered(), limits)?;
                 if let ParsedHead::Complete(head) = parsed {
                     self.start += head.head_len;
                     return Ok(head);
@@ -267,7 +247,6 @@ impl Connection {
             self.started = true;
         }
     }
-    // ANCHOR_END: read_head
 
     /// Whether the end of stream that [`fill`](Connection::fill) reported
     /// was confirmed by the peer (see `eof_confirmed`).

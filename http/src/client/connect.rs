@@ -20,7 +20,7 @@ use url::Host;
 use crate::client::conn::Connection;
 use crate::client::deadline::Deadlines;
 use crate::client::dns::Resolver;
-use crate::client::pool::{PoolKey, Slot};
+use crate::client::slot::{PoolKey, Slot};
 use crate::client::transport::Transport;
 use crate::error::{Error, ErrorKind, Result};
 use crate::tls::TlsStream;

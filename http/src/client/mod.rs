@@ -6,9 +6,10 @@
 //! | file          | what it holds                                              |
 //! |---------------|------------------------------------------------------------|
 //! | `builder.rs`  | [`ClientBuilder`]: the knobs and their defaults            |
-//! | `request.rs`  | [`RequestBuilder`], the redirect loop, retry-on-stale      |
-//! | `redirect.rs` | pure redirect decisions                                    |
+//! | `mod.rs`      | [`Client`], and one exchange on a connection, retry-on-stale |
+//! | `request.rs`  | [`RequestBuilder`] and the redirect loop                   |
 //! | `pool.rs`     | keep-alive reuse and the connection limits                 |
+//! | `slot.rs`     | a connection's origin and its place in the pool's counts   |
 //! | `connect.rs`  | opening a connection: DNS, TCP, TLS                        |
 //! | `dns.rs`      | the resolver cache                                         |
 //! | `conn.rs`     | one connection: sending a request, reading a head          |
@@ -22,20 +23,29 @@ mod connect;
 mod deadline;
 mod dns;
 mod pool;
-mod redirect;
 mod request;
 mod response;
+mod slot;
 mod transport;
 
 use std::rc::Rc;
+
+use url::Url;
+
+use crate::error::{ErrorKind, Result};
+use crate::headers::Headers;
+use crate::proto::ClientExchange;
 
 pub use builder::ClientBuilder;
 pub use request::RequestBuilder;
 pub use response::Response;
 
 use builder::Config;
+use conn::Connection;
 use connect::Connector;
-use pool::Pool;
+use deadline::Deadlines;
+use pool::{Grant, Pool};
+use slot::PoolKey;
 
 /// An HTTP/1.1 client with a connection pool, like an aiohttp
 /// `ClientSession`.
@@ -105,6 +115,96 @@ impl Client {
     /// A request with any method.
     pub fn request(&self, method: &str, url: &str) -> RequestBuilder {
         RequestBuilder::new(self.clone(), method, url)
+    }
+}
+
+impl Client {
+    // ANCHOR: exchange
+    /// One request and the head of its response, on a pooled or new
+    /// connection, retried once if a reused connection was stale.
+    ///
+    /// # Retry on a stale connection
+    ///
+    /// A server may close an idle keep-alive connection at any moment, and the
+    /// client learns of it only when it next uses the connection: the write
+    /// succeeds (it lands in the kernel's buffer) and the read finds the
+    /// connection closed or reset. That is not a failure of the request, it is
+    /// a race every HTTP/1.1 client loses now and then, so it is retried once
+    /// on a fresh connection, under three conditions that make the retry safe:
+    /// the connection had carried a response before (a fresh one failing is a
+    /// real error), not one byte of the new response had arrived (so the server
+    /// did not process the request, or at least did not answer it), and the
+    /// method is idempotent (GET, HEAD, PUT, DELETE, OPTIONS, TRACE: sending it
+    /// twice means the same as once). A `POST` on a stale connection fails
+    /// instead; the pool's liveness check before reuse makes that rare. hyper
+    /// and ureq apply the same rule (RFC 9110 §9.2.2).
+    async fn exchange(
+        &self,
+        method: &str,
+        url: &Url,
+        headers: &Headers,
+        body: Option<&[u8]>,
+        deadlines: &Deadlines,
+    ) -> Result<Response> {
+        let key = PoolKey::from_url(url)?;
+        let mut head = Vec::new();
+        let body_len = body.map(|body| body.len() as u64);
+        let mut exchange = ClientExchange::new(method, url, headers, body_len, &mut head)?;
+        let body = body.unwrap_or_default();
+        let config = &self.inner.config;
+
+        let mut conn = self.connection(key, deadlines).await?;
+        let mut retried = false;
+        let head = loop {
+            let result = conn
+                .round_trip(&mut exchange, &head, body, &config.head_limits, deadlines)
+                .await;
+            match result {
+                Ok(head) => break head,
+                Err(e)
+                    if e.kind() == ErrorKind::Io
+                        && conn.is_reused()
+                        && !conn.response_started()
+                        && !retried
+                        && exchange.may_retry() =>
+                {
+                    retried = true;
+                    conn = self
+                        .inner
+                        .connector
+                        .connect(conn.into_slot(), deadlines)
+                        .await?;
+                }
+                Err(e) => return Err(e),
+            }
+        };
+
+        let body = exchange.read_head(&head)?;
+        let pool = self.inner.pool.downgrade();
+        Ok(Response::new(
+            head,
+            url.clone(),
+            conn,
+            body,
+            pool,
+            *deadlines,
+        ))
+    }
+    // ANCHOR_END: exchange
+
+    /// A live pooled connection to `key`, or a new one.
+    async fn connection(&self, key: PoolKey, deadlines: &Deadlines) -> Result<Connection> {
+        let grant = deadlines.total(self.inner.pool.checkout(key)).await??;
+        let slot = match grant {
+            Grant::Idle(mut conn) => {
+                if conn.probe_alive() {
+                    return Ok(conn);
+                }
+                conn.into_slot()
+            }
+            Grant::Open(slot) => slot,
+        };
+        self.inner.connector.connect(slot, deadlines).await
     }
 }
 

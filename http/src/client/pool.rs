@@ -43,56 +43,14 @@
 
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
-use std::fmt;
 use std::rc::{Rc, Weak};
 use std::time::{Duration, Instant};
 
 use spool::sync::oneshot;
-use url::{Host, Url};
 
 use crate::client::conn::Connection;
+use crate::client::slot::{Counts, PoolKey, Slot};
 use crate::error::{Error, ErrorKind, Result};
-
-/// What connections are pooled by: the origin of a URL.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) struct PoolKey {
-    pub(crate) https: bool,
-    pub(crate) host: Host<String>,
-    pub(crate) port: u16,
-}
-
-impl PoolKey {
-    pub(crate) fn from_url(url: &Url) -> Result<PoolKey> {
-        let https = match url.scheme() {
-            "http" => false,
-            "https" => true,
-            other => {
-                return Err(Error::new(
-                    ErrorKind::UnsupportedScheme,
-                    format!(
-                        "unsupported URL scheme {other:?} in {url}; only http and https are supported"
-                    ),
-                ));
-            }
-        };
-        let host = url
-            .host()
-            .ok_or_else(|| Error::new(ErrorKind::InvalidUrl, format!("URL {url} has no host")))?;
-        Ok(PoolKey {
-            https,
-            host: host.to_owned(),
-            port: url
-                .port_or_known_default()
-                .unwrap_or(if https { 443 } else { 80 }),
-        })
-    }
-}
-
-impl fmt::Display for PoolKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.host, self.port)
-    }
-}
 
 /// What a waiter in line receives.
 pub(crate) enum Grant {
@@ -102,31 +60,16 @@ pub(crate) enum Grant {
     Open(Slot),
 }
 
-/// One open connection's place in the counts. Dropping it frees the place
-/// and lets the pool serve its line.
-pub(crate) struct Slot {
-    pool: Weak<Shared>,
-    key: PoolKey,
-}
-
-impl Slot {
-    pub(crate) fn key(&self) -> &PoolKey {
-        &self.key
-    }
-}
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        // The client may be gone while a response still holds a connection.
-        if let Some(shared) = self.pool.upgrade() {
-            shared.release(&self.key);
-        }
-    }
-}
-
 /// The pool, shared by a client and its clones.
 pub(crate) struct Pool {
     shared: Rc<Shared>,
+}
+
+/// A hold on the pool that does not keep it alive, for a response that may
+/// outlive its client: its connection then just closes.
+#[derive(Clone)]
+pub(crate) struct WeakPool {
+    shared: Weak<Shared>,
 }
 
 struct Shared {
@@ -193,6 +136,13 @@ impl Pool {
     }
     // ANCHOR_END: checkout
 
+    /// A hold on the pool for a response, to give its connection back.
+    pub(crate) fn downgrade(&self) -> WeakPool {
+        WeakPool {
+            shared: Rc::downgrade(&self.shared),
+        }
+    }
+
     /// How many connections are open, idle ones included.
     #[cfg(test)]
     pub(crate) fn open(&self) -> usize {
@@ -200,41 +150,20 @@ impl Pool {
     }
 }
 
-// ANCHOR: checkin
-/// Puts a connection whose response was read to the end back into the
-/// pool, or straight into the hands of a waiter for its origin.
-pub(crate) fn checkin(mut conn: Connection) {
-    let Some(shared) = conn.slot_pool() else {
-        return; // the client is gone: just close it
-    };
-    conn.mark_reused();
-    let since = Instant::now();
-    let orphan = {
-        let mut state = shared.state.borrow_mut();
-        match state.hosts.get_mut(conn.key()) {
-            Some(origin) => {
-                origin.idle.push_back(Idle { conn, since });
-                None
-            }
-            // Cannot happen (the connection's slot counts in its origin),
-            // but closing it must wait until the state is released.
-            None => Some(conn),
+impl WeakPool {
+    /// Puts a connection whose response was read to the end back into the
+    /// pool, or straight into the hands of a waiter for its origin. If the
+    /// client is gone, the connection just closes.
+    pub(crate) fn checkin(&self, conn: Connection) {
+        if let Some(shared) = self.shared.upgrade() {
+            shared.checkin(conn);
         }
-    };
-    drop(orphan);
-    shared.dispatch();
-}
-// ANCHOR_END: checkin
-
-impl Connection {
-    fn slot_pool(&self) -> Option<Rc<Shared>> {
-        self.slot().pool.upgrade()
     }
 }
 
-impl Shared {
+impl Counts for Shared {
     /// Gives back the place of a connection that closed.
-    fn release(self: &Rc<Self>, key: &PoolKey) {
+    fn release(self: Rc<Self>, key: &PoolKey) {
         {
             let mut state = self.state.borrow_mut();
             state.open -= 1;
@@ -245,6 +174,28 @@ impl Shared {
                 }
             }
         }
+        self.dispatch();
+    }
+}
+
+impl Shared {
+    /// Keeps an idle connection for reuse, and serves the line with it.
+    fn checkin(self: &Rc<Self>, mut conn: Connection) {
+        conn.mark_reused();
+        let since = Instant::now();
+        let orphan = {
+            let mut state = self.state.borrow_mut();
+            match state.hosts.get_mut(conn.key()) {
+                Some(origin) => {
+                    origin.idle.push_back(Idle { conn, since });
+                    None
+                }
+                // Cannot happen (the connection's slot counts in its origin),
+                // but closing it must wait until the state is released.
+                None => Some(conn),
+            }
+        };
+        drop(orphan);
         self.dispatch();
     }
 
@@ -286,7 +237,7 @@ impl Shared {
         for (sender, grant) in grants {
             if let Err(grant) = sender.send(grant) {
                 match grant {
-                    Grant::Idle(conn) => checkin(conn),
+                    Grant::Idle(conn) => self.checkin(conn),
                     Grant::Open(slot) => drop(slot),
                 }
             }
@@ -305,10 +256,8 @@ impl Shared {
         if state.open < self.limit {
             host.open += 1;
             state.open += 1;
-            return Some(Grant::Open(Slot {
-                pool: Rc::downgrade(self),
-                key,
-            }));
+            let counts: Weak<Shared> = Rc::downgrade(self);
+            return Some(Grant::Open(Slot::new(counts, key)));
         }
         // At the total limit: if another origin has an idle connection,
         // close the one idle longest and take over its place.
@@ -331,7 +280,7 @@ impl Shared {
             state.hosts.remove(&victim);
         }
         state.hosts.entry(key.clone()).or_default().open += 1;
-        slot.key = key;
+        slot.move_to(key);
         Some(Grant::Open(slot))
     }
     // ANCHOR_END: dispatch
@@ -341,6 +290,7 @@ impl Shared {
 mod tests {
     use super::*;
     use crate::client::transport::Transport;
+    use url::Url;
 
     fn key(host: &str) -> PoolKey {
         PoolKey::from_url(&Url::parse(&format!("http://{host}/")).unwrap()).unwrap()
@@ -432,7 +382,7 @@ mod tests {
                 async move { matches!(pool.checkout(key("a.test")).await, Ok(Grant::Idle(_))) }
             });
             spool::yield_now().await;
-            checkin(conn);
+            pool.downgrade().checkin(conn);
             assert!(waiter.await.unwrap(), "the waiter got the idle connection");
             assert_eq!(pool.open(), 0, "and closed it when it dropped the grant");
         });
@@ -443,14 +393,14 @@ mod tests {
         spool::block_on(async {
             let pool = Pool::new(1, 1, Duration::from_millis(50));
             let conn = connection(slot(pool.checkout(key("a.test")).await.unwrap())).await;
-            checkin(conn);
+            pool.downgrade().checkin(conn);
             assert_eq!(pool.open(), 1);
             // Another host at the total limit evicts the idle connection.
             let other = slot(pool.checkout(key("b.test")).await.unwrap());
             assert_eq!(other.key(), &key("b.test"));
             assert_eq!(pool.open(), 1);
             let conn = connection(other).await;
-            checkin(conn);
+            pool.downgrade().checkin(conn);
             // After the idle timeout the same host gets a new slot, not the
             // expired connection.
             spool::time::sleep(Duration::from_millis(80)).await;

@@ -1,22 +1,5 @@
 //! [`RequestBuilder`] and the path of a request: redirects, then one
-//! exchange per hop, with one retry when a pooled connection turns out to
-//! be stale.
-//!
-//! # Retry on a stale connection
-//!
-//! A server may close an idle keep-alive connection at any moment, and the
-//! client learns of it only when it next uses the connection: the write
-//! succeeds (it lands in the kernel's buffer) and the read finds the
-//! connection closed or reset. That is not a failure of the request, it is
-//! a race every HTTP/1.1 client loses now and then, so it is retried once
-//! on a fresh connection, under three conditions that make the retry safe:
-//! the connection had carried a response before (a fresh one failing is a
-//! real error), not one byte of the new response had arrived (so the server
-//! did not process the request, or at least did not answer it), and the
-//! method is idempotent (GET, HEAD, PUT, DELETE, OPTIONS, TRACE: sending it
-//! twice means the same as once). A `POST` on a stale connection fails
-//! instead; the pool's liveness check before reuse makes that rare. hyper
-//! and ureq apply the same rule (RFC 9110 §9.2.2).
+//! exchange per hop (see `Client::exchange`).
 
 use std::time::Duration;
 
@@ -24,12 +7,10 @@ use url::Url;
 
 use crate::client::Client;
 use crate::client::deadline::Deadlines;
-use crate::client::pool::{Grant, PoolKey};
-use crate::client::redirect;
 use crate::client::response::Response;
 use crate::error::{Error, ErrorKind, Result};
 use crate::headers::Headers;
-use crate::proto::{body_framing, connection_reusable, encode_request_head};
+use crate::proto;
 
 /// A request being put together; [`send`](RequestBuilder::send) sends it.
 ///
@@ -147,8 +128,9 @@ impl RequestBuilder {
             let response = client
                 .exchange(&method, &url, &headers, body.as_deref(), &deadlines)
                 .await?;
-            let location = response.headers().get_bytes("location");
-            let Some(next) = redirect::decide(response.status(), &method, location, &url)? else {
+            let next =
+                proto::follow_redirect(response.status(), &method, response.headers(), &url)?;
+            let Some(next) = next else {
                 return Ok(response);
             };
             if config.max_redirects == 0 {
@@ -184,102 +166,4 @@ impl std::fmt::Debug for RequestBuilder {
             .field("headers", &self.headers)
             .finish_non_exhaustive()
     }
-}
-
-impl Client {
-    // ANCHOR: exchange
-    /// One request and the head of its response, on a pooled or new
-    /// connection, retried once if a reused connection was stale.
-    async fn exchange(
-        &self,
-        method: &str,
-        url: &Url,
-        headers: &Headers,
-        body: Option<&[u8]>,
-        deadlines: &Deadlines,
-    ) -> Result<Response> {
-        let key = PoolKey::from_url(url)?;
-        let body_len = match body {
-            Some(body) => Some(body.len() as u64),
-            None if matches!(method, "POST" | "PUT" | "PATCH") => Some(0),
-            None => None,
-        };
-        let mut head = Vec::new();
-        encode_request_head(method, url, headers, body_len, &mut head)?;
-        let body = body.unwrap_or_default();
-        let config = &self.inner.config;
-
-        let mut conn = self.connection(key, deadlines).await?;
-        let mut retried = false;
-        let head = loop {
-            let result = conn
-                .round_trip(&head, body, &config.head_limits, deadlines)
-                .await;
-            match result {
-                Ok(head) => break head,
-                Err(e)
-                    if e.kind() == ErrorKind::Io
-                        && conn.is_reused()
-                        && !conn.response_started()
-                        && !retried
-                        && is_idempotent(method) =>
-                {
-                    retried = true;
-                    conn = self
-                        .inner
-                        .connector
-                        .connect(conn.into_slot(), deadlines)
-                        .await?;
-                }
-                Err(e) => return Err(e),
-            }
-        };
-
-        let framing = body_framing(method, &head)?;
-        let reusable =
-            connection_reusable(&head, framing) && !asks_to_close(headers) && conn.request_sent();
-        Ok(Response::new(
-            head,
-            url.clone(),
-            conn,
-            framing,
-            reusable,
-            *deadlines,
-        ))
-    }
-    // ANCHOR_END: exchange
-
-    /// A live pooled connection to `key`, or a new one.
-    async fn connection(
-        &self,
-        key: PoolKey,
-        deadlines: &Deadlines,
-    ) -> Result<crate::client::conn::Connection> {
-        let grant = deadlines.total(self.inner.pool.checkout(key)).await??;
-        let slot = match grant {
-            Grant::Idle(mut conn) => {
-                if conn.probe_alive() {
-                    return Ok(conn);
-                }
-                conn.into_slot()
-            }
-            Grant::Open(slot) => slot,
-        };
-        self.inner.connector.connect(slot, deadlines).await
-    }
-}
-
-fn is_idempotent(method: &str) -> bool {
-    matches!(
-        method,
-        "GET" | "HEAD" | "PUT" | "DELETE" | "OPTIONS" | "TRACE"
-    )
-}
-
-/// Whether the request said `Connection: close`, which binds us too.
-fn asks_to_close(headers: &Headers) -> bool {
-    headers
-        .get_all("connection")
-        .flat_map(|value| value.split(|&b| b == b','))
-        .any(|option| option.trim_ascii().eq_ignore_ascii_case(b"close"))
 }

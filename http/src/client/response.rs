@@ -22,10 +22,10 @@ use url::Url;
 
 use crate::client::conn::Connection;
 use crate::client::deadline::Deadlines;
-use crate::client::pool::checkin;
+use crate::client::pool::WeakPool;
 use crate::error::{Error, ErrorKind, Result};
 use crate::headers::Headers;
-use crate::proto::{BodyDecoder, Decoded, Framing, ResponseHead, Version};
+use crate::proto::{Decoded, ResponseBody, ResponseHead, Version};
 
 /// How much of a redirect's body is read so its connection can be reused;
 /// a longer one closes the connection instead.
@@ -51,12 +51,14 @@ pub struct Response {
     headers: Headers,
     url: Url,
     content_type: Option<String>,
+    content_length: Option<u64>,
     /// The connection while the body is being read; `None` once the body
     /// ended (and the connection went back to the pool or was closed).
     conn: Option<Connection>,
-    decoder: BodyDecoder,
-    /// Whether the connection may be pooled once the body ends.
-    reusable: bool,
+    /// Where the body ends, and whether the connection may be pooled then.
+    body: ResponseBody,
+    /// Where the connection goes back to once the body has ended.
+    pool: WeakPool,
     deadlines: Deadlines,
 }
 
@@ -65,30 +67,27 @@ impl Response {
         head: ResponseHead,
         url: Url,
         conn: Connection,
-        framing: Framing,
-        reusable: bool,
+        body: ResponseBody,
+        pool: WeakPool,
         deadlines: Deadlines,
     ) -> Response {
-        let content_type = head.headers.get("content-type").and_then(|value| {
-            let media = value.split(';').next()?.trim();
-            (!media.is_empty()).then(|| media.to_ascii_lowercase())
-        });
         let mut response = Response {
+            content_type: head.media_type(),
+            content_length: head.content_length(),
             status: head.status,
             version: head.version,
             reason: head.reason,
             headers: head.headers,
             url,
-            content_type,
             conn: Some(conn),
-            decoder: BodyDecoder::new(framing),
-            reusable,
+            body,
+            pool,
             deadlines,
         };
         // A response without a body (HEAD, 204, 304, length 0) is already
         // complete: give the connection back now rather than when the
         // caller gets round to reading nothing.
-        if let Ok(Decoded::Done(_)) = response.decoder.decode(&[]) {
+        if response.body.is_done() {
             response.finish();
         }
         response
@@ -130,10 +129,7 @@ impl Response {
     /// and it is not overridden by `Transfer-Encoding`. For a response to
     /// `HEAD`, the length the body would have had.
     pub fn content_length(&self) -> Option<u64> {
-        if self.headers.contains("transfer-encoding") {
-            return None;
-        }
-        self.headers.get("content-length")?.trim().parse().ok()
+        self.content_length
     }
 
     // ANCHOR: chunk
@@ -184,7 +180,7 @@ impl Response {
             let Some(conn) = self.conn.as_mut() else {
                 return Ok(None);
             };
-            match self.decoder.decode(conn.buffered())? {
+            match self.body.decode(conn.buffered())? {
                 Decoded::Data(range) => {
                     let start = conn.start();
                     conn.consume(range.end);
@@ -193,14 +189,7 @@ impl Response {
                 Decoded::NeedMore => {
                     conn.consume(conn.buffered().len());
                     if conn.fill(&self.deadlines).await? == 0 {
-                        // The decoder rules: the end of a body that runs
-                        // until a confirmed close, an error for any other.
-                        if conn.eof_confirmed() {
-                            self.decoder.finish_eof()?;
-                        } else {
-                            self.decoder.finish_unconfirmed_eof()?;
-                        }
-                        self.reusable = false;
+                        self.body.finish_eof(conn.eof_confirmed())?;
                         self.finish();
                         return Ok(None);
                     }
@@ -221,10 +210,8 @@ impl Response {
         let Some(conn) = self.conn.take() else {
             return;
         };
-        // Bytes after the end of the body answer no request of ours (we do
-        // not pipeline), so the server got its framing wrong.
-        if self.reusable && conn.buffered().is_empty() {
-            checkin(conn);
+        if self.body.reusable(conn.buffered()) {
+            self.pool.checkin(conn);
         }
     }
 

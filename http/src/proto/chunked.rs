@@ -18,8 +18,8 @@
 //! harmless: extensions and trailers are accepted and discarded, within
 //! caps, and whitespace may pad the size before the CRLF or `;`.
 
-use crate::error::{Error, ErrorKind, Result};
-use crate::proto::body::Decoded;
+use crate::proto::decoder::Decoded;
+use crate::proto::error::{Error, ErrorKind, Result, malformed};
 
 /// Most bytes in one chunk-size line, extensions included, CRLF excluded.
 const MAX_SIZE_LINE: usize = 4096;
@@ -86,7 +86,6 @@ impl ChunkedDecoder {
         }
     }
 
-    // ANCHOR: chunked_decode
     /// Same contract as [`BodyDecoder::decode`](crate::proto::BodyDecoder::decode);
     /// never called again after returning `Done`.
     pub(crate) fn decode(&mut self, input: &[u8]) -> Result<Decoded> {
@@ -117,39 +116,17 @@ impl ChunkedDecoder {
                     // all; most often a stray CRLF from a server that
                     // miscounted, which must not be read as size zero.
                     b'\r' | b'\n' if !digits => {
-                        return Err(protocol("expected a chunk size but found an empty line"));
+                        return Err(malformed("expected a chunk size but found an empty line"));
                     }
                     _ if !digits => {
-                        return Err(protocol(format!(
+                        return Err(malformed(format!(
                             "expected a chunk size but found \"{}\"",
                             [byte].escape_ascii()
                         )));
                     }
-                    b' ' | b'\t' => Chunk::SizePadding {
-                        size,
-                        line: grow_line(line)?,
-                    },
-                    b';' => Chunk::Extension {
-                        size,
-                        line: grow_line(line)?,
-                    },
-                    b'\r' => Chunk::SizeLf { size },
-                    b'\n' => return Err(bare_lf("a chunk-size line")),
-                    _ => return Err(bad_size_byte(byte)),
+                    _ => after_size(size, line, byte)?,
                 },
-                Chunk::SizePadding { size, line } => match byte {
-                    b' ' | b'\t' => Chunk::SizePadding {
-                        size,
-                        line: grow_line(line)?,
-                    },
-                    b';' => Chunk::Extension {
-                        size,
-                        line: grow_line(line)?,
-                    },
-                    b'\r' => Chunk::SizeLf { size },
-                    b'\n' => return Err(bare_lf("a chunk-size line")),
-                    _ => return Err(bad_size_byte(byte)),
-                },
+                Chunk::SizePadding { size, line } => after_size(size, line, byte)?,
                 Chunk::Extension { size, line } => match byte {
                     b'\r' => Chunk::SizeLf { size },
                     b'\n' => return Err(bare_lf("a chunk-size line")),
@@ -168,7 +145,7 @@ impl ChunkedDecoder {
                 Chunk::DataCr => match byte {
                     b'\r' => Chunk::DataLf,
                     _ => {
-                        return Err(protocol(
+                        return Err(malformed(
                             "chunk data is longer than its chunk size (no CRLF where the size said the data ends)",
                         ));
                     }
@@ -212,7 +189,6 @@ impl ChunkedDecoder {
         }
         Ok(Decoded::NeedMore)
     }
-    // ANCHOR_END: chunked_decode
 
     /// The error for a connection that closed before the body's end.
     pub(crate) fn eof_error(&self) -> Error {
@@ -233,6 +209,24 @@ impl ChunkedDecoder {
     }
 }
 
+/// The state after `byte` follows a chunk size (its last digit, or padding
+/// after it): more padding, an extension, or the end of the line.
+fn after_size(size: u64, line: usize, byte: u8) -> Result<Chunk> {
+    Ok(match byte {
+        b' ' | b'\t' => Chunk::SizePadding {
+            size,
+            line: grow_line(line)?,
+        },
+        b';' => Chunk::Extension {
+            size,
+            line: grow_line(line)?,
+        },
+        b'\r' => Chunk::SizeLf { size },
+        b'\n' => return Err(bare_lf("a chunk-size line")),
+        _ => return Err(bad_size_byte(byte)),
+    })
+}
+
 fn push_hex_digit(size: u64, byte: u8) -> Result<u64> {
     let digit = match byte {
         b'0'..=b'9' => byte - b'0',
@@ -241,14 +235,14 @@ fn push_hex_digit(size: u64, byte: u8) -> Result<u64> {
     };
     size.checked_mul(16)
         .and_then(|size| size.checked_add(u64::from(digit)))
-        .ok_or_else(|| protocol("chunk size does not fit in 64 bits"))
+        .ok_or_else(|| malformed("chunk size does not fit in 64 bits"))
 }
 
 fn grow_line(line: usize) -> Result<usize> {
     if line < MAX_SIZE_LINE {
         Ok(line + 1)
     } else {
-        Err(protocol(format!(
+        Err(malformed(format!(
             "chunk-size line exceeded {MAX_SIZE_LINE} bytes (chunk extensions too long)"
         )))
     }
@@ -258,35 +252,31 @@ fn grow_trailers(seen: usize) -> Result<usize> {
     if seen < MAX_TRAILERS {
         Ok(seen + 1)
     } else {
-        Err(protocol(format!(
+        Err(malformed(format!(
             "trailer section exceeded {MAX_TRAILERS} bytes"
         )))
     }
 }
 
 fn bad_size_byte(byte: u8) -> Error {
-    protocol(format!(
+    malformed(format!(
         "invalid byte \"{}\" in a chunk-size line",
         [byte].escape_ascii()
     ))
 }
 
 fn bare_lf(place: &str) -> Error {
-    protocol(format!("{place} ends in LF without CR"))
+    malformed(format!("{place} ends in LF without CR"))
 }
 
 fn cr_without_lf(place: &str) -> Error {
-    protocol(format!("{place} is followed by CR without LF"))
-}
-
-fn protocol(message: impl Into<String>) -> Error {
-    Error::new(ErrorKind::Protocol, message)
+    malformed(format!("{place} is followed by CR without LF"))
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::error::{ErrorKind, Result};
-    use crate::proto::body::tests::{Outcome, feed};
+    use crate::proto::decoder::tests::{Outcome, feed};
+    use crate::proto::error::{ErrorKind, Result};
     use crate::proto::framing::Framing;
 
     fn whole(input: &[u8]) -> Result<Outcome> {
@@ -302,7 +292,7 @@ mod tests {
 
     fn protocol_error(input: &[u8]) -> String {
         let err = whole(input).unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Protocol, "{err}");
+        assert_eq!(err.kind(), ErrorKind::Malformed, "{err}");
         err.to_string()
     }
 

@@ -1,8 +1,76 @@
-//! Header-field rules that requests and responses share: comma lists,
-//! decimal lengths, and whether a connection persists.
+//! Header-field rules that requests and responses share: what a name and
+//! a value may hold, comma lists, decimal lengths, and whether a
+//! connection persists.
+//!
+//! Both encoders check fields with [`check_field`] and both parsers read
+//! lists with [`list_items`], so a rule such as "a value must not hold a
+//! control byte" is written once for either direction.
 
 use crate::headers::Headers;
-use crate::proto::Version;
+use crate::proto::error::{Error, ErrorKind, Result};
+use crate::proto::head::Version;
+
+/// Whether `s` is an HTTP token (RFC 9110 §5.6.2), as methods and field
+/// names must be.
+pub(crate) fn is_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// What a token is, for error messages.
+pub(crate) const TOKEN_RULE: &str = "a non-empty HTTP token (letters, digits and !#$%&'*+-.^_`|~)";
+
+// ANCHOR: check_field
+/// Checks a field about to be written into a `message` ("request" or
+/// "response"): the name must be a token, and the value must not hold a
+/// byte that would end the field early and let the rest pose as fields of
+/// its own (header injection, request smuggling).
+pub(crate) fn check_field(name: &str, value: &[u8], message: &str) -> Result<()> {
+    if !is_token(name) {
+        return Err(Error::new(
+            ErrorKind::InvalidMessage,
+            format!("invalid header name {name:?}: a name must be {TOKEN_RULE}"),
+        ));
+    }
+    // Field values may hold any visible byte, space and tab (RFC 9110
+    // §5.5). Every other control byte is refused, not only CR and LF: NUL
+    // truncates values in C servers, and a lone CR is read as a line end by
+    // some of them.
+    if let Some(&byte) = value
+        .iter()
+        .find(|&&b| (b < 0x20 && b != b'\t') || b == 0x7f)
+    {
+        let what = match byte {
+            b'\r' => "CR",
+            b'\n' => "LF",
+            0 => "NUL",
+            _ => "a control byte",
+        };
+        return Err(Error::new(
+            ErrorKind::InvalidMessage,
+            format!(
+                "value of header {name} contains {what} (0x{byte:02x}), which would let it inject headers into the {message}"
+            ),
+        ));
+    }
+    Ok(())
+}
+// ANCHOR_END: check_field
+
+/// Whether `name` is one of the fields that frame a body, which the
+/// encoders write themselves and never take from their caller.
+pub(crate) fn is_framing_field(name: &str) -> bool {
+    name.eq_ignore_ascii_case("content-length") || name.eq_ignore_ascii_case("transfer-encoding")
+}
+
+/// Appends `name: value` and CRLF.
+pub(crate) fn write_field(out: &mut Vec<u8>, name: &str, value: &[u8]) {
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b": ");
+    out.extend_from_slice(value);
+    out.extend_from_slice(b"\r\n");
+}
 
 /// The comma-separated elements of every `name` field, trimmed of
 /// whitespace, empty elements included (`Connection: close, ,x` has three).
@@ -14,6 +82,11 @@ pub(crate) fn list_items<'a>(
         .get_all(name)
         .flat_map(|value| value.split(|&b| b == b','))
         .map(<[u8]>::trim_ascii)
+}
+
+/// Whether a `Connection` field of `headers` says `close`.
+pub(crate) fn says_close(headers: &Headers) -> bool {
+    list_items(headers, "connection").any(|option| option.eq_ignore_ascii_case(b"close"))
 }
 
 /// Why a message's `Content-Length` cannot be trusted.
@@ -51,7 +124,6 @@ pub(crate) fn content_length(headers: &Headers) -> Result<Option<u64>, BadLength
     Ok(length)
 }
 
-// ANCHOR: persists
 /// The persistence rule of RFC 9112 §9.3, the same for either side's
 /// message: HTTP/1.1 connections persist unless the message says
 /// `Connection: close`; HTTP/1.0 connections only if it says
@@ -74,4 +146,3 @@ pub(crate) fn persists(version: Version, headers: &Headers) -> bool {
         Version::Http10 => keep_alive,
     }
 }
-// ANCHOR_END: persists

@@ -1,19 +1,32 @@
-//! Where a response body ends, and whether the connection outlives it.
+//! How a body is framed, on either side: where it ends, and whether the
+//! connection outlives it.
 //!
-//! HTTP/1.1 has no end-of-message marker. A client learns where the body
+//! HTTP/1.1 has no end-of-message marker. The receiver learns where a body
 //! stops from the request method, the status code and two headers, by the
 //! ordered rules of RFC 9112 §6.3. Getting this wrong is not a cosmetic bug:
-//! a client that reads too little leaves the rest of the body on the
-//! connection, where it is taken for the next response, and a client that
-//! reads too much swallows the start of the next one. So the rules live
-//! here, alone, in RFC order, and anything ambiguous is either an error or
+//! a reader that takes too little leaves the rest of the body on the
+//! connection, where it is taken for the next message, and one that takes
+//! too much swallows the start of the next one. So the rules live here,
+//! alone, in RFC order, and anything ambiguous is either an error or
 //! resolved towards closing the connection.
+//!
+//! The three decisions are not symmetric, and each has its own function:
+//!
+//! - [`body_framing`]: a response as the client reads it. Lenient where
+//!   the RFC asks clients to be (no length means "until close").
+//! - [`request_framing`]: a request as the server reads it. Strict: a
+//!   request without a length has no body, and a coding the server cannot
+//!   decode is refused.
+//! - [`response_framing`]: a response as the server writes it, from the
+//!   status, the body's length if known, and what the client understands.
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::proto::error::{Error, ErrorKind, Result, malformed};
 use crate::proto::fields::{BadLength, content_length, list_items, persists};
-use crate::proto::head::{ResponseHead, Version};
+use crate::proto::head::Version;
+use crate::proto::request::RequestHead;
+use crate::proto::response::ResponseHead;
 
-/// How the body of a response is delimited.
+/// How the body of a message is delimited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Framing {
     /// There is no body, whatever the headers say.
@@ -22,7 +35,7 @@ pub enum Framing {
     Length(u64),
     /// The body comes in `Transfer-Encoding: chunked` chunks.
     Chunked,
-    /// The body is everything until the server closes the connection.
+    /// The body is everything until the sender closes the connection.
     UntilClose,
 }
 
@@ -47,7 +60,7 @@ pub enum Framing {
 ///
 /// # Errors
 ///
-/// [`ErrorKind::Protocol`] if `Content-Length` is not a decimal number or
+/// [`ErrorKind::Malformed`] if `Content-Length` is not a decimal number or
 /// its values disagree. Guessing would risk reading part of one response as
 /// another, so the response is refused.
 ///
@@ -84,18 +97,17 @@ pub fn body_framing(method: &str, head: &ResponseHead) -> Result<Framing> {
     }
 
     let invalid = |item: &[u8], why: &str| {
-        Error::new(
-            ErrorKind::Protocol,
-            format!("invalid Content-Length \"{}\": {why}", item.escape_ascii()),
-        )
+        malformed(format!(
+            "invalid Content-Length \"{}\": {why}",
+            item.escape_ascii()
+        ))
     };
     let length = content_length(&head.headers).map_err(|bad| match bad {
         BadLength::NotANumber(item) => invalid(item, "not a decimal number"),
         BadLength::TooLarge(item) => invalid(item, "too large"),
-        BadLength::Conflicting(previous, value) => Error::new(
-            ErrorKind::Protocol,
-            format!("response has conflicting Content-Length values {previous} and {value}"),
-        ),
+        BadLength::Conflicting(previous, value) => malformed(format!(
+            "response has conflicting Content-Length values {previous} and {value}"
+        )),
     })?;
     Ok(match length {
         Some(length) => Framing::Length(length),
@@ -123,12 +135,10 @@ pub fn body_framing(method: &str, head: &ResponseHead) -> Result<Framing> {
 /// §8.6 forbids `Content-Length` on a `204`; on a `304` it is allowed, and
 /// the price of the rule there is one new connection.
 ///
-/// The driver has conditions of its own on top: it must not reuse the
-/// connection if its request said `Connection: close`, if the request did
-/// not go out whole (the response came early, during the upload), if the
-/// body was not read to the end, or if bytes arrived after the end of the
-/// body (this client does not pipeline, so such bytes mean the server got
-/// the framing wrong).
+/// The exchange adds the conditions that depend on the request and on how
+/// the body was read (see [`ClientExchange`](super::ClientExchange)): its
+/// request said `Connection: close`, did not go out whole, or the body was
+/// not read to the end or was followed by bytes nobody asked for.
 pub fn connection_reusable(head: &ResponseHead, framing: Framing) -> bool {
     framing != Framing::UntilClose
         && head.status != 101
@@ -145,10 +155,100 @@ fn announces_a_forbidden_body(head: &ResponseHead) -> bool {
 }
 // ANCHOR_END: connection_reusable
 
+/// Decides how the body of a request is delimited (RFC 9112 §6.3).
+///
+/// - `Transfer-Encoding: chunked` (and only that coding) gives
+///   [`Framing::Chunked`], overriding any `Content-Length`.
+/// - Otherwise a valid `Content-Length` gives [`Framing::Length`]; repeats
+///   must agree.
+/// - Otherwise there is no body: [`Framing::Empty`].
+///
+/// # Errors
+///
+/// [`ErrorKind::UnsupportedCoding`] for a transfer coding other than
+/// `chunked` (this server decodes no compression), and
+/// [`ErrorKind::Malformed`] when `chunked` is not the final coding, when an
+/// HTTP/1.0 request uses `Transfer-Encoding` at all, or when
+/// `Content-Length` is malformed or its values disagree.
+///
+/// # Examples
+///
+/// ```
+/// use spool_http::proto::{parse_request_head, request_framing, Framing, HeadLimits, ParsedRequest};
+///
+/// let buf = b"POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc";
+/// let Ok(ParsedRequest::Complete(head)) = parse_request_head(buf, &HeadLimits::default()) else { panic!() };
+/// assert_eq!(request_framing(&head), Ok(Framing::Length(3)));
+/// ```
+pub fn request_framing(head: &RequestHead) -> Result<Framing> {
+    if head.headers.contains("transfer-encoding") {
+        if head.version == Version::Http10 {
+            return Err(malformed(
+                "Transfer-Encoding is not allowed in an HTTP/1.0 request",
+            ));
+        }
+        let codings: Vec<&[u8]> = list_items(&head.headers, "transfer-encoding")
+            .filter(|item| !item.is_empty())
+            .collect();
+        return match codings.as_slice() {
+            [only] if only.eq_ignore_ascii_case(b"chunked") => Ok(Framing::Chunked),
+            [.., last] if last.eq_ignore_ascii_case(b"chunked") => Err(Error::new(
+                ErrorKind::UnsupportedCoding,
+                "only the chunked transfer coding is supported",
+            )),
+            _ => Err(malformed(
+                "Transfer-Encoding must end with chunked, or the body length is unknown",
+            )),
+        };
+    }
+
+    let length = content_length(&head.headers).map_err(|bad| match bad {
+        BadLength::NotANumber(item) | BadLength::TooLarge(item) => malformed(format!(
+            "invalid Content-Length \"{}\"",
+            item.escape_ascii()
+        )),
+        BadLength::Conflicting(..) => malformed("conflicting Content-Length values"),
+    })?;
+    Ok(match length {
+        Some(0) | None => Framing::Empty,
+        Some(length) => Framing::Length(length),
+    })
+}
+
+/// Decides how a response body is delimited.
+///
+/// - `1xx`, `204` and `304` responses never have a body:
+///   [`Framing::Empty`], and no framing field is sent.
+/// - A body of known length is sent with `Content-Length`, also in answer
+///   to `HEAD`, where the length describes the body a `GET` would get.
+/// - A body of unknown length is chunked for HTTP/1.1 clients. HTTP/1.0
+///   clients do not understand chunking, so for them the body ends when
+///   the server closes the connection ([`Framing::UntilClose`]).
+///
+/// # Examples
+///
+/// ```
+/// use spool_http::proto::{response_framing, Framing, Version};
+///
+/// assert_eq!(response_framing(Version::Http11, 200, Some(5)), Framing::Length(5));
+/// assert_eq!(response_framing(Version::Http11, 200, None), Framing::Chunked);
+/// assert_eq!(response_framing(Version::Http10, 200, None), Framing::UntilClose);
+/// assert_eq!(response_framing(Version::Http11, 304, Some(5)), Framing::Empty);
+/// ```
+pub fn response_framing(request_version: Version, status: u16, body_len: Option<u64>) -> Framing {
+    match (status, body_len) {
+        (100..=199 | 204 | 304, _) => Framing::Empty,
+        (_, Some(len)) => Framing::Length(len),
+        (_, None) if request_version == Version::Http11 => Framing::Chunked,
+        (_, None) => Framing::UntilClose,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::headers::Headers;
+    use crate::proto::{HeadLimits, ParsedRequest, parse_request_head};
 
     fn head(version: Version, status: u16, fields: &[(&str, &str)]) -> ResponseHead {
         let mut headers = Headers::new();
@@ -170,7 +270,7 @@ mod tests {
 
     fn protocol_error(fields: &[(&str, &str)]) -> String {
         let err = framing(fields).unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Protocol);
+        assert_eq!(err.kind(), ErrorKind::Malformed);
         err.to_string()
     }
 
@@ -197,56 +297,35 @@ mod tests {
         }
     }
 
+    /// The framing of a response with these `Transfer-Encoding` fields.
+    fn transfer_encoding(values: &[&str]) -> Framing {
+        let fields: Vec<(&str, &str)> = values.iter().map(|v| ("Transfer-Encoding", *v)).collect();
+        framing(&fields).unwrap()
+    }
+
     #[test]
     fn chunked_as_final_coding_is_chunked() {
-        assert_eq!(
-            framing(&[("Transfer-Encoding", "chunked")]).unwrap(),
-            Framing::Chunked
-        );
-        assert_eq!(
-            framing(&[("Transfer-Encoding", "CHUNKED")]).unwrap(),
-            Framing::Chunked
-        );
-        assert_eq!(
-            framing(&[("Transfer-Encoding", "gzip, chunked")]).unwrap(),
-            Framing::Chunked
-        );
-        assert_eq!(
-            framing(&[
-                ("Transfer-Encoding", "gzip"),
-                ("Transfer-Encoding", "chunked")
-            ])
-            .unwrap(),
-            Framing::Chunked
-        );
-        assert_eq!(
-            framing(&[("Transfer-Encoding", "chunked ,")]).unwrap(),
-            Framing::Chunked
-        );
+        for values in [
+            &["chunked"][..],
+            &["CHUNKED"],
+            &["gzip, chunked"],
+            &["gzip", "chunked"],
+            &["chunked ,"],
+        ] {
+            assert_eq!(transfer_encoding(values), Framing::Chunked, "{values:?}");
+        }
     }
 
     #[test]
     fn transfer_encoding_without_final_chunked_reads_until_close() {
-        assert_eq!(
-            framing(&[("Transfer-Encoding", "gzip")]).unwrap(),
-            Framing::UntilClose
-        );
-        assert_eq!(
-            framing(&[("Transfer-Encoding", "chunked, gzip")]).unwrap(),
-            Framing::UntilClose
-        );
-        assert_eq!(
-            framing(&[
-                ("Transfer-Encoding", "chunked"),
-                ("Transfer-Encoding", "gzip")
-            ])
-            .unwrap(),
-            Framing::UntilClose
-        );
-        assert_eq!(
-            framing(&[("Transfer-Encoding", "")]).unwrap(),
-            Framing::UntilClose
-        );
+        for values in [
+            &["gzip"][..],
+            &["chunked, gzip"],
+            &["chunked", "gzip"],
+            &[""],
+        ] {
+            assert_eq!(transfer_encoding(values), Framing::UntilClose, "{values:?}");
+        }
     }
 
     #[test]
@@ -337,60 +416,55 @@ mod tests {
         assert_eq!(body_framing("GET", &h10).unwrap(), Framing::UntilClose);
     }
 
+    /// Whether a `status` response with `fields`, of this `version` and
+    /// framing, leaves a reusable connection.
+    fn reusable(version: Version, status: u16, fields: &[(&str, &str)], framing: Framing) -> bool {
+        connection_reusable(&head(version, status, fields), framing)
+    }
+
     #[test]
     fn http11_is_reusable_unless_connection_close() {
         let len = Framing::Length(1);
-        assert!(connection_reusable(&head(Version::Http11, 200, &[]), len));
-        assert!(connection_reusable(
-            &head(Version::Http11, 200, &[("Connection", "keep-alive")]),
-            len
-        ));
-        assert!(!connection_reusable(
-            &head(Version::Http11, 200, &[("Connection", "close")]),
-            len
-        ));
-        assert!(!connection_reusable(
-            &head(Version::Http11, 200, &[("connection", "Upgrade, CLOSE")]),
-            len
-        ));
-        assert!(!connection_reusable(
-            &head(
-                Version::Http11,
-                200,
-                &[("Connection", "keep-alive"), ("Connection", "close")]
+        let cases: [(&[(&str, &str)], bool); 5] = [
+            (&[], true),
+            (&[("Connection", "keep-alive")], true),
+            (&[("Connection", "close")], false),
+            (&[("connection", "Upgrade, CLOSE")], false),
+            (
+                &[("Connection", "keep-alive"), ("Connection", "close")],
+                false,
             ),
-            len
-        ));
-        assert!(connection_reusable(
-            &head(Version::Http11, 204, &[]),
-            Framing::Empty
-        ));
-        assert!(connection_reusable(
-            &head(Version::Http11, 304, &[("Content-Length", "0")]),
-            Framing::Empty
-        ));
-        assert!(connection_reusable(
-            &head(Version::Http11, 200, &[("Transfer-Encoding", "chunked")]),
-            Framing::Chunked
-        ));
+        ];
+        for (fields, expected) in cases {
+            assert_eq!(
+                reusable(Version::Http11, 200, fields, len),
+                expected,
+                "{fields:?}"
+            );
+        }
+        assert!(reusable(Version::Http11, 204, &[], Framing::Empty));
+        let zero = [("Content-Length", "0")];
+        assert!(reusable(Version::Http11, 304, &zero, Framing::Empty));
+        let chunked = [("Transfer-Encoding", "chunked")];
+        assert!(reusable(Version::Http11, 200, &chunked, Framing::Chunked));
     }
 
     #[test]
     fn http10_is_reusable_only_with_keep_alive() {
         let len = Framing::Length(1);
-        assert!(!connection_reusable(&head(Version::Http10, 200, &[]), len));
-        assert!(connection_reusable(
-            &head(Version::Http10, 200, &[("Connection", "Keep-Alive")]),
-            len
-        ));
-        assert!(connection_reusable(
-            &head(Version::Http10, 200, &[("Connection", "foo, keep-alive")]),
-            len
-        ));
-        assert!(!connection_reusable(
-            &head(Version::Http10, 200, &[("Connection", "keep-alive, close")]),
-            len
-        ));
+        let cases: [(&[(&str, &str)], bool); 4] = [
+            (&[], false),
+            (&[("Connection", "Keep-Alive")], true),
+            (&[("Connection", "foo, keep-alive")], true),
+            (&[("Connection", "keep-alive, close")], false),
+        ];
+        for (fields, expected) in cases {
+            assert_eq!(
+                reusable(Version::Http10, 200, fields, len),
+                expected,
+                "{fields:?}"
+            );
+        }
     }
 
     #[test]
@@ -434,5 +508,76 @@ mod tests {
         // A 200 to HEAD announces the length of the body it would have had.
         let h = head(Version::Http11, 200, &[("Content-Length", "5")]);
         assert!(connection_reusable(&h, Framing::Empty));
+    }
+
+    fn request(buf: &[u8]) -> RequestHead {
+        match parse_request_head(buf, &HeadLimits::default()) {
+            Ok(ParsedRequest::Complete(head)) => head,
+            other => panic!("expected a complete head, got {other:?}"),
+        }
+    }
+
+    fn request_body(fields: &str) -> Result<Framing> {
+        request_framing(&request(
+            format!("POST / HTTP/1.1\r\nHost: h\r\n{fields}\r\n").as_bytes(),
+        ))
+    }
+
+    #[test]
+    fn request_framing_follows_the_rfc() {
+        assert_eq!(request_body(""), Ok(Framing::Empty));
+        assert_eq!(request_body("Content-Length: 0\r\n"), Ok(Framing::Empty));
+        assert_eq!(
+            request_body("Content-Length: 12\r\n"),
+            Ok(Framing::Length(12))
+        );
+        assert_eq!(
+            request_body("Content-Length: 5\r\nContent-Length: 5\r\n"),
+            Ok(Framing::Length(5))
+        );
+        assert_eq!(
+            request_body("Transfer-Encoding: chunked\r\n"),
+            Ok(Framing::Chunked)
+        );
+        assert_eq!(
+            request_body("Transfer-Encoding: chunked\r\nContent-Length: 5\r\n"),
+            Ok(Framing::Chunked)
+        );
+        let kind = |fields| request_body(fields).unwrap_err().kind();
+        assert_eq!(
+            kind("Content-Length: 5\r\nContent-Length: 6\r\n"),
+            ErrorKind::Malformed
+        );
+        assert_eq!(kind("Content-Length: -1\r\n"), ErrorKind::Malformed);
+        assert_eq!(
+            kind("Content-Length: 99999999999999999999\r\n"),
+            ErrorKind::Malformed
+        );
+        assert_eq!(
+            kind("Transfer-Encoding: gzip, chunked\r\n"),
+            ErrorKind::UnsupportedCoding
+        );
+        assert_eq!(
+            kind("Transfer-Encoding: chunked, gzip\r\n"),
+            ErrorKind::Malformed
+        );
+        assert_eq!(kind("Transfer-Encoding: gzip\r\n"), ErrorKind::Malformed);
+        let h10 = request(b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n");
+        assert_eq!(
+            request_framing(&h10).unwrap_err().kind(),
+            ErrorKind::Malformed
+        );
+    }
+
+    #[test]
+    fn framing_by_status_length_and_version() {
+        use Version::*;
+        for status in [100, 204, 304] {
+            assert_eq!(response_framing(Http11, status, Some(3)), Framing::Empty);
+            assert_eq!(response_framing(Http10, status, None), Framing::Empty);
+        }
+        assert_eq!(response_framing(Http10, 200, Some(0)), Framing::Length(0));
+        assert_eq!(response_framing(Http11, 404, None), Framing::Chunked);
+        assert_eq!(response_framing(Http10, 500, None), Framing::UntilClose);
     }
 }

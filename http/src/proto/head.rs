@@ -1,35 +1,28 @@
-//! Parsing a response head.
-//!
-//! The driver reads from the socket into a buffer and, after each read,
-//! hands the whole buffer to [`parse_response_head`]. Either the head is not
-//! all there yet ([`ParsedHead::Partial`]: read more and call again) or it
-//! is, and the parsed [`ResponseHead`] says how many bytes it took; what
-//! follows in the buffer is the start of the body.
-//!
-//! httparse does the tokenising. This module adds what a client needs on
-//! top: limits, so a server cannot make us buffer without bound; early
-//! refusal of bytes that are plainly not HTTP, so talking plain HTTP to a
-//! TLS port fails at once instead of after 64 KiB; and skipping interim
-//! `1xx` responses.
-//!
-//! Parsing restarts from the first byte on every call rather than keeping
-//! a cursor. httparse is fast and heads are small, the limit bounds the
-//! rescanning, and it keeps this a pure function. A driver that reads in
-//! large chunks (as it should anyway) calls it only a handful of times.
+//! What the heads of requests and responses share: the version, the
+//! limits a parser enforces, and turning httparse's fields into ours.
 
-use crate::error::{Error, ErrorKind, Result};
 use crate::headers::Headers;
 use std::fmt;
 
-/// The HTTP version of a response.
+/// The HTTP version of a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Version {
-    /// HTTP/1.0: connections close after each response unless the server
+    /// HTTP/1.0: connections close after each exchange unless the message
     /// says `Connection: keep-alive`.
     Http10,
     /// HTTP/1.1: connections stay open unless either side says
     /// `Connection: close`.
     Http11,
+}
+
+impl Version {
+    /// The version httparse reports as a minor number.
+    pub(crate) fn from_minor(minor: Option<u8>) -> Version {
+        match minor {
+            Some(0) => Version::Http10,
+            _ => Version::Http11,
+        }
+    }
 }
 
 impl fmt::Display for Version {
@@ -41,28 +34,14 @@ impl fmt::Display for Version {
     }
 }
 
-/// A parsed status line and header section.
-#[derive(Debug, Clone)]
-pub struct ResponseHead {
-    /// The version from the status line.
-    pub version: Version,
-    /// The status code, 100 to 599.
-    pub status: u16,
-    /// The reason phrase, such as `OK`; empty when the server sent none or
-    /// sent one with non-UTF-8 bytes (it carries no meaning in HTTP/1.1).
-    pub reason: String,
-    /// The header fields, in order.
-    pub headers: Headers,
-    /// How many bytes of the buffer the head took, counting any interim
-    /// `1xx` responses that were skipped before it. The body starts here.
-    pub head_len: usize,
-}
-
-/// Limits on a response head, so a server cannot make us buffer forever.
+/// Limits on a message head, so a peer cannot make us buffer forever.
+///
+/// The same limits guard the client's reading of responses and the
+/// server's reading of requests; each side sets its own values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HeadLimits {
-    /// Most bytes the head may take, interim responses included.
-    /// Default 64 KiB, which real servers stay far below.
+    /// Most bytes the head may take (for a response, interim responses
+    /// included). Default 64 KiB, which real peers stay far below.
     pub max_head_size: usize,
     /// Most header fields the head may hold. Default 100.
     pub max_headers: usize,
@@ -77,351 +56,20 @@ impl Default for HeadLimits {
     }
 }
 
-/// The outcome of [`parse_response_head`].
-#[derive(Debug)]
-pub enum ParsedHead {
-    /// The head is not complete: read more bytes, append them, call again.
-    Partial,
-    /// The head is complete.
-    Complete(ResponseHead),
-}
-
-// ANCHOR: parse_response_head
-/// Parses the response head at the start of `buf`.
-///
-/// Interim responses (`100 Continue`, `103 Early Hints`, any `1xx` but
-/// `101`) are skipped here, because this client never acts on them: the
-/// returned head is the final one and its `head_len` covers the skipped
-/// ones too. `101 Switching Protocols` is returned, since after it the
-/// connection no longer speaks HTTP.
-///
-/// # Errors
-///
-/// [`ErrorKind::Protocol`] if the bytes are not an HTTP/1.0 or HTTP/1.1
-/// response (reported as soon as the first bytes show it, not after the
-/// size limit), if the status line or a header is malformed, if the status
-/// code is outside 100–599 (RFC 9110 §15 defines no class above 5xx, so
-/// such a code is refused rather than guessed to mean a server error;
-/// hyper's `StatusCode` accepts up to 999), or if the head
-/// is larger than `limits` allow. Messages name the limit that was hit.
-///
-/// # Examples
-///
-/// ```
-/// use spool_http::proto::{parse_response_head, HeadLimits, ParsedHead};
-///
-/// let limits = HeadLimits::default();
-/// let buf = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
-/// assert!(matches!(parse_response_head(&buf[..20], &limits), Ok(ParsedHead::Partial)));
-/// let Ok(ParsedHead::Complete(head)) = parse_response_head(buf, &limits) else { panic!() };
-/// assert_eq!(head.status, 200);
-/// assert_eq!(head.headers.get("content-length"), Some("5"));
-/// assert_eq!(&buf[head.head_len..], b"hello");
-/// ```
-pub fn parse_response_head(buf: &[u8], limits: &HeadLimits) -> Result<ParsedHead> {
-    let mut start = 0;
-    loop {
-        let mut slots = vec![httparse::EMPTY_HEADER; limits.max_headers];
-        let mut response = httparse::Response::new(&mut slots);
-        let len = match response.parse(&buf[start..]) {
-            Ok(httparse::Status::Complete(len)) => len,
-            // Everything in the buffer belongs to the unfinished head, so
-            // once the buffer reaches the limit the head cannot fit.
-            Ok(httparse::Status::Partial) if buf.len() >= limits.max_head_size => {
-                return Err(head_too_large(limits));
-            }
-            Ok(httparse::Status::Partial) => return Ok(ParsedHead::Partial),
-            Err(err) => return Err(parse_error(err, &buf[start..], limits)),
-        };
-        let end = start + len;
-        if end > limits.max_head_size {
-            return Err(head_too_large(limits));
-        }
-
-        // `code` and `version` are always set once parsing is complete;
-        // the fallbacks only keep this free of unwraps.
-        let status = response.code.unwrap_or(0);
-        if !(100..600).contains(&status) {
-            return Err(Error::new(
-                ErrorKind::Protocol,
-                format!(
-                    "invalid response status code {status:03}: status codes run from 100 to 599"
-                ),
-            ));
-        }
-        if (100..200).contains(&status) && status != 101 {
-            start = end;
-            continue;
-        }
-
-        let mut headers = Headers::new();
-        for field in response.headers.iter() {
-            headers.append(field.name, field.value);
-        }
-        return Ok(ParsedHead::Complete(ResponseHead {
-            version: match response.version {
-                Some(0) => Version::Http10,
-                _ => Version::Http11,
-            },
-            status,
-            reason: response.reason.unwrap_or_default().to_owned(),
-            headers,
-            head_len: end,
-        }));
+/// httparse's parsed fields as our [`Headers`], in order.
+pub(crate) fn headers_from(fields: &[httparse::Header<'_>]) -> Headers {
+    let mut headers = Headers::new();
+    for field in fields {
+        headers.append(field.name, field.value);
     }
-}
-// ANCHOR_END: parse_response_head
-
-fn head_too_large(limits: &HeadLimits) -> Error {
-    Error::new(
-        ErrorKind::Protocol,
-        format!(
-            "response head exceeded {} bytes (limit set by ClientBuilder::max_head_size)",
-            limits.max_head_size
-        ),
-    )
+    headers
 }
 
-fn parse_error(err: httparse::Error, head: &[u8], limits: &HeadLimits) -> Error {
-    let message = match err {
-        httparse::Error::Version => {
-            let hint = match head.first() {
-                // 0x15 and 0x16 open a TLS alert and a TLS handshake record.
-                Some(0x15 | 0x16) => "; it looks like TLS, so the URL may need https",
-                _ => "",
-            };
-            format!(
-                "not an HTTP/1.x response: it starts with \"{}\"{hint}",
-                escape(first_line(head))
-            )
-        }
-        httparse::Error::Status => format!("invalid status line \"{}\"", escape(first_line(head))),
-        httparse::Error::TooManyHeaders => format!(
-            "response has more than {} header fields (limit set by ClientBuilder::max_headers)",
-            limits.max_headers
-        ),
-        httparse::Error::HeaderName | httparse::Error::Token => {
-            "response has a malformed header line (invalid byte in a header name)".to_owned()
-        }
-        httparse::Error::HeaderValue => {
-            "response has a header value with an invalid byte (a control character)".to_owned()
-        }
-        httparse::Error::NewLine => "response head has a malformed line ending".to_owned(),
-    };
-    Error::new(ErrorKind::Protocol, message)
-}
-
-/// Up to 32 bytes of the first line, enough to recognise what the server
-/// sent without flooding the message with a binary blob.
-fn first_line(buf: &[u8]) -> &[u8] {
-    let line = buf.split(|&b| b == b'\n').next().unwrap_or_default();
-    let line = line.strip_suffix(b"\r").unwrap_or(line);
-    &line[..line.len().min(32)]
-}
-
-fn escape(bytes: &[u8]) -> String {
-    bytes.escape_ascii().to_string()
-}
-
+/// Checks that a parser calls every proper prefix of a whole head
+/// partial: a head split anywhere across reads must wait for the rest.
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn parse(buf: &[u8]) -> Result<ParsedHead> {
-        parse_response_head(buf, &HeadLimits::default())
-    }
-
-    fn complete(buf: &[u8]) -> ResponseHead {
-        match parse(buf) {
-            Ok(ParsedHead::Complete(head)) => head,
-            other => panic!("expected a complete head, got {other:?}"),
-        }
-    }
-
-    fn protocol_error(buf: &[u8], limits: &HeadLimits) -> String {
-        match parse_response_head(buf, limits) {
-            Err(err) => {
-                assert_eq!(err.kind(), ErrorKind::Protocol, "{err}");
-                err.to_string()
-            }
-            other => panic!("expected an error, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn parses_status_line_and_headers() {
-        let buf = b"HTTP/1.0 404 Not Found\r\nServer: x\r\nVary: a\r\nvary: b\r\n\r\nbody";
-        let head = complete(buf);
-        assert_eq!(head.version, Version::Http10);
-        assert_eq!(head.status, 404);
-        assert_eq!(head.reason, "Not Found");
-        assert_eq!(head.headers.get("server"), Some("x"));
-        assert_eq!(head.headers.get_all("VARY").count(), 2);
-        assert_eq!(head.head_len, buf.len() - 4);
-    }
-
-    #[test]
-    fn every_proper_prefix_is_partial() {
-        let buf = b"HTTP/1.1 200 OK\r\nA: 1\r\n\r\n";
-        for end in 0..buf.len() {
-            assert!(
-                matches!(parse(&buf[..end]), Ok(ParsedHead::Partial)),
-                "prefix {end}"
-            );
-        }
-        assert_eq!(complete(buf).head_len, buf.len());
-    }
-
-    #[test]
-    fn missing_reason_and_non_utf8_reason_give_empty_reason() {
-        assert_eq!(complete(b"HTTP/1.1 200\r\n\r\n").reason, "");
-        assert_eq!(complete(b"HTTP/1.1 200 \xe9t\xe9\r\n\r\n").reason, "");
-    }
-
-    #[test]
-    fn non_utf8_header_values_are_kept_raw() {
-        let head = complete(b"HTTP/1.1 200 OK\r\nX-Name: caf\xe9\r\n\r\n");
-        assert_eq!(head.headers.get("x-name"), None);
-        assert_eq!(head.headers.get_bytes("x-name"), Some(&b"caf\xe9"[..]));
-    }
-
-    #[test]
-    fn interim_responses_are_skipped_but_101_is_returned() {
-        let buf = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 201 Created\r\nA: 1\r\n\r\nrest";
-        let head = complete(buf);
-        assert_eq!(head.status, 201);
-        assert!(!head.headers.contains("link"));
-        assert_eq!(&buf[head.head_len..], b"rest");
-
-        // The interim head is complete but the final one is not yet here.
-        assert!(matches!(
-            parse(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 2"),
-            Ok(ParsedHead::Partial)
-        ));
-
-        let head = complete(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n");
-        assert_eq!(head.status, 101);
-    }
-
-    #[test]
-    fn head_larger_than_the_limit_is_refused_complete_or_not() {
-        let limits = HeadLimits {
-            max_head_size: 64,
-            max_headers: 100,
-        };
-        let mut buf = b"HTTP/1.1 200 OK\r\nX-Long: ".to_vec();
-        buf.resize(64, b'a');
-        let msg = protocol_error(&buf, &limits);
-        assert_eq!(
-            msg,
-            "response head exceeded 64 bytes (limit set by ClientBuilder::max_head_size)"
-        );
-
-        buf.extend_from_slice(b"\r\n\r\n");
-        assert_eq!(protocol_error(&buf, &limits), msg);
-
-        // A head of exactly the limit is fine, body bytes after it do not count.
-        let mut exact = b"HTTP/1.1 200 OK\r\nX-Long: ".to_vec();
-        exact.resize(60, b'a');
-        exact.extend_from_slice(b"\r\n\r\n");
-        exact.extend_from_slice(&[b'b'; 100]);
-        let ParsedHead::Complete(head) = parse_response_head(&exact, &limits).unwrap() else {
-            panic!("expected a complete head");
-        };
-        assert_eq!(head.head_len, 64);
-    }
-
-    #[test]
-    fn default_head_limit_is_64_kib() {
-        let mut buf = b"HTTP/1.1 200 OK\r\nX-Long: ".to_vec();
-        buf.resize(64 * 1024 - 1, b'a');
-        assert!(matches!(parse(&buf), Ok(ParsedHead::Partial)));
-        buf.push(b'a');
-        assert!(protocol_error(&buf, &HeadLimits::default()).contains("65536 bytes"));
-    }
-
-    #[test]
-    fn skipped_interim_heads_count_towards_the_limit() {
-        let limits = HeadLimits {
-            max_head_size: 100,
-            max_headers: 100,
-        };
-        let buf = b"HTTP/1.1 100 Continue\r\n\r\n".repeat(5);
-        assert!(protocol_error(&buf, &limits).contains("exceeded 100 bytes"));
-    }
-
-    #[test]
-    fn too_many_headers() {
-        let limits = HeadLimits {
-            max_head_size: 64 * 1024,
-            max_headers: 3,
-        };
-        let ok = b"HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n";
-        assert!(matches!(
-            parse_response_head(ok, &limits),
-            Ok(ParsedHead::Complete(_))
-        ));
-        let msg = protocol_error(
-            b"HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n",
-            &limits,
-        );
-        assert_eq!(
-            msg,
-            "response has more than 3 header fields (limit set by ClientBuilder::max_headers)"
-        );
-        // Refused once the extra field is complete, without waiting for the end.
-        protocol_error(
-            b"HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n",
-            &limits,
-        );
-    }
-
-    #[test]
-    fn garbage_is_refused_from_the_first_bytes() {
-        let limits = HeadLimits::default();
-        assert_eq!(
-            protocol_error(b"<html>", &limits),
-            "not an HTTP/1.x response: it starts with \"<html>\""
-        );
-        assert!(protocol_error(b"X", &limits).starts_with("not an HTTP/1.x response"));
-        assert!(protocol_error(b"HTTX", &limits).starts_with("not an HTTP/1.x response"));
-        assert!(
-            protocol_error(b"HTTP/2 200\r\n\r\n", &limits).starts_with("not an HTTP/1.x response")
-        );
-        assert!(protocol_error(b"SSH-2.0-OpenSSH_9.6\r\n", &limits).contains("SSH-2.0"));
-        let tls_alert = b"\x15\x03\x03\x00\x02\x02\x46";
-        assert_eq!(
-            protocol_error(tls_alert, &limits),
-            "not an HTTP/1.x response: it starts with \"\\x15\\x03\\x03\\x00\\x02\\x02F\"; it looks like TLS, so the URL may need https"
-        );
-        // A correct prefix is still only partial.
-        assert!(matches!(parse(b"HTTP/1."), Ok(ParsedHead::Partial)));
-    }
-
-    #[test]
-    fn malformed_status_lines_and_headers() {
-        let limits = HeadLimits::default();
-        assert_eq!(
-            protocol_error(b"HTTP/1.1 2x0 OK\r\n\r\n", &limits),
-            "invalid status line \"HTTP/1.1 2x0 OK\""
-        );
-        assert!(protocol_error(b"HTTP/1.1 099 Odd\r\n\r\n", &limits).contains("099"));
-        assert_eq!(
-            protocol_error(b"HTTP/1.1 600 Odd\r\n\r\n", &limits),
-            "invalid response status code 600: status codes run from 100 to 599"
-        );
-        assert!(protocol_error(b"HTTP/1.1 999 Odd\r\n\r\n", &limits).contains("999"));
-        assert!(matches!(
-            parse(b"HTTP/1.1 599 Odd\r\n\r\n"),
-            Ok(ParsedHead::Complete(_))
-        ));
-        assert!(
-            protocol_error(b"HTTP/1.1 200 OK\r\nBad Name: 1\r\n\r\n", &limits)
-                .contains("header name")
-        );
-        assert!(
-            protocol_error(b"HTTP/1.1 200 OK\r\nA: x\0y\r\n\r\n", &limits).contains("header value")
-        );
-        assert!(protocol_error(b"\rX", &limits).contains("line ending"));
+pub(crate) fn assert_prefixes_partial(head: &[u8], is_partial: impl Fn(&[u8]) -> bool) {
+    for end in 0..head.len() {
+        assert!(is_partial(&head[..end]), "prefix {end}");
     }
 }

@@ -3,29 +3,49 @@
 //! Nothing in here touches a socket, a clock or the runtime. Each piece
 //! takes bytes (or parsed values) and returns bytes, values or events, so
 //! the whole protocol is testable with byte strings, and every split of the
-//! input across reads can be tried exhaustively. The I/O driver above it
-//! only moves bytes between the socket and these functions.
+//! input across reads can be tried exhaustively. The I/O drivers above it
+//! only move bytes between the socket and these functions: every protocol
+//! decision (what to send, how a body is framed, whether a connection may
+//! be reused, what to do with an early response) is made here.
 //!
-//! A response goes through the pieces in this order:
+//! The files follow the messages:
 //!
-//! 1. [`encode_request_head`] writes the request head into a buffer.
-//! 2. [`parse_response_head`] is called on the read buffer until it returns
-//!    a [`ResponseHead`].
-//! 3. [`body_framing`] decides from the method and the head how the body is
-//!    delimited, and [`connection_reusable`] whether the connection can be
-//!    pooled afterwards.
-//! 4. A [`BodyDecoder`] for that [`Framing`] turns the bytes after the head
-//!    into body data, until it reports the end or
-//!    [`BodyDecoder::finish_eof`] rules on a closed connection.
+//! - `request.rs` and `response.rs`: encoding and parsing a request head
+//!   and a response head; `head.rs`: what both heads share ([`Version`],
+//!   [`HeadLimits`]); `fields.rs`: the field rules both share (tokens,
+//!   control bytes, comma lists, lengths, persistence).
+//! - `framing.rs`: how a body is framed, for both sides ([`Framing`]);
+//!   `decoder.rs` and `encoder.rs`: a body in ([`BodyDecoder`]) and out
+//!   ([`BodyEncoder`]); `chunked.rs`: the chunked coding's grammar.
+//! - `client_exchange.rs` and `server_exchange.rs`: one exchange from each
+//!   side ([`ClientExchange`], [`ServerExchange`]), the small objects the
+//!   drivers hold and ask.
+//! - `redirect.rs`: whether and where the client follows a redirect.
+//! - `error.rs`: the protocol's one [`Error`]; each driver maps it to what
+//!   a failure means on its side.
 //!
-//! The server walks the same road in the other direction:
-//! [`parse_request_head`], [`request_framing`] and a [`BodyDecoder`] for the
-//! request, then [`response_framing`], [`encode_response_head`] and
-//! [`encode_chunk`] for the answer.
+//! The client's exchange, as a state chart (the server's is in
+//! [`ServerExchange`]'s module):
+//!
+//! ```text
+//!   ClientExchange::new ──▶ head bytes ──▶ sending ──(early answer)──┐
+//!                                             │ record_sent(true)    │
+//!                                             ▼                      ▼
+//!                             parse_response_head … Complete(head)
+//!                                             │ read_head(&head)
+//!                                             ▼
+//!          ResponseBody::decode … Data … Done ─── or ─── finish_eof(confirmed)
+//!                                             │
+//!                                             ▼
+//!                                 reusable(leftover)? ── pool / close
+//! ```
 //!
 //! This is the layering of ureq-proto and httparse rather than hyper, where
 //! protocol state and I/O polling are interleaved inside one connection
 //! task: harder to reuse, but a reader sees the protocol and the I/O apart.
+//! Unlike ureq-proto's `Call`, the exchanges are not typestates: only the
+//! client's has two stages worth telling apart (before the response head
+//! and after), and those are two types.
 //!
 //! # Examples
 //!
@@ -38,8 +58,9 @@
 //!
 //! let url = url::Url::parse("http://example.com/hello").unwrap();
 //! let mut request = Vec::new();
-//! encode_request_head("GET", &url, &Headers::new(), None, &mut request)?;
+//! let mut exchange = ClientExchange::new("GET", &url, &Headers::new(), None, &mut request)?;
 //! assert_eq!(request, b"GET /hello HTTP/1.1\r\nHost: example.com\r\n\r\n");
+//! exchange.record_sent(true);
 //!
 //! let mut reads = [
 //!     &b"HTTP/1.1 200 OK\r\nTransfer-"[..],
@@ -57,11 +78,10 @@
 //! };
 //! buf.drain(..head.head_len);
 //!
-//! let framing = body_framing("GET", &head)?;
-//! let mut decoder = BodyDecoder::new(framing);
+//! let mut response = exchange.read_head(&head)?;
 //! let mut body = Vec::new();
 //! loop {
-//!     match decoder.decode(&buf)? {
+//!     match response.decode(&buf)? {
 //!         Decoded::Data(range) => {
 //!             body.extend_from_slice(&buf[range.clone()]);
 //!             buf.drain(..range.end);
@@ -70,37 +90,41 @@
 //!             buf.clear();
 //!             match reads.next() {
 //!                 Some(bytes) => buf.extend_from_slice(bytes),
-//!                 None => break decoder.finish_eof()?,
+//!                 None => break response.finish_eof(true)?,
 //!             }
 //!         }
 //!         Decoded::Done(n) => break buf.drain(..n).for_each(drop),
 //!     }
 //! }
 //! assert_eq!(body, b"hello");
-//! assert!(buf.is_empty() && connection_reusable(&head, framing));
-//! # Ok::<(), spool_http::Error>(())
+//! assert!(response.reusable(&buf));
+//! # Ok::<(), spool_http::proto::Error>(())
 //! ```
 
-mod body;
 mod chunked;
+mod client_exchange;
+mod decoder;
+mod encoder;
+mod error;
 mod fields;
 mod framing;
 mod head;
+mod redirect;
 mod request;
-mod request_head;
 mod response;
+mod server_exchange;
 mod uri;
 
-pub use body::{BodyDecoder, Decoded};
-pub use framing::{Framing, body_framing, connection_reusable};
-pub use head::{HeadLimits, ParsedHead, ResponseHead, Version, parse_response_head};
-pub use request::encode_request_head;
-pub use request_head::{
-    ParsedRequest, Rejection, RequestHead, expects_continue, parse_request_head, request_framing,
-    request_keep_alive,
-};
+pub use client_exchange::{ClientExchange, ResponseBody};
+pub use decoder::{BodyDecoder, Decoded};
+pub use encoder::BodyEncoder;
+pub use error::{Error, ErrorKind, Result};
+pub use framing::{Framing, body_framing, connection_reusable, request_framing, response_framing};
+pub use head::{HeadLimits, Version};
+pub(crate) use redirect::follow_redirect;
+pub use request::{ParsedRequest, RequestHead, encode_request_head, parse_request_head};
 pub use response::{
-    InvalidResponse, LAST_CHUNK, encode_chunk, encode_response_head, reason_phrase,
-    response_framing,
+    ParsedHead, ResponseHead, encode_response_head, parse_response_head, reason_phrase,
 };
+pub use server_exchange::ServerExchange;
 pub(crate) use uri::escapes_are_well_formed;

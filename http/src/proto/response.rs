@@ -1,76 +1,214 @@
-//! Encoding a response: the head, and the chunked coding for bodies of
-//! unknown length.
+//! A response head: parsing it (the client) and encoding it (the server).
 //!
-//! The server decides three things about every response, in this order,
-//! and each is a pure function here:
+//! The client reads from the socket into a buffer and, after each read,
+//! hands the whole buffer to [`parse_response_head`]. Either the head is not
+//! all there yet ([`ParsedHead::Partial`]: read more and call again) or it
+//! is, and the parsed [`ResponseHead`] says how many bytes it took; what
+//! follows in the buffer is the start of the body. httparse does the
+//! tokenising; this module adds limits, so a server cannot make us buffer
+//! without bound, early refusal of bytes that are plainly not HTTP, so
+//! talking plain HTTP to a TLS port fails at once instead of after 64 KiB,
+//! and skipping interim `1xx` responses.
 //!
-//! 1. [`response_framing`]: how the body is delimited on the wire, from
-//!    the request's method and version, the status, and whether the body's
-//!    length is known in advance.
-//! 2. [`encode_response_head`]: the status line and header fields, with the
-//!    framing field (`Content-Length` or `Transfer-Encoding`) written by the
-//!    encoder and never taken from the handler. A handler that sets its own
-//!    `Content-Length` could otherwise announce a length its body does not
-//!    have, and the next response on the connection would be read as the
-//!    rest of this one.
-//! 3. [`encode_chunk`] and [`LAST_CHUNK`] for a chunked body.
+//! Parsing restarts from the first byte on every call rather than keeping
+//! a cursor. httparse is fast and heads are small, the limit bounds the
+//! rescanning, and it keeps this a pure function. A driver that reads in
+//! large chunks (as it should anyway) calls it only a handful of times.
 //!
-//! As in [`encode_request_head`](super::encode_request_head), every header
-//! value is checked for bytes that would end the field early (CR, LF and
-//! other control bytes): a handler that copies a query parameter into a
-//! header must not be able to inject fields of its own.
+//! The server writes its answer with [`encode_response_head`], which takes
+//! the framing field (`Content-Length` or `Transfer-Encoding`) from the
+//! [`Framing`] and never from the handler's headers: a handler that set its
+//! own `Content-Length` could otherwise announce a length its body does not
+//! have, and the next response on the connection would be read as the rest
+//! of this one. As for requests, every value is checked for bytes that would
+//! end the field early, so a handler that copies a query parameter into a
+//! header cannot inject fields of its own.
 
 use crate::headers::Headers;
+use crate::proto::error::{Error, ErrorKind, Result, malformed};
+use crate::proto::fields::{check_field, content_length, is_framing_field, write_field};
 use crate::proto::framing::Framing;
-use crate::proto::head::Version;
-use std::fmt;
+use crate::proto::head::{HeadLimits, Version, headers_from};
 use std::io::Write;
 
-// ANCHOR: response_framing
-/// Decides how a response body is delimited.
+/// A parsed status line and header section.
+#[derive(Debug, Clone)]
+pub struct ResponseHead {
+    /// The version from the status line.
+    pub version: Version,
+    /// The status code, 100 to 599.
+    pub status: u16,
+    /// The reason phrase, such as `OK`; empty when the server sent none or
+    /// sent one with non-UTF-8 bytes (it carries no meaning in HTTP/1.1).
+    pub reason: String,
+    /// The header fields, in order.
+    pub headers: Headers,
+    /// How many bytes of the buffer the head took, counting any interim
+    /// `1xx` responses that were skipped before it. The body starts here.
+    pub head_len: usize,
+}
+
+impl ResponseHead {
+    /// The body length the response announces in `Content-Length`, by the
+    /// same rule [`body_framing`](super::body_framing) applies: `None` when
+    /// there is none, when it is malformed, or when `Transfer-Encoding`
+    /// overrides it. For a response to `HEAD`, the length the body would
+    /// have had.
+    pub fn content_length(&self) -> Option<u64> {
+        if self.headers.contains("transfer-encoding") {
+            return None;
+        }
+        content_length(&self.headers).ok().flatten()
+    }
+
+    /// The media type from `Content-Type`, lowercased, without parameters:
+    /// `text/html` for `Text/HTML; charset=utf-8`.
+    pub fn media_type(&self) -> Option<String> {
+        let value = self.headers.get("content-type")?;
+        let media = value.split(';').next()?.trim();
+        (!media.is_empty()).then(|| media.to_ascii_lowercase())
+    }
+}
+
+/// The outcome of [`parse_response_head`].
+#[derive(Debug)]
+pub enum ParsedHead {
+    /// The head is not complete: read more bytes, append them, call again.
+    Partial,
+    /// The head is complete.
+    Complete(ResponseHead),
+}
+
+// ANCHOR: parse_response_head
+/// Parses the response head at the start of `buf`.
 ///
-/// - `1xx`, `204` and `304` responses never have a body:
-///   [`Framing::Empty`], and no framing field is sent.
-/// - A body of known length is sent with `Content-Length`, also in answer
-///   to `HEAD`, where the length describes the body a `GET` would get.
-/// - A body of unknown length is chunked for HTTP/1.1 clients. HTTP/1.0
-///   clients do not understand chunking, so for them the body ends when
-///   the server closes the connection ([`Framing::UntilClose`]).
+/// Interim responses (`100 Continue`, `103 Early Hints`, any `1xx` but
+/// `101`) are skipped here, because this client never acts on them: the
+/// returned head is the final one and its `head_len` covers the skipped
+/// ones too. `101 Switching Protocols` is returned, since after it the
+/// connection no longer speaks HTTP.
+///
+/// # Errors
+///
+/// [`ErrorKind::Malformed`] if the bytes are not an HTTP/1.0 or HTTP/1.1
+/// response (reported as soon as the first bytes show it, not after the
+/// size limit), if the status line or a header is malformed, if the status
+/// code is outside 100–599 (RFC 9110 §15 defines no class above 5xx, so
+/// such a code is refused rather than guessed to mean a server error;
+/// hyper's `StatusCode` accepts up to 999); [`ErrorKind::HeadTooLarge`]
+/// or [`ErrorKind::TooManyHeaders`] if the head is larger than `limits`
+/// allow.
 ///
 /// # Examples
 ///
 /// ```
-/// use spool_http::proto::{response_framing, Framing, Version};
+/// use spool_http::proto::{parse_response_head, HeadLimits, ParsedHead};
 ///
-/// assert_eq!(response_framing(Version::Http11, 200, Some(5)), Framing::Length(5));
-/// assert_eq!(response_framing(Version::Http11, 200, None), Framing::Chunked);
-/// assert_eq!(response_framing(Version::Http10, 200, None), Framing::UntilClose);
-/// assert_eq!(response_framing(Version::Http11, 304, Some(5)), Framing::Empty);
+/// let limits = HeadLimits::default();
+/// let buf = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+/// assert!(matches!(parse_response_head(&buf[..20], &limits), Ok(ParsedHead::Partial)));
+/// let Ok(ParsedHead::Complete(head)) = parse_response_head(buf, &limits) else { panic!() };
+/// assert_eq!(head.status, 200);
+/// assert_eq!(head.headers.get("content-length"), Some("5"));
+/// assert_eq!(&buf[head.head_len..], b"hello");
 /// ```
-pub fn response_framing(request_version: Version, status: u16, body_len: Option<u64>) -> Framing {
-    match (status, body_len) {
-        (100..=199 | 204 | 304, _) => Framing::Empty,
-        (_, Some(len)) => Framing::Length(len),
-        (_, None) if request_version == Version::Http11 => Framing::Chunked,
-        (_, None) => Framing::UntilClose,
+pub fn parse_response_head(buf: &[u8], limits: &HeadLimits) -> Result<ParsedHead> {
+    let mut start = 0;
+    loop {
+        let mut slots = vec![httparse::EMPTY_HEADER; limits.max_headers];
+        let mut response = httparse::Response::new(&mut slots);
+        let len = match response.parse(&buf[start..]) {
+            Ok(httparse::Status::Complete(len)) => len,
+            // Everything in the buffer belongs to the unfinished head, so
+            // once the buffer reaches the limit the head cannot fit.
+            Ok(httparse::Status::Partial) if buf.len() >= limits.max_head_size => {
+                return Err(head_too_large(limits));
+            }
+            Ok(httparse::Status::Partial) => return Ok(ParsedHead::Partial),
+            Err(err) => return Err(parse_error(err, &buf[start..], limits)),
+        };
+        let end = start + len;
+        if end > limits.max_head_size {
+            return Err(head_too_large(limits));
+        }
+
+        // `code` and `version` are always set once parsing is complete;
+        // the fallbacks only keep this free of unwraps.
+        let status = response.code.unwrap_or(0);
+        if !(100..600).contains(&status) {
+            return Err(malformed(format!(
+                "invalid response status code {status:03}: status codes run from 100 to 599"
+            )));
+        }
+        if (100..200).contains(&status) && status != 101 {
+            start = end;
+            continue;
+        }
+
+        return Ok(ParsedHead::Complete(ResponseHead {
+            version: Version::from_minor(response.version),
+            status,
+            reason: response.reason.unwrap_or_default().to_owned(),
+            headers: headers_from(response.headers),
+            head_len: end,
+        }));
     }
 }
-// ANCHOR_END: response_framing
+// ANCHOR_END: parse_response_head
 
-/// A response head that cannot be encoded: a status outside 100..=999, or
-/// a header field that would break the framing.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InvalidResponse(String);
-
-impl fmt::Display for InvalidResponse {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
+fn head_too_large(limits: &HeadLimits) -> Error {
+    Error::new(
+        ErrorKind::HeadTooLarge,
+        format!("response head exceeded {} bytes", limits.max_head_size),
+    )
 }
 
-impl std::error::Error for InvalidResponse {}
+fn parse_error(err: httparse::Error, head: &[u8], limits: &HeadLimits) -> Error {
+    let message = match err {
+        httparse::Error::Version => {
+            let hint = match head.first() {
+                // 0x15 and 0x16 open a TLS alert and a TLS handshake record.
+                Some(0x15 | 0x16) => "; it looks like TLS, so the URL may need https",
+                _ => "",
+            };
+            format!(
+                "not an HTTP/1.x response: it starts with \"{}\"{hint}",
+                escape(first_line(head))
+            )
+        }
+        httparse::Error::Status => format!("invalid status line \"{}\"", escape(first_line(head))),
+        httparse::Error::TooManyHeaders => {
+            return Error::new(
+                ErrorKind::TooManyHeaders,
+                format!(
+                    "response has more than {} header fields",
+                    limits.max_headers
+                ),
+            );
+        }
+        httparse::Error::HeaderName | httparse::Error::Token => {
+            "response has a malformed header line (invalid byte in a header name)".to_owned()
+        }
+        httparse::Error::HeaderValue => {
+            "response has a header value with an invalid byte (a control character)".to_owned()
+        }
+        httparse::Error::NewLine => "response head has a malformed line ending".to_owned(),
+    };
+    malformed(message)
+}
 
-// ANCHOR: encode_response_head
+/// Up to 32 bytes of the first line, enough to recognise what the server
+/// sent without flooding the message with a binary blob.
+fn first_line(buf: &[u8]) -> &[u8] {
+    let line = buf.split(|&b| b == b'\n').next().unwrap_or_default();
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    &line[..line.len().min(32)]
+}
+
+fn escape(bytes: &[u8]) -> String {
+    bytes.escape_ascii().to_string()
+}
+
 /// Appends a response head to `out`: `HTTP/1.1 STATUS REASON`, the fields
 /// of `headers` in order, then the framing field for `framing`, then the
 /// empty line.
@@ -84,7 +222,7 @@ impl std::error::Error for InvalidResponse {}
 ///
 /// # Errors
 ///
-/// [`InvalidResponse`] if `status` is not a three-digit code, a name is not
+/// [`ErrorKind::InvalidMessage`] if `status` is not a three-digit code, a name is not
 /// an HTTP token, or a value holds a control byte other than tab.
 ///
 /// # Examples
@@ -104,28 +242,23 @@ pub fn encode_response_head(
     headers: &Headers,
     framing: Framing,
     out: &mut Vec<u8>,
-) -> Result<(), InvalidResponse> {
+) -> Result<()> {
     if !(100..=999).contains(&status) {
-        return Err(InvalidResponse(format!(
-            "status code {status} is not a three-digit number from 100 to 999"
-        )));
+        return Err(Error::new(
+            ErrorKind::InvalidMessage,
+            format!("status code {status} is not a three-digit number from 100 to 999"),
+        ));
     }
     for (name, value) in headers.iter() {
-        check_field(name, value)?;
+        check_field(name, value, "response")?;
     }
 
     // Writing into a Vec cannot fail.
     let _ = write!(out, "HTTP/1.1 {status} {}\r\n", reason_phrase(status));
     for (name, value) in headers.iter() {
-        if name.eq_ignore_ascii_case("content-length")
-            || name.eq_ignore_ascii_case("transfer-encoding")
-        {
-            continue;
+        if !is_framing_field(name) {
+            write_field(out, name, value);
         }
-        out.extend_from_slice(name.as_bytes());
-        out.extend_from_slice(b": ");
-        out.extend_from_slice(value);
-        out.extend_from_slice(b"\r\n");
     }
     match framing {
         Framing::Length(len) => {
@@ -135,22 +268,6 @@ pub fn encode_response_head(
         Framing::Empty | Framing::UntilClose => {}
     }
     out.extend_from_slice(b"\r\n");
-    Ok(())
-}
-// ANCHOR_END: encode_response_head
-
-fn check_field(name: &str, value: &[u8]) -> Result<(), InvalidResponse> {
-    let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
-    if name.is_empty() || !name.bytes().all(token) {
-        return Err(InvalidResponse(format!(
-            "invalid header name {name:?}: a name must be a non-empty HTTP token"
-        )));
-    }
-    if value.iter().any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f) {
-        return Err(InvalidResponse(format!(
-            "value of header {name} contains a control byte, which could inject header fields"
-        )));
-    }
     Ok(())
 }
 
@@ -196,47 +313,201 @@ pub fn reason_phrase(status: u16) -> &'static str {
     }
 }
 
-// ANCHOR: encode_chunk
-/// Appends `data` to `out` as one chunk of a chunked body: its size in
-/// hex, CRLF, the data, CRLF.
-///
-/// Empty `data` appends nothing, because a chunk of size zero is the
-/// [`LAST_CHUNK`] and would end the body early.
-///
-/// # Examples
-///
-/// ```
-/// use spool_http::proto::{encode_chunk, LAST_CHUNK};
-///
-/// let mut out = Vec::new();
-/// encode_chunk(b"hello, world", &mut out);
-/// encode_chunk(b"", &mut out);
-/// out.extend_from_slice(LAST_CHUNK);
-/// assert_eq!(out, b"c\r\nhello, world\r\n0\r\n\r\n");
-/// ```
-pub fn encode_chunk(data: &[u8], out: &mut Vec<u8>) {
-    if data.is_empty() {
-        return;
-    }
-    let _ = write!(out, "{:x}\r\n", data.len());
-    out.extend_from_slice(data);
-    out.extend_from_slice(b"\r\n");
-}
-
-/// The end of a chunked body: a chunk of size zero and an empty trailer
-/// section.
-pub const LAST_CHUNK: &[u8] = b"0\r\n\r\n";
-// ANCHOR_END: encode_chunk
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::proto::head::assert_prefixes_partial;
 
-    fn encode(
-        status: u16,
-        fields: &[(&str, &[u8])],
-        framing: Framing,
-    ) -> Result<String, InvalidResponse> {
+    fn parse(buf: &[u8]) -> Result<ParsedHead> {
+        parse_response_head(buf, &HeadLimits::default())
+    }
+
+    fn complete(buf: &[u8]) -> ResponseHead {
+        match parse(buf) {
+            Ok(ParsedHead::Complete(head)) => head,
+            other => panic!("expected a complete head, got {other:?}"),
+        }
+    }
+
+    fn protocol_error(buf: &[u8], limits: &HeadLimits) -> String {
+        match parse_response_head(buf, limits) {
+            Err(err) => {
+                // Each of these is a protocol failure to the client.
+                let client = crate::Error::from(err.clone());
+                assert_eq!(client.kind(), crate::ErrorKind::Protocol, "{err}");
+                err.to_string()
+            }
+            other => panic!("expected an error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn parses_status_line_and_headers() {
+        let buf = b"HTTP/1.0 404 Not Found\r\nServer: x\r\nVary: a\r\nvary: b\r\n\r\nbody";
+        let head = complete(buf);
+        assert_eq!(head.version, Version::Http10);
+        assert_eq!(head.status, 404);
+        assert_eq!(head.reason, "Not Found");
+        assert_eq!(head.headers.get("server"), Some("x"));
+        assert_eq!(head.headers.get_all("VARY").count(), 2);
+        assert_eq!(head.head_len, buf.len() - 4);
+    }
+
+    #[test]
+    fn every_proper_prefix_is_partial() {
+        let buf = b"HTTP/1.1 200 OK\r\nA: 1\r\n\r\n";
+        assert_prefixes_partial(buf, |p| matches!(parse(p), Ok(ParsedHead::Partial)));
+        assert_eq!(complete(buf).head_len, buf.len());
+    }
+
+    #[test]
+    fn missing_reason_and_non_utf8_reason_give_empty_reason() {
+        assert_eq!(complete(b"HTTP/1.1 200\r\n\r\n").reason, "");
+        assert_eq!(complete(b"HTTP/1.1 200 \xe9t\xe9\r\n\r\n").reason, "");
+    }
+
+    #[test]
+    fn non_utf8_header_values_are_kept_raw() {
+        let head = complete(b"HTTP/1.1 200 OK\r\nX-Name: caf\xe9\r\n\r\n");
+        assert_eq!(head.headers.get("x-name"), None);
+        assert_eq!(head.headers.get_bytes("x-name"), Some(&b"caf\xe9"[..]));
+    }
+
+    #[test]
+    fn interim_responses_are_skipped_but_101_is_returned() {
+        let buf = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 201 Created\r\nA: 1\r\n\r\nrest";
+        let head = complete(buf);
+        assert_eq!(head.status, 201);
+        assert!(!head.headers.contains("link"));
+        assert_eq!(&buf[head.head_len..], b"rest");
+
+        // The interim head is complete but the final one is not yet here.
+        assert!(matches!(
+            parse(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 2"),
+            Ok(ParsedHead::Partial)
+        ));
+
+        let head = complete(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n");
+        assert_eq!(head.status, 101);
+    }
+
+    #[test]
+    fn head_larger_than_the_limit_is_refused_complete_or_not() {
+        let limits = HeadLimits {
+            max_head_size: 64,
+            max_headers: 100,
+        };
+        let mut buf = b"HTTP/1.1 200 OK\r\nX-Long: ".to_vec();
+        buf.resize(64, b'a');
+        let msg = protocol_error(&buf, &limits);
+        assert_eq!(msg, "response head exceeded 64 bytes");
+
+        buf.extend_from_slice(b"\r\n\r\n");
+        assert_eq!(protocol_error(&buf, &limits), msg);
+
+        // A head of exactly the limit is fine, body bytes after it do not count.
+        let mut exact = b"HTTP/1.1 200 OK\r\nX-Long: ".to_vec();
+        exact.resize(60, b'a');
+        exact.extend_from_slice(b"\r\n\r\n");
+        exact.extend_from_slice(&[b'b'; 100]);
+        let ParsedHead::Complete(head) = parse_response_head(&exact, &limits).unwrap() else {
+            panic!("expected a complete head");
+        };
+        assert_eq!(head.head_len, 64);
+    }
+
+    #[test]
+    fn default_head_limit_is_64_kib() {
+        let mut buf = b"HTTP/1.1 200 OK\r\nX-Long: ".to_vec();
+        buf.resize(64 * 1024 - 1, b'a');
+        assert!(matches!(parse(&buf), Ok(ParsedHead::Partial)));
+        buf.push(b'a');
+        assert!(protocol_error(&buf, &HeadLimits::default()).contains("65536 bytes"));
+    }
+
+    #[test]
+    fn skipped_interim_heads_count_towards_the_limit() {
+        let limits = HeadLimits {
+            max_head_size: 100,
+            max_headers: 100,
+        };
+        let buf = b"HTTP/1.1 100 Continue\r\n\r\n".repeat(5);
+        assert!(protocol_error(&buf, &limits).contains("exceeded 100 bytes"));
+    }
+
+    #[test]
+    fn too_many_headers() {
+        let limits = HeadLimits {
+            max_head_size: 64 * 1024,
+            max_headers: 3,
+        };
+        let ok = b"HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n";
+        assert!(matches!(
+            parse_response_head(ok, &limits),
+            Ok(ParsedHead::Complete(_))
+        ));
+        let msg = protocol_error(
+            b"HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n",
+            &limits,
+        );
+        assert_eq!(msg, "response has more than 3 header fields");
+        // Refused once the extra field is complete, without waiting for the end.
+        protocol_error(
+            b"HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n",
+            &limits,
+        );
+    }
+
+    #[test]
+    fn garbage_is_refused_from_the_first_bytes() {
+        let limits = HeadLimits::default();
+        assert_eq!(
+            protocol_error(b"<html>", &limits),
+            "not an HTTP/1.x response: it starts with \"<html>\""
+        );
+        assert!(protocol_error(b"X", &limits).starts_with("not an HTTP/1.x response"));
+        assert!(protocol_error(b"HTTX", &limits).starts_with("not an HTTP/1.x response"));
+        assert!(
+            protocol_error(b"HTTP/2 200\r\n\r\n", &limits).starts_with("not an HTTP/1.x response")
+        );
+        assert!(protocol_error(b"SSH-2.0-OpenSSH_9.6\r\n", &limits).contains("SSH-2.0"));
+        let tls_alert = b"\x15\x03\x03\x00\x02\x02\x46";
+        assert_eq!(
+            protocol_error(tls_alert, &limits),
+            "not an HTTP/1.x response: it starts with \"\\x15\\x03\\x03\\x00\\x02\\x02F\"; it looks like TLS, so the URL may need https"
+        );
+        // A correct prefix is still only partial.
+        assert!(matches!(parse(b"HTTP/1."), Ok(ParsedHead::Partial)));
+    }
+
+    #[test]
+    fn malformed_status_lines_and_headers() {
+        let limits = HeadLimits::default();
+        assert_eq!(
+            protocol_error(b"HTTP/1.1 2x0 OK\r\n\r\n", &limits),
+            "invalid status line \"HTTP/1.1 2x0 OK\""
+        );
+        assert!(protocol_error(b"HTTP/1.1 099 Odd\r\n\r\n", &limits).contains("099"));
+        assert_eq!(
+            protocol_error(b"HTTP/1.1 600 Odd\r\n\r\n", &limits),
+            "invalid response status code 600: status codes run from 100 to 599"
+        );
+        assert!(protocol_error(b"HTTP/1.1 999 Odd\r\n\r\n", &limits).contains("999"));
+        assert!(matches!(
+            parse(b"HTTP/1.1 599 Odd\r\n\r\n"),
+            Ok(ParsedHead::Complete(_))
+        ));
+        assert!(
+            protocol_error(b"HTTP/1.1 200 OK\r\nBad Name: 1\r\n\r\n", &limits)
+                .contains("header name")
+        );
+        assert!(
+            protocol_error(b"HTTP/1.1 200 OK\r\nA: x\0y\r\n\r\n", &limits).contains("header value")
+        );
+        assert!(protocol_error(b"\rX", &limits).contains("line ending"));
+    }
+
+    fn encode(status: u16, fields: &[(&str, &[u8])], framing: Framing) -> Result<String> {
         let mut headers = Headers::new();
         for (name, value) in fields {
             headers.append(*name, *value);
@@ -293,26 +564,5 @@ mod tests {
         assert!(encode(1000, &[], Framing::Empty).is_err());
         // Tabs and non-ASCII bytes are legal in values.
         assert!(encode(200, &[("X", b"a\tb \xe9")], Framing::Empty).is_ok());
-    }
-
-    #[test]
-    fn framing_by_status_length_and_version() {
-        use Version::*;
-        for status in [100, 204, 304] {
-            assert_eq!(response_framing(Http11, status, Some(3)), Framing::Empty);
-            assert_eq!(response_framing(Http10, status, None), Framing::Empty);
-        }
-        assert_eq!(response_framing(Http10, 200, Some(0)), Framing::Length(0));
-        assert_eq!(response_framing(Http11, 404, None), Framing::Chunked);
-        assert_eq!(response_framing(Http10, 500, None), Framing::UntilClose);
-    }
-
-    #[test]
-    fn chunks_are_sized_in_lowercase_hex() {
-        let mut out = Vec::new();
-        encode_chunk(&[b'x'; 255], &mut out);
-        assert!(out.starts_with(b"ff\r\nxxx"));
-        assert!(out.ends_with(b"x\r\n"));
-        assert_eq!(out.len(), 4 + 255 + 2);
     }
 }

@@ -5,9 +5,10 @@
 //! carries one exchange at a time, and even pipelined requests must be
 //! answered in order, so a plain loop of awaits is exactly the protocol,
 //! with no state machine to get wrong. The protocol decisions themselves
-//! (where a head ends, how a body is framed, whether the connection may
-//! be reused) are the pure functions of [`proto`](crate::proto); this
-//! module only moves bytes between them and the socket.
+//! (where a head ends, how a body is framed, what the response head says,
+//! whether the connection may be reused) belong to the request's
+//! [`ServerExchange`]; this module only moves bytes between it and the
+//! socket, and turns a protocol error into the status that refuses it.
 //!
 //! Two buffers live as long as the connection and are reused by every
 //! request on it, which keeps memory flat under load:
@@ -22,13 +23,11 @@
 //! be served exactly like a TCP socket: wrap the accepted stream and pass
 //! it to [`run`].
 
-use super::response::{BodyKind, ChunkStream};
+use super::response::BodyKind;
 use super::shutdown::Signal;
 use super::{Config, Handler, Request, Response};
 use crate::proto::{
-    BodyDecoder, Decoded, Framing, LAST_CHUNK, ParsedRequest, Rejection, RequestHead, Version,
-    encode_chunk, encode_response_head, expects_continue, parse_request_head, request_framing,
-    request_keep_alive, response_framing,
+    self, BodyEncoder, Decoded, ParsedRequest, RequestHead, ServerExchange, parse_request_head,
 };
 use spool::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use spool::stream::StreamExt;
@@ -59,6 +58,53 @@ struct Connection<'a, IO> {
     input: Vec<u8>,
     /// The response head, and whatever is written together with it.
     output: Vec<u8>,
+}
+
+/// A request the server refuses: the status code to answer with, and a
+/// sentence for the response body. The connection closes after it,
+/// because after a framing error nobody can tell where the next request
+/// would start.
+struct Rejection {
+    status: u16,
+    message: String,
+}
+
+// ANCHOR: rejection
+/// The server's view of a protocol failure: the status that tells the
+/// client what was wrong, and for a limit the [`ServerBuilder`] knob that
+/// sets it, which `proto` cannot know.
+///
+/// [`ServerBuilder`]: super::ServerBuilder
+impl From<proto::Error> for Rejection {
+    fn from(err: proto::Error) -> Rejection {
+        use proto::ErrorKind as P;
+        let (status, hint) = match err.kind() {
+            P::TargetTooLong => (414, " (limit set by ServerBuilder::max_head_size)"),
+            P::HeadTooLarge => (431, " (limit set by ServerBuilder::max_head_size)"),
+            P::TooManyHeaders => (431, " (limit set by ServerBuilder::max_headers)"),
+            P::BodyTooLarge => (413, " (limit set by ServerBuilder::max_body_size)"),
+            P::UnsupportedCoding => (501, ""),
+            P::Malformed
+            | P::BodyIncomplete
+            | P::BodyEndUnconfirmed
+            | P::InvalidMessage
+            | P::UnsupportedScheme => (400, ""),
+        };
+        Rejection {
+            status,
+            message: format!("{}{hint}", err.message()),
+        }
+    }
+}
+// ANCHOR_END: rejection
+
+/// The answer to a request whose head or body did not arrive in time.
+/// Only the driver has a clock, so only it can refuse for this.
+fn timed_out(message: String) -> Rejection {
+    Rejection {
+        status: 408,
+        message,
+    }
 }
 
 /// What waiting for the next request head can end in.
@@ -105,7 +151,14 @@ pub(crate) async fn run<IO, H>(
             }
             NextHead::Closed => break,
         };
-        let body = match conn.read_body(&head).await {
+        let mut exchange = match ServerExchange::new(&head, config.max_body_size) {
+            Ok(exchange) => exchange,
+            Err(err) => {
+                conn.reject(err.into()).await;
+                break;
+            }
+        };
+        let body = match conn.read_body(&mut exchange).await {
             Ok(body) => body,
             Err(BodyError::Reject(rejection)) => {
                 conn.reject(rejection).await;
@@ -114,44 +167,27 @@ pub(crate) async fn run<IO, H>(
             Err(BodyError::Closed) => break,
         };
 
-        let client_keeps_alive = request_keep_alive(&head);
-        let version = head.version;
-        let is_head = head.method == "HEAD";
         let request = Request {
             method: head.method,
             target: head.target,
-            version,
+            version: head.version,
             headers: head.headers,
             body,
             peer,
         };
         let response = handler.call(request).await;
 
-        // ANCHOR: keep_alive
-        // The client's wish comes first; then a shutdown in progress turns
-        // every connection into its last response, and a handler may end
-        // the connection with `Connection: close` of its own. `send` has
-        // the last word: a body delimited by closing, or one that failed
-        // half-way, leaves nothing to reuse.
-        let keep_alive =
-            client_keeps_alive && !conn.shutdown.is_fired() && !asks_to_close(&response);
-        match conn.send(response, version, is_head, keep_alive).await {
+        // A shutdown in progress turns every connection into its last
+        // response; whether it may carry another is the exchange's call.
+        let closing = conn.shutdown.is_fired();
+        match conn.send(&mut exchange, response, closing).await {
             Ok(true) => conn.release_big_buffers(),
             Ok(false) | Err(_) => break,
         }
-        // ANCHOR_END: keep_alive
     }
     conn.close().await;
 }
 // ANCHOR_END: connection_loop
-
-fn asks_to_close(response: &Response) -> bool {
-    response
-        .headers()
-        .get_all("connection")
-        .flat_map(|value| value.split(|&b| b == b','))
-        .any(|option| option.trim_ascii().eq_ignore_ascii_case(b"close"))
-}
 
 impl<IO: AsyncRead + AsyncWrite + Unpin> Connection<'_, IO> {
     /// Waits for the next complete request head, within the header timeout.
@@ -165,10 +201,9 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Connection<'_, IO> {
         match timeout(limit, self.read_head()).await {
             Ok(next) => next,
             Err(_) if self.input.is_empty() => NextHead::Closed,
-            Err(_) => NextHead::Reject(Rejection {
-                status: 408,
-                message: format!("the request head did not arrive within {limit:?}"),
-            }),
+            Err(_) => NextHead::Reject(timed_out(format!(
+                "the request head did not arrive within {limit:?}"
+            ))),
         }
     }
 
@@ -181,7 +216,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Connection<'_, IO> {
                         return NextHead::Request(head);
                     }
                     Ok(ParsedRequest::Partial) => {}
-                    Err(rejection) => return NextHead::Reject(rejection),
+                    Err(err) => return NextHead::Reject(err.into()),
                 }
             }
             // With nothing buffered the connection is idle: no request is
@@ -203,53 +238,31 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Connection<'_, IO> {
         }
     }
 
-    /// Reads the whole request body, refusing one larger than
-    /// `max_body_size` before reading it where the length is announced, and
-    /// one that takes longer than `body_timeout` to arrive.
-    async fn read_body(&mut self, head: &RequestHead) -> Result<Vec<u8>, BodyError> {
-        let framing = request_framing(head).map_err(BodyError::Reject)?;
-        if framing == Framing::Empty {
-            return Ok(Vec::new());
-        }
-        let max = self.config.max_body_size;
-        if let Framing::Length(len) = framing
-            && len > max as u64
-        {
-            return Err(body_too_large(max));
-        }
-        if expects_continue(head) {
-            self.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
+    /// Reads the whole request body, which must arrive within
+    /// `body_timeout`. The exchange refuses one that is too large, before
+    /// reading it where the length is announced.
+    async fn read_body(&mut self, exchange: &mut ServerExchange) -> Result<Vec<u8>, BodyError> {
+        if let Some(interim) = exchange.interim_response() {
+            self.write_all(interim)
                 .await
                 .map_err(|_| BodyError::Closed)?;
         }
-
         let limit = self.config.body_timeout;
-        match timeout(limit, self.receive_body(framing)).await {
+        match timeout(limit, self.receive_body(exchange)).await {
             Ok(received) => received,
-            Err(_) => Err(BodyError::Reject(Rejection {
-                status: 408,
-                message: format!(
-                    "the request body did not arrive within {limit:?} \
-                     (limit set by ServerBuilder::body_timeout)"
-                ),
-            })),
+            Err(_) => Err(BodyError::Reject(timed_out(format!(
+                "the request body did not arrive within {limit:?} \
+                 (limit set by ServerBuilder::body_timeout)"
+            )))),
         }
     }
 
     /// Decodes body bytes as they arrive, each read within `io_timeout`.
-    async fn receive_body(&mut self, framing: Framing) -> Result<Vec<u8>, BodyError> {
-        let max = self.config.max_body_size;
-        let mut body = match framing {
-            Framing::Length(len) => Vec::with_capacity(len as usize),
-            _ => Vec::new(),
-        };
-        let mut decoder = BodyDecoder::new(framing);
+    async fn receive_body(&mut self, exchange: &mut ServerExchange) -> Result<Vec<u8>, BodyError> {
+        let mut body = Vec::new();
         loop {
-            match decoder.decode(&self.input) {
+            match exchange.decode(&self.input) {
                 Ok(Decoded::Data(range)) => {
-                    if body.len() + range.len() > max {
-                        return Err(body_too_large(max));
-                    }
                     body.extend_from_slice(&self.input[range.clone()]);
                     self.input.drain(..range.end);
                 }
@@ -260,10 +273,9 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Connection<'_, IO> {
                         Ok(Ok(1..)) => {}
                         Ok(_) => return Err(BodyError::Closed),
                         Err(_) => {
-                            return Err(BodyError::Reject(Rejection {
-                                status: 408,
-                                message: format!("the request body stalled for {limit:?}"),
-                            }));
+                            return Err(BodyError::Reject(timed_out(format!(
+                                "the request body stalled for {limit:?}"
+                            ))));
                         }
                     }
                 }
@@ -271,12 +283,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Connection<'_, IO> {
                     self.input.drain(..n);
                     return Ok(body);
                 }
-                Err(err) => {
-                    return Err(BodyError::Reject(Rejection {
-                        status: 400,
-                        message: format!("malformed request body: {err}"),
-                    }));
-                }
+                Err(err) => return Err(BodyError::Reject(err.into())),
             }
         }
     }
@@ -285,113 +292,84 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Connection<'_, IO> {
     /// request afterwards.
     async fn send(
         &mut self,
+        exchange: &mut ServerExchange,
         mut response: Response,
-        version: Version,
-        is_head: bool,
-        mut keep_alive: bool,
+        closing: bool,
     ) -> io::Result<bool> {
         // At most two rounds: if the handler's head cannot be encoded (a
-        // newline in a header value), it is replaced by a 500, which can.
-        let framing = loop {
-            let framing = response_framing(version, response.status, response.body.len());
-            keep_alive &= framing != Framing::UntilClose;
-            let headers = &mut response.headers;
-            // Say what happens next in the terms of the client's version,
-            // overriding whatever the handler said.
-            match (version, keep_alive) {
-                (Version::Http11, false) => headers.insert("Connection", "close"),
-                (Version::Http10, true) => headers.insert("Connection", "keep-alive"),
-                (Version::Http10, false) => {
-                    headers.remove("Connection");
-                }
-                (Version::Http11, true) => {}
-            }
-            if !headers.contains("date") {
-                headers.append("Date", httpdate::fmt_http_date(SystemTime::now()));
-            }
+        // newline in a header value), it is replaced by a 500, which can,
+        // and the exchange will not keep the connection.
+        let mut encoder = loop {
             self.output.clear();
-            match encode_response_head(response.status, headers, framing, &mut self.output) {
-                Ok(()) => break framing,
+            let len = response.body.len();
+            let now = SystemTime::now();
+            let (status, headers) = (response.status, &mut response.headers);
+            match exchange.respond(status, headers, len, closing, now, &mut self.output) {
+                Ok(encoder) => break encoder,
                 Err(invalid) => {
-                    response = Response::text(500, format!("handler error: {invalid}\n"));
-                    keep_alive = false;
+                    response = Response::text(500, format!("handler error: {invalid}\n"))
                 }
             }
         };
 
-        if is_head || framing == Framing::Empty {
+        if encoder.is_done() {
             self.write_output().await?;
-            return Ok(keep_alive);
+            return Ok(exchange.finish_body(&mut encoder, &mut self.output));
         }
         match response.body.kind {
             BodyKind::Empty => self.write_output().await?,
-            BodyKind::Bytes(bytes) if bytes.len() <= SMALL_BODY => {
-                self.output.extend_from_slice(&bytes);
-                self.write_output().await?;
-            }
-            BodyKind::Bytes(bytes) => {
-                self.write_output().await?;
-                self.write_all(&bytes).await?;
-            }
+            BodyKind::Bytes(bytes) => self.send_piece(&mut encoder, &bytes).await?,
             BodyKind::Stream { mut chunks, .. } => {
+                // The head goes out now: the first piece may be a while.
                 self.write_output().await?;
-                keep_alive &= self.send_stream(&mut chunks, framing).await?;
-            }
-        }
-        Ok(keep_alive)
-    }
-
-    /// Sends a streamed body; returns whether it went out complete and
-    /// correctly framed.
-    async fn send_stream(
-        &mut self,
-        chunks: &mut ChunkStream,
-        framing: Framing,
-    ) -> io::Result<bool> {
-        let mut sent: u64 = 0;
-        while let Some(chunk) = chunks.next().await {
-            let Ok(chunk) = chunk else {
-                // The body cannot be finished. Closing without the final
-                // chunk (or short of the length) tells the client so.
-                return Ok(false);
-            };
-            match framing {
-                Framing::Chunked => {
-                    self.output.clear();
-                    encode_chunk(&chunk, &mut self.output);
-                    self.write_output().await?;
-                }
-                Framing::Length(len) => {
-                    // Never send more than announced: what follows the
-                    // length would be read as the next response.
-                    let room = (len - sent).min(chunk.len() as u64) as usize;
-                    self.write_all(&chunk[..room]).await?;
-                    if room < chunk.len() {
+                while let Some(chunk) = chunks.next().await {
+                    // A stream that fails cannot be finished: closing
+                    // short of its framing's end tells the client so.
+                    let Ok(chunk) = chunk else { return Ok(false) };
+                    self.send_piece(&mut encoder, &chunk).await?;
+                    if encoder.is_overrun() {
                         return Ok(false);
                     }
                 }
-                Framing::UntilClose | Framing::Empty => self.write_all(&chunk).await?,
             }
-            sent += chunk.len() as u64;
         }
-        match framing {
-            Framing::Chunked => {
-                self.write_all(LAST_CHUNK).await?;
-                Ok(true)
-            }
-            Framing::Length(len) => Ok(sent == len),
-            Framing::UntilClose | Framing::Empty => Ok(false),
+        let reusable = exchange.finish_body(&mut encoder, &mut self.output);
+        self.write_output().await?;
+        Ok(reusable)
+    }
+
+    /// Sends one piece of body, framed by `encoder`, after whatever is in
+    /// `output` (the head of the response, for a body in memory). A small piece
+    /// is copied behind it and goes out in the same write; a large one is
+    /// written from where it is.
+    async fn send_piece(&mut self, encoder: &mut BodyEncoder, piece: &[u8]) -> io::Result<()> {
+        let (data, after) = encoder.encode(piece, &mut self.output);
+        if data.len() <= SMALL_BODY {
+            self.output.extend_from_slice(data);
+            self.output.extend_from_slice(after);
+            self.write_output().await
+        } else {
+            self.write_output().await?;
+            self.write_all(data).await?;
+            self.write_all(after).await
         }
     }
 
     /// Answers a request the server refuses, and gives up the connection.
     async fn reject(&mut self, rejection: Rejection) {
         let response = Response::text(rejection.status, format!("{}\n", rejection.message));
-        let _ = self.send(response, Version::Http11, false, false).await;
+        let _ = self
+            .send(&mut ServerExchange::refusal(), response, true)
+            .await;
     }
 
+    /// Writes out and empties `output`.
     async fn write_output(&mut self) -> io::Result<()> {
-        timeout(self.config.io_timeout, self.io.write_all(&self.output)).await?
+        if !self.output.is_empty() {
+            timeout(self.config.io_timeout, self.io.write_all(&self.output)).await??;
+            self.output.clear();
+        }
+        Ok(())
     }
 
     async fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
@@ -423,15 +401,6 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Connection<'_, IO> {
     }
 }
 
-fn body_too_large(max: usize) -> BodyError {
-    BodyError::Reject(Rejection {
-        status: 413,
-        message: format!(
-            "request body larger than {max} bytes (limit set by ServerBuilder::max_body_size)"
-        ),
-    })
-}
-
 /// Reads once from `io`, appending to `input`.
 ///
 /// The buffer is grown and trimmed back inside a single poll, so it is
@@ -450,4 +419,51 @@ async fn read_more<IO: AsyncRead + Unpin>(io: &mut IO, input: &mut Vec<u8>) -> i
         result
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::HeadLimits;
+
+    fn refusal(buf: &[u8], limits: &HeadLimits) -> Rejection {
+        parse_request_head(buf, limits).unwrap_err().into()
+    }
+
+    #[test]
+    fn protocol_errors_become_statuses_that_name_the_knob() {
+        let limits = HeadLimits {
+            max_head_size: 64,
+            max_headers: 2,
+        };
+        let mut long = b"GET /".to_vec();
+        long.resize(64, b'a');
+        let too_long = refusal(&long, &limits);
+        assert_eq!(too_long.status, 414);
+        assert_eq!(
+            too_long.message,
+            "request target longer than 64 bytes (limit set by ServerBuilder::max_head_size)"
+        );
+        let many = refusal(
+            b"GET / HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\n\r\n",
+            &limits,
+        );
+        assert_eq!(many.status, 431);
+        assert!(
+            many.message
+                .ends_with("(limit set by ServerBuilder::max_headers)")
+        );
+        assert_eq!(refusal(b"GET /a b HTTP/1.1\r\n\r\n", &limits).status, 400);
+
+        let head = b"PUT / HTTP/1.1\r\nHost: h\r\nContent-Length: 9\r\n\r\n";
+        let Ok(ParsedRequest::Complete(head)) = parse_request_head(head, &limits) else {
+            panic!("expected a complete head");
+        };
+        let big = Rejection::from(ServerExchange::new(&head, 8).unwrap_err());
+        assert_eq!(big.status, 413);
+        assert_eq!(
+            big.message,
+            "request body larger than 8 bytes (limit set by ServerBuilder::max_body_size)"
+        );
+    }
 }

@@ -1,4 +1,4 @@
-//! Whether and how to follow a redirect: pure decisions, no I/O.
+//! Whether and how the client follows a redirect: pure decisions, no I/O.
 //!
 //! The rules (RFC 9110 §15.4), in the form the request loop needs them:
 //!
@@ -19,13 +19,13 @@
 //!   (`X-Api-Key`) are secrets, so a caller who sets one should not let
 //!   redirects be followed to origins it does not trust.
 //!
-//! The limit on the number of redirects lives with the loop in
-//! `request.rs`, since only it counts them.
+//! The limit on the number of redirects lives with the client's request
+//! loop, since only it counts them.
 
 use url::Url;
 
-use crate::error::{Error, ErrorKind, Result};
 use crate::headers::Headers;
+use crate::proto::error::{Error, ErrorKind, Result, malformed};
 
 /// The fields that carry credentials for the origin they were set for.
 const CREDENTIALS: [&str; 3] = ["authorization", "proxy-authorization", "cookie"];
@@ -43,35 +43,31 @@ pub(crate) struct Redirect {
     pub(crate) cross_origin: bool,
 }
 
-// ANCHOR: redirect_decision
-/// Decides what a `status` response to a `method` request for `from`
-/// leads to: `None` if it is the final response.
+/// Decides what a `status` response with `headers` to a `method` request
+/// for `from` leads to: `None` if it is the final response.
 ///
 /// # Errors
 ///
-/// [`ErrorKind::Protocol`] if `Location` is not a valid URL reference, and
+/// [`ErrorKind::Malformed`] if `Location` is not a valid URL reference, and
 /// [`ErrorKind::UnsupportedScheme`] if it points to a scheme other than
 /// `http` or `https`.
-pub(crate) fn decide(
+pub(crate) fn follow_redirect(
     status: u16,
     method: &str,
-    location: Option<&[u8]>,
+    headers: &Headers,
     from: &Url,
 ) -> Result<Option<Redirect>> {
     if !matches!(status, 301 | 302 | 303 | 307 | 308) {
         return Ok(None);
     }
-    let Some(location) = location else {
+    let Some(location) = headers.get_bytes("location") else {
         return Ok(None);
     };
     let invalid = || {
-        Error::new(
-            ErrorKind::Protocol,
-            format!(
-                "{status} redirect from {from} has an invalid Location \"{}\"",
-                location.escape_ascii()
-            ),
-        )
+        malformed(format!(
+            "{status} redirect from {from} has an invalid Location \"{}\"",
+            location.escape_ascii()
+        ))
     };
     let location = std::str::from_utf8(location).map_err(|_| invalid())?;
     let url = from.join(location.trim()).map_err(|_| invalid())?;
@@ -101,7 +97,6 @@ pub(crate) fn decide(
         cross_origin,
     }))
 }
-// ANCHOR_END: redirect_decision
 
 impl Redirect {
     // ANCHOR: carry_headers
@@ -130,11 +125,20 @@ mod tests {
         Url::parse(s).unwrap()
     }
 
+    /// The headers of a response with this `Location`, if any.
+    fn with_location(value: Option<&[u8]>) -> Headers {
+        let mut headers = Headers::new();
+        if let Some(value) = value {
+            headers.append("Location", value);
+        }
+        headers
+    }
+
     fn follow(status: u16, method: &str, location: &str) -> Redirect {
-        decide(
+        follow_redirect(
             status,
             method,
-            Some(location.as_bytes()),
+            &with_location(Some(location.as_bytes())),
             &url("http://a.test/dir/page?q=1"),
         )
         .unwrap()
@@ -146,36 +150,28 @@ mod tests {
         let from = url("http://a.test/");
         for status in [200, 300, 304, 305, 306, 404] {
             assert_eq!(
-                decide(status, "GET", Some(b"/x"), &from).unwrap(),
+                follow_redirect(status, "GET", &with_location(Some(b"/x")), &from).unwrap(),
                 None,
                 "{status}"
             );
         }
-        assert_eq!(decide(302, "GET", None, &from).unwrap(), None);
+        assert_eq!(
+            follow_redirect(302, "GET", &with_location(None), &from).unwrap(),
+            None
+        );
     }
 
     #[test]
     fn relative_locations_resolve_against_the_request_url() {
-        assert_eq!(
-            follow(302, "GET", "other").url.as_str(),
-            "http://a.test/dir/other"
-        );
-        assert_eq!(
-            follow(302, "GET", "/root").url.as_str(),
-            "http://a.test/root"
-        );
-        assert_eq!(
-            follow(302, "GET", "?q=2").url.as_str(),
-            "http://a.test/dir/page?q=2"
-        );
-        assert_eq!(
-            follow(302, "GET", "//b.test/x").url.as_str(),
-            "http://b.test/x"
-        );
-        assert_eq!(
-            follow(302, "GET", " https://c.test/ ").url.as_str(),
-            "https://c.test/"
-        );
+        for (location, next) in [
+            ("other", "http://a.test/dir/other"),
+            ("/root", "http://a.test/root"),
+            ("?q=2", "http://a.test/dir/page?q=2"),
+            ("//b.test/x", "http://b.test/x"),
+            (" https://c.test/ ", "https://c.test/"),
+        ] {
+            assert_eq!(follow(302, "GET", location).url.as_str(), next);
+        }
     }
 
     #[test]
@@ -239,15 +235,17 @@ mod tests {
     #[test]
     fn bad_locations_are_errors() {
         let from = url("http://a.test/");
-        let err = decide(302, "GET", Some(b"http://[::1"), &from).unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Protocol);
+        let err =
+            follow_redirect(302, "GET", &with_location(Some(b"http://[::1")), &from).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Malformed);
         assert_eq!(
             err.to_string(),
             "302 redirect from http://a.test/ has an invalid Location \"http://[::1\""
         );
-        let err = decide(302, "GET", Some(b"\xff"), &from).unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Protocol);
-        let err = decide(301, "GET", Some(b"ftp://a.test/f"), &from).unwrap_err();
+        let err = follow_redirect(302, "GET", &with_location(Some(b"\xff")), &from).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Malformed);
+        let err = follow_redirect(301, "GET", &with_location(Some(b"ftp://a.test/f")), &from)
+            .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::UnsupportedScheme);
     }
 }

@@ -1,4 +1,4 @@
-//! Decoding a response body from the bytes that follow its head.
+//! Decoding a body from the bytes that follow its head, on either side.
 //!
 //! [`BodyDecoder`] is a state machine with no buffer of its own: the driver
 //! hands it whatever bytes it has, and it answers with one [`Decoded`]
@@ -22,12 +22,13 @@
 //! of length zero is already done, and reading first would wait forever on
 //! a kept-alive connection.
 //!
-//! The bytes after `Done` matter for connection reuse. This client does not
+//! The bytes after `Done` matter for connection reuse: the client does not
 //! pipeline requests, so any bytes there are the server overrunning its own
-//! framing, and the connection must not go back to the pool.
+//! framing (see [`ResponseBody::reusable`](super::ResponseBody::reusable)),
+//! while to the server they are the next request.
 
-use crate::error::{Error, ErrorKind, Result};
 use crate::proto::chunked::ChunkedDecoder;
+use crate::proto::error::{Error, ErrorKind, Result};
 use crate::proto::framing::Framing;
 use std::ops::Range;
 
@@ -48,7 +49,7 @@ pub enum Decoded {
 }
 // ANCHOR_END: decoded
 
-/// Turns the bytes after a response head into body data.
+/// Turns the bytes after a head into body data.
 ///
 /// # Examples
 ///
@@ -101,7 +102,7 @@ impl BodyDecoder {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::Protocol`] for malformed chunked framing: a missing or
+    /// [`ErrorKind::Malformed`] for malformed chunked framing: a missing or
     /// invalid chunk size, a chunk longer than its size, a missing CRLF, a
     /// chunk-size line over 4 KiB or a trailer section over 16 KiB. After
     /// an error the connection is unusable and the decoder should be
