@@ -235,6 +235,7 @@ where
 }
 // ANCHOR_END: tls_read
 
+// ANCHOR: tls_write
 impl<C, D> AsyncWrite for TlsStream<C>
 where
     C: DerefMut<Target = ConnectionCommon<D>> + Unpin,
@@ -278,3 +279,4 @@ where
         Pin::new(&mut this.tcp).poll_shutdown(cx)
     }
 }
+// ANCHOR_END: tls_write

@@ -109,6 +109,7 @@ const ALLOWED: &[&[&str]] = &[
         "FuturesUnordered",
         "FuturesOrdered",
         "StreamOwned",
+        "Call",
         "AsyncIterator",
         "size_hint",
         "CancellationToken",
