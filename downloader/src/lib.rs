@@ -55,13 +55,19 @@
 
 pub mod backoff;
 mod batch;
+pub mod checksum;
 pub mod cli;
+pub mod content_disposition;
+pub mod credentials;
 pub mod demo;
 mod fetch;
+pub mod header;
 pub mod input;
 pub mod naming;
+pub mod output_name;
 pub mod part_file;
 pub mod progress;
+pub mod rate_limit;
 pub mod report;
 
 pub use batch::{BuildError, Downloader, DownloaderBuilder, Target};
