@@ -69,5 +69,6 @@ pub mod part_file;
 pub mod progress;
 pub mod rate_limit;
 pub mod report;
+pub mod url_options;
 
 pub use batch::{BuildError, Downloader, DownloaderBuilder, Target};
