@@ -8,7 +8,6 @@
 //! when all `-j` permits are home, nothing is in flight.
 
 use std::cell::RefCell;
-use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,8 +17,9 @@ use spool::sync::Semaphore;
 use spool_http::Client;
 
 use crate::backoff::RetryPolicy;
-use crate::cli::{Config, Timeouts};
-use crate::fetch::{Context, download};
+use crate::builder::{DownloaderBuilder, Timeouts};
+use crate::error::{DownloadError, ErrorKind};
+use crate::fetch::{Shared, download};
 use crate::input::Entry;
 use crate::naming::{NameAllocator, OutputDir};
 use crate::progress::{Event, Progress, Quiet};
@@ -44,6 +44,19 @@ pub struct Downloader {
     retry: RetryPolicy,
     timeouts: Timeouts,
     resume: bool,
+}
+
+impl std::fmt::Debug for Downloader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The HTTP client holds a pool and TLS state, and shows none of it.
+        f.debug_struct("Downloader")
+            .field("output", &self.output)
+            .field("concurrency", &self.concurrency)
+            .field("retry", &self.retry)
+            .field("timeouts", &self.timeouts)
+            .field("resume", &self.resume)
+            .finish_non_exhaustive()
+    }
 }
 
 /// One item of a batch: a URL, or an input line that cannot be one.
@@ -85,141 +98,29 @@ impl From<Entry> for Target {
     }
 }
 
-/// Settings for a [`Downloader`]; every one has the command line's default.
-#[derive(Debug, Clone)]
-pub struct DownloaderBuilder {
-    output_dir: PathBuf,
-    concurrency: usize,
-    per_host: Option<usize>,
-    timeouts: Timeouts,
-    retry: RetryPolicy,
-    resume: bool,
-    extra_root_pem: Option<Vec<u8>>,
-}
-
-/// Why a [`Downloader`] could not be built.
-#[derive(Debug)]
-pub struct BuildError(String);
-
-impl std::fmt::Display for BuildError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for BuildError {}
-
-impl Default for DownloaderBuilder {
-    fn default() -> Self {
-        DownloaderBuilder {
-            output_dir: PathBuf::from("downloads"),
-            concurrency: 5,
-            per_host: None,
-            timeouts: Timeouts {
-                attempt: Duration::from_secs(30),
-                connect: Duration::from_secs(10),
-                read: Duration::from_secs(15),
-            },
-            retry: RetryPolicy::new(2, Duration::from_secs(1)),
-            resume: false,
-            extra_root_pem: None,
-        }
-    }
-}
-
-impl DownloaderBuilder {
-    /// Where files go; created if missing.
-    pub fn output_dir(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.output_dir = dir.into();
-        self
-    }
-
-    /// Downloads in flight at once (at least 1).
-    pub fn concurrency(mut self, n: usize) -> Self {
-        self.concurrency = n.max(1);
-        self
-    }
-
-    /// Connections to one host at once (default: the concurrency).
-    pub fn per_host(mut self, n: usize) -> Self {
-        self.per_host = Some(n.max(1));
-        self
-    }
-
-    /// The attempt, connect and read time limits.
-    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
-        self.timeouts = timeouts;
-        self
-    }
-
-    /// How often to retry and how long to wait.
-    pub fn retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
-        self
-    }
-
-    /// Resume `NAME.part` files left by an earlier run (`--continue`).
-    pub fn resume(mut self, resume: bool) -> Self {
-        self.resume = resume;
-        self
-    }
-
-    /// Also trust this PEM root certificate (`--ca-cert`).
-    pub fn extra_root_pem(mut self, pem: Vec<u8>) -> Self {
-        self.extra_root_pem = Some(pem);
-        self
-    }
-
-    /// The settings of a parsed command line. Reads `--ca-cert`.
-    pub fn from_config(config: &Config) -> Result<Self, BuildError> {
-        let mut builder = DownloaderBuilder::default()
-            .output_dir(&config.output_dir)
-            .concurrency(config.concurrency)
-            .per_host(config.per_host)
-            .timeouts(config.timeouts)
-            .retry(config.retry)
-            .resume(config.resume);
-        if let Some(path) = &config.ca_cert {
-            let pem = std::fs::read(path)
-                .map_err(|e| BuildError(format!("reading --ca-cert {}: {e}", path.display())))?;
-            builder = builder.extra_root_pem(pem);
-        }
-        Ok(builder)
-    }
-
-    /// Creates the output directory and the shared HTTP client.
-    pub fn build(self) -> Result<Downloader, BuildError> {
-        let output = OutputDir::create(&self.output_dir)
-            .map_err(|e| BuildError(format!("creating {}: {e}", self.output_dir.display())))?;
-        // One client for the whole batch: its pool keeps connections alive
-        // between downloads from the same host. Its total limit equals the
-        // concurrency, so open sockets never exceed `-j`.
-        let mut client = Client::builder()
-            .limit(self.concurrency)
-            .per_host(self.per_host.unwrap_or(self.concurrency))
-            .connect_timeout(self.timeouts.connect)
-            .read_timeout(self.timeouts.read);
-        if let Some(pem) = &self.extra_root_pem {
-            client = client
-                .add_root_pem(pem)
-                .map_err(|e| BuildError(format!("--ca-cert: {e}")))?;
-        }
-        let client = client.build().map_err(|e| BuildError(e.to_string()))?;
-        Ok(Downloader {
-            client,
-            output,
-            concurrency: self.concurrency,
-            retry: self.retry,
-            timeouts: self.timeouts,
-            resume: self.resume,
-        })
-    }
-}
-
 impl Downloader {
-    /// A builder with the command line's defaults.
+    /// A builder, starting from the defaults.
     pub fn builder() -> DownloaderBuilder {
         DownloaderBuilder::default()
+    }
+
+    /// A downloader with settings checked by [`DownloaderBuilder::build`].
+    pub(crate) fn new(
+        client: Client,
+        output: OutputDir,
+        concurrency: usize,
+        retry: RetryPolicy,
+        timeouts: Timeouts,
+        resume: bool,
+    ) -> Downloader {
+        Downloader {
+            client,
+            output,
+            concurrency,
+            retry,
+            timeouts,
+            resume,
+        }
     }
 
     /// Downloads `urls` and returns the report: for callers outside a spool
@@ -244,7 +145,7 @@ impl Downloader {
         P: Progress + 'static,
     {
         let started = Instant::now();
-        let cx = Rc::new(Context {
+        let shared = Rc::new(Shared {
             client: self.client.clone(),
             output: self.output.clone(),
             names: RefCell::new(NameAllocator::new(self.resume)),
@@ -261,13 +162,13 @@ impl Downloader {
                 Target::Unusable { shown, reason } => {
                     let index = report.borrow_mut().enqueue(shown.clone());
                     let outcome = Finished {
-                        result: Err(reason),
+                        result: Err(DownloadError::new(ErrorKind::InvalidUrl, reason)),
                         bytes: 0,
                         attempts: 0,
                         http_status: None,
                         elapsed: Duration::ZERO,
                     };
-                    finish_one(&cx, &report, index, &shown, outcome);
+                    finish_one(&shared, &report, index, &shown, outcome);
                     continue;
                 }
             };
@@ -277,10 +178,10 @@ impl Downloader {
             let Ok(permit) = slots.clone().acquire_owned().await else {
                 break; // never closed; nothing to do but stop reading
             };
-            let (cx, report) = (cx.clone(), report.clone());
+            let (shared, report) = (shared.clone(), report.clone());
             spool::spawn(async move {
-                let outcome = download(&cx, index, &url).await;
-                finish_one(&cx, &report, index, &url, outcome);
+                let outcome = download(&shared, index, &url).await;
+                finish_one(&shared, &report, index, &url, outcome);
                 drop(permit);
             });
         }
@@ -291,7 +192,7 @@ impl Downloader {
                 home.push(permit);
             }
         }
-        cx.progress.borrow_mut().finish();
+        shared.progress.borrow_mut().finish();
         let report = std::mem::take(&mut *report.borrow_mut());
         report.finish(started.elapsed())
     }
@@ -299,13 +200,13 @@ impl Downloader {
 }
 
 fn finish_one<P: Progress>(
-    cx: &Context<P>,
+    shared: &Shared<P>,
     report: &RefCell<ReportBuilder>,
     index: usize,
     url: &str,
     outcome: Finished,
 ) {
-    cx.progress.borrow_mut().event(Event::Finished {
+    shared.progress.borrow_mut().event(Event::Finished {
         index,
         url,
         outcome: &outcome,

@@ -1,5 +1,11 @@
 //! The command line: what the user may say, and the [`Config`] it becomes.
 //!
+//! This is the command's module, not the library's: it turns flags into
+//! the library's settings ([`DownloaderBuilder`]) and takes its defaults
+//! from there, so `--help` cannot disagree with the library. (The flag
+//! names the library never mentions are added to its messages by
+//! `flag_hints.rs`.)
+//!
 //! The tutorial's `AsyncDownloader(max_concurrent, timeout, max_retries,
 //! output_dir)` takes four knobs as constructor arguments. Here they are
 //! flags, plus the ones a real batch needs (separate connect and read
@@ -26,32 +32,22 @@
 //! with `-`: otherwise `--timeout -inf` would be read as the flags `-i -n -f`
 //! and the user would get a puzzling message instead of "must be finite".
 
+use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser};
 
-use crate::backoff::RetryPolicy;
-use crate::input::InputFile;
+use spool_dl::backoff::RetryPolicy;
+use spool_dl::input::InputFile;
+use spool_dl::{BuildError, Downloader, DownloaderBuilder, Timeouts};
 
 /// The longest duration any flag accepts: one year, in seconds.
-pub const MAX_SECS: f64 = 365.0 * 24.0 * 3600.0;
+const MAX_SECS: f64 = 365.0 * 24.0 * 3600.0;
 
 // ANCHOR: args
-/// The command line as typed.
-///
-/// # Examples
-///
-/// ```
-/// use clap::Parser;
-/// use spool_dl::cli::Args;
-///
-/// let args = Args::try_parse_from(["spool-dl", "-j", "8", "--timeout", "2.5", "http://x/a"])?;
-/// assert_eq!(args.concurrency, 8);
-/// assert_eq!(args.timeout.as_millis(), 2500);
-/// # Ok::<(), clap::Error>(())
-/// ```
+/// The command line as typed. Defaults come from [`DownloaderBuilder`].
 #[derive(Debug, Clone, Parser)]
 #[command(
     name = "spool-dl",
@@ -70,11 +66,13 @@ pub struct Args {
     pub input_file: Option<PathBuf>,
 
     /// Directory for the downloaded files, created if missing
-    #[arg(short = 'o', long, value_name = "DIR", default_value = "downloads")]
+    #[arg(short = 'o', long, value_name = "DIR",
+          default_value = DownloaderBuilder::DEFAULT_OUTPUT_DIR)]
     pub output_dir: PathBuf,
 
     /// Downloads in flight
-    #[arg(short = 'j', long, value_name = "N", default_value = "5",
+    #[arg(short = 'j', long, value_name = "N",
+          default_value_t = DownloaderBuilder::DEFAULT_CONCURRENCY,
           value_parser = parse_count, allow_negative_numbers = true)]
     pub concurrency: usize,
 
@@ -83,33 +81,34 @@ pub struct Args {
     pub per_host: Option<usize>,
 
     /// Limit for one whole attempt
-    #[arg(long, value_name = "SECS", default_value = "30",
+    #[arg(long, value_name = "SECS",
+          default_value_t = Secs(DownloaderBuilder::DEFAULT_TIMEOUTS.attempt),
           value_parser = parse_timeout, allow_hyphen_values = true)]
-    pub timeout: Duration,
+    pub timeout: Secs,
 
     /// Limit for establishing a connection
-    #[arg(long, value_name = "SECS", default_value = "10",
+    #[arg(long, value_name = "SECS",
+          default_value_t = Secs(DownloaderBuilder::DEFAULT_TIMEOUTS.connect),
           value_parser = parse_timeout, allow_hyphen_values = true)]
-    pub connect_timeout: Duration,
+    pub connect_timeout: Secs,
 
     /// Longest silence while receiving
-    #[arg(long, value_name = "SECS", default_value = "15",
+    #[arg(long, value_name = "SECS",
+          default_value_t = Secs(DownloaderBuilder::DEFAULT_TIMEOUTS.read),
           value_parser = parse_timeout, allow_hyphen_values = true)]
-    pub read_timeout: Duration,
+    pub read_timeout: Secs,
 
     /// Attempts after the first
-    #[arg(
-        long,
-        value_name = "N",
-        default_value = "2",
-        allow_negative_numbers = true
-    )]
+    #[arg(long, value_name = "N",
+          default_value_t = DownloaderBuilder::DEFAULT_RETRY.retries,
+          allow_negative_numbers = true)]
     pub retries: u32,
 
     /// First backoff; doubled each retry, jittered, capped
-    #[arg(long, value_name = "SECS", default_value = "1",
+    #[arg(long, value_name = "SECS",
+          default_value_t = Secs(DownloaderBuilder::DEFAULT_RETRY.first_delay),
           value_parser = parse_delay, allow_hyphen_values = true)]
-    pub retry_delay: Duration,
+    pub retry_delay: Secs,
 
     /// Resume NAME.part files with Range + If-Range
     #[arg(short = 'c', long = "continue")]
@@ -133,7 +132,18 @@ pub struct Args {
 }
 // ANCHOR_END: args
 
-/// Everything the downloader needs to run one batch, with defaults resolved.
+/// A duration flag's value: typed as seconds (`2.5`), and shown the same
+/// way in `--help`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Secs(pub Duration);
+
+impl fmt::Display for Secs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.as_secs_f64())
+    }
+}
+
+/// Everything the command needs to run one batch, with defaults resolved.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     /// What to download.
@@ -145,9 +155,9 @@ pub struct Config {
     /// Connections to one host at once (`--per-host`); at least 1. A value
     /// above `concurrency` has no further effect.
     pub per_host: usize,
-    /// The three time limits of an attempt.
+    /// `--timeout`, `--connect-timeout` and `--read-timeout`.
     pub timeouts: Timeouts,
-    /// How often and after what wait a failed download is tried again.
+    /// `--retries` and `--retry-delay`.
     pub retry: RetryPolicy,
     /// `--continue`: resume `NAME.part` files with a range request.
     pub resume: bool,
@@ -173,40 +183,11 @@ pub enum Source {
     },
 }
 
-/// The time limits of one attempt.
-///
-/// The three limits catch different failures. `connect` catches a host that
-/// never answers; `read` catches a transfer that stalls half way; `attempt`
-/// caps the whole thing, so a server trickling one byte every few seconds
-/// cannot hold a slot forever.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Timeouts {
-    /// Limit for one whole attempt, connect to last byte (`--timeout`).
-    pub attempt: Duration,
-    /// Limit for establishing the connection, TLS included (`--connect-timeout`).
-    pub connect: Duration,
-    /// Longest time without receiving a byte (`--read-timeout`).
-    pub read: Duration,
-}
-
 impl Config {
     /// Parses a command line (the first item is the program name) into a
     /// config. The binary calls this with `std::env::args_os()` and, on
     /// error, `err.exit()`, which prints the message and exits with status 2
     /// (0 for `--help` and `--version`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use spool_dl::cli::{Config, Source};
-    ///
-    /// let config = Config::try_parse_from(["spool-dl", "--demo"])?;
-    /// assert_eq!(config.source, Source::Demo);
-    ///
-    /// let err = Config::try_parse_from(["spool-dl", "-j", "0", "http://x/"]).unwrap_err();
-    /// assert_eq!(err.exit_code(), 2);
-    /// # Ok::<(), clap::Error>(())
-    /// ```
     pub fn try_parse_from<I, T>(argv: I) -> Result<Config, clap::Error>
     where
         I: IntoIterator<Item = T>,
@@ -240,11 +221,11 @@ impl Config {
             concurrency: args.concurrency,
             per_host: args.per_host.unwrap_or(args.concurrency),
             timeouts: Timeouts {
-                attempt: args.timeout,
-                connect: args.connect_timeout,
-                read: args.read_timeout,
+                attempt: args.timeout.0,
+                connect: args.connect_timeout.0,
+                read: args.read_timeout.0,
             },
-            retry: RetryPolicy::new(args.retries, args.retry_delay),
+            retry: RetryPolicy::new(args.retries, args.retry_delay.0),
             resume: args.resume,
             ca_cert: args.ca_cert,
             report: args.report,
@@ -252,6 +233,33 @@ impl Config {
         })
     }
     // ANCHOR_END: from_args
+
+    /// The library settings these flags stand for. Reads `--ca-cert`.
+    pub fn settings(&self) -> Result<DownloaderBuilder, String> {
+        let mut settings = Downloader::builder()
+            .output_dir(&self.output_dir)
+            .concurrency(self.concurrency)
+            .per_host(self.per_host)
+            .timeouts(self.timeouts)
+            .retry(self.retry)
+            .resume(self.resume);
+        if let Some(path) = &self.ca_cert {
+            let pem = std::fs::read(path)
+                .map_err(|e| format!("reading --ca-cert {}: {e}", path.display()))?;
+            settings = settings.extra_root_pem(pem);
+        }
+        Ok(settings)
+    }
+
+    /// Builds the downloader, naming the flag behind a failure.
+    pub fn build(&self, settings: DownloaderBuilder) -> Result<Downloader, String> {
+        settings.build().map_err(|e| match (&e, &self.ca_cert) {
+            (BuildError::RootCertificate(cause), Some(path)) => {
+                format!("--ca-cert {}: {cause}", path.display())
+            }
+            _ => e.to_string(),
+        })
+    }
 }
 
 /// A count that must be at least 1 (`-j`, `--per-host`).
@@ -264,17 +272,17 @@ fn parse_count(text: &str) -> Result<usize, String> {
 }
 
 /// A time limit: a positive number of seconds.
-fn parse_timeout(text: &str) -> Result<Duration, String> {
+fn parse_timeout(text: &str) -> Result<Secs, String> {
     let duration = parse_secs(text)?;
     if duration.is_zero() {
         return Err("must be greater than 0 (a zero limit would fail every attempt)".to_owned());
     }
-    Ok(duration)
+    Ok(Secs(duration))
 }
 
 /// A wait: zero or more seconds.
-fn parse_delay(text: &str) -> Result<Duration, String> {
-    parse_secs(text)
+fn parse_delay(text: &str) -> Result<Secs, String> {
+    parse_secs(text).map(Secs)
 }
 
 // ANCHOR: parse_secs
@@ -350,7 +358,7 @@ mod tests {
                 retry: RetryPolicy {
                     retries: 2,
                     first_delay: secs(1),
-                    cap: crate::backoff::DEFAULT_CAP,
+                    cap: spool_dl::backoff::DEFAULT_CAP,
                 },
                 resume: false,
                 ca_cert: None,

@@ -6,6 +6,9 @@
 //! fixed delay — the stand-in for a slow network. The delay is scaled down
 //! (2 s → 0.5 s) so the whole demo runs in a few seconds, and the screen
 //! says so. Each downloaded file is then checked byte for byte.
+//!
+//! Part of the command, not the library: it is a program that uses the
+//! library, with an exit status of its own.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -15,10 +18,10 @@ use std::time::{Duration, Instant};
 use spool::time::sleep;
 use spool_http::server::{Request, Response, Server};
 
+use spool_dl::progress::{Event, Progress};
+use spool_dl::report::{Report, human_bytes};
+
 use crate::cli::Config;
-use crate::progress::{Event, Progress};
-use crate::report::{Report, human_bytes};
-use crate::{Downloader, DownloaderBuilder};
 
 /// How many files the demo serves.
 const FILES: usize = 10;
@@ -114,14 +117,12 @@ async fn phase(
     urls: &[String],
 ) -> Result<Duration, String> {
     let dir = work_dir.join(title.replace(' ', "-"));
-    let downloader: Downloader = DownloaderBuilder::from_config(config)
-        .and_then(|b| {
-            b.output_dir(&dir)
-                .concurrency(concurrency)
-                .per_host(concurrency)
-                .build()
-        })
-        .map_err(|e| e.to_string())?;
+    let settings = config
+        .settings()?
+        .output_dir(&dir)
+        .concurrency(concurrency)
+        .per_host(concurrency);
+    let downloader = config.build(settings)?;
     println!("{title} (-j {concurrency}):");
     let started = Instant::now();
     let progress = Timeline {

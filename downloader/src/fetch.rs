@@ -2,8 +2,8 @@
 //! the `.part` file.
 //!
 //! [`download`] is the tutorial's `download_one` grown up. Each attempt runs
-//! under the whole-attempt timeout (`--timeout`); the client enforces the
-//! connect and read timeouts inside it. A failed attempt is classified
+//! under the whole-attempt timeout (`Timeouts::attempt`); the client
+//! enforces the connect and read timeouts inside it. A failed attempt is classified
 //! ([`Failure`]) and, if it is the kind that can pass, retried after a
 //! jittered, doubling delay — or after the server's `Retry-After`, within
 //! the cap. The file is written to `NAME.part` and renamed only when the
@@ -15,85 +15,101 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
 
 use spool::time::{sleep, timeout};
-use spool_http::{Client, ErrorKind, Response, TimeoutKind};
+use spool_http::{Client, Response, TimeoutKind};
 use url::Url;
 
 use crate::backoff::{Failure, Jitter, RetryPolicy, parse_retry_after};
-use crate::cli::Timeouts;
+use crate::builder::Timeouts;
+use crate::error::{DownloadError, ErrorKind, Limit};
 use crate::naming::{NameAllocator, OutputDir, name_from_url_path};
-use crate::part_file::PartFile;
+use crate::part_file::{PartFile, Untrusted};
 use crate::progress::{Event, Progress};
 use crate::report::Finished;
+use crate::resume::{Decision, Held, decide};
 
 /// Bodies at least this large keep their validator on disk (`NAME.part.meta`)
 /// so `--continue` can resume them in a later run.
 const PERSIST_VALIDATOR_FROM: u64 = 1 << 20;
 
-/// What every download of a batch shares.
-pub(crate) struct Context<P> {
+/// What every download of a batch shares, behind one `Rc`. (Not called
+/// `Context` or `cx`: in async Rust those name a `task::Context`.)
+pub(crate) struct Shared<P> {
+    /// One client, so its pool reuses connections across downloads.
     pub(crate) client: Client,
     pub(crate) output: OutputDir,
+    /// One allocator, so no two downloads of the batch get one name.
     pub(crate) names: RefCell<NameAllocator>,
     pub(crate) retry: RetryPolicy,
     pub(crate) timeouts: Timeouts,
     pub(crate) progress: RefCell<P>,
 }
 
-/// Why one attempt failed: the class that decides about retrying, what to
-/// tell the user, and what the server said, if it said anything.
+/// Why one attempt failed: the class that decides about retrying, the
+/// error to report if it is the last, and what the server said, if it
+/// said anything.
 struct AttemptError {
     failure: Failure,
-    message: String,
+    error: DownloadError,
     http_status: Option<u16>,
     retry_after: Option<Duration>,
 }
 
 impl AttemptError {
-    fn fatal(message: impl Into<String>) -> AttemptError {
+    /// A failure the same attempt would meet again.
+    fn fatal(kind: ErrorKind, message: impl Into<String>) -> AttemptError {
+        AttemptError::new(Failure::Fatal, kind, message)
+    }
+
+    fn new(failure: Failure, kind: ErrorKind, message: impl Into<String>) -> AttemptError {
         AttemptError {
-            failure: Failure::Fatal,
-            message: message.into(),
+            failure,
+            error: DownloadError::new(kind, message),
             http_status: None,
             retry_after: None,
         }
     }
-}
 
-impl AttemptError {
-    /// Classifies an HTTP-layer error. Timeouts are reworded in terms of
-    /// the command's flags: the client's own message names its builder
-    /// methods, which a command-line user never sees.
+    /// Classifies an HTTP-layer error, for retrying and for the report.
+    /// Timeouts are reworded with the limit that ran out: the client's own
+    /// message names its builder methods, which a user of ours never sees.
     fn from_http(error: spool_http::Error, timeouts: &Timeouts) -> AttemptError {
-        let failure = match error.kind() {
-            ErrorKind::Dns | ErrorKind::Connect => Failure::Connect,
-            ErrorKind::Timeout(_) => Failure::Timeout,
-            ErrorKind::Io => Failure::Reset,
-            ErrorKind::BodyIncomplete | ErrorKind::BodyEndUnconfirmed => Failure::Truncated,
-            _ => Failure::Fatal,
+        use spool_http::ErrorKind as Http;
+        let (failure, kind) = match error.kind() {
+            Http::InvalidUrl | Http::UnsupportedScheme | Http::InvalidRequest => {
+                (Failure::Fatal, ErrorKind::InvalidUrl)
+            }
+            Http::Dns | Http::Connect => (Failure::Connect, ErrorKind::Connect),
+            Http::Timeout(TimeoutKind::Connect) => {
+                (Failure::Timeout, ErrorKind::Timeout(Limit::Connect))
+            }
+            Http::Timeout(TimeoutKind::Read) => (Failure::Timeout, ErrorKind::Timeout(Limit::Read)),
+            Http::Timeout(_) => (Failure::Timeout, ErrorKind::Timeout(Limit::Attempt)),
+            Http::Tls => (Failure::Fatal, ErrorKind::Tls),
+            Http::Io => (Failure::Reset, ErrorKind::Connection),
+            Http::BodyIncomplete | Http::BodyEndUnconfirmed => {
+                (Failure::Truncated, ErrorKind::Connection)
+            }
+            Http::TooManyRedirects => (Failure::Fatal, ErrorKind::Redirect),
+            _ => (Failure::Fatal, ErrorKind::Protocol),
         };
-        let message = match error.kind() {
-            ErrorKind::Timeout(TimeoutKind::Read) => format!(
-                "no data from the server for {:.1} s (read timeout, --read-timeout)",
+        let message = match kind {
+            ErrorKind::Timeout(Limit::Read) => format!(
+                "no data from the server for {:.1} s: the read timeout ran out",
                 timeouts.read.as_secs_f64()
             ),
-            ErrorKind::Timeout(TimeoutKind::Connect) => format!(
-                "could not connect within {:.1} s (connect timeout, --connect-timeout)",
+            ErrorKind::Timeout(Limit::Connect) => format!(
+                "could not connect within {:.1} s: the connect timeout ran out",
                 timeouts.connect.as_secs_f64()
             ),
             _ => error.to_string(),
         };
-        AttemptError {
-            failure,
-            message,
-            http_status: None,
-            retry_after: None,
-        }
+        AttemptError::new(failure, kind, message)
     }
 }
 
 // ANCHOR: download
 /// Downloads `raw` (input position `index`) and says how it went.
-pub(crate) async fn download<P: Progress>(cx: &Context<P>, index: usize, raw: &str) -> Finished {
+pub(crate) async fn download<P: Progress>(shared: &Shared<P>, index: usize, raw: &str) -> Finished {
     let started = Instant::now();
     let finished = |result, bytes, attempts, http_status| Finished {
         result,
@@ -104,11 +120,11 @@ pub(crate) async fn download<P: Progress>(cx: &Context<P>, index: usize, raw: &s
     };
     let url = match parse_url(raw) {
         Ok(url) => url,
-        Err(reason) => return finished(Err(reason), 0, 0, None),
+        Err(error) => return finished(Err(error), 0, 0, None),
     };
-    let (mut part, mut validator, final_path) = match open_target(cx, &url) {
+    let (mut part, mut validator, final_path) = match open_target(shared, &url) {
         Ok(target) => target,
-        Err(reason) => return finished(Err(reason), 0, 0, None),
+        Err(error) => return finished(Err(error), 0, 0, None),
     };
     let mut jitter = Jitter::from_entropy();
     let mut attempts = 0;
@@ -118,79 +134,90 @@ pub(crate) async fn download<P: Progress>(cx: &Context<P>, index: usize, raw: &s
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or("");
-        let attempt = fetch_into(cx, index, name, &url, &mut part, &mut validator);
-        let error = match timeout(cx.timeouts.attempt, attempt).await {
+        let attempt = fetch_into(shared, index, name, &url, &mut part, &mut validator);
+        let error = match timeout(shared.timeouts.attempt, attempt).await {
             Ok(Ok(status)) => {
                 let bytes = part.len();
                 return match part.finish(&final_path) {
                     Ok(()) => finished(Ok(final_path), bytes, attempts, Some(status)),
                     Err(e) => {
-                        let reason = format!("saving {}: {e}", final_path.display());
-                        finished(Err(reason), bytes, attempts, Some(status))
+                        let message = format!("saving {}: {e}", final_path.display());
+                        let error = DownloadError::new(ErrorKind::Io, message);
+                        finished(Err(error), bytes, attempts, Some(status))
                     }
                 };
             }
             Ok(Err(error)) => error,
-            Err(_elapsed) => AttemptError {
-                failure: Failure::Timeout,
-                message: format!(
-                    "attempt took longer than {:.1} s (--timeout)",
-                    cx.timeouts.attempt.as_secs_f64()
+            Err(_elapsed) => AttemptError::new(
+                Failure::Timeout,
+                ErrorKind::Timeout(Limit::Attempt),
+                format!(
+                    "the attempt took longer than {:.1} s: the attempt timeout ran out",
+                    shared.timeouts.attempt.as_secs_f64()
                 ),
-                http_status: None,
-                retry_after: None,
-            },
+            ),
         };
-        if !cx.retry.should_retry(attempts, error.failure) {
+        if !shared.retry.should_retry(attempts, error.failure) {
             let bytes = part.len();
             part.abandon();
-            return finished(Err(error.message), bytes, attempts, error.http_status);
+            return finished(Err(error.error), bytes, attempts, error.http_status);
         }
-        let delay = cx.retry.delay(attempts, &mut jitter, error.retry_after);
-        cx.progress.borrow_mut().event(Event::Retrying {
+        let delay = shared.retry.delay(attempts, &mut jitter, error.retry_after);
+        shared.progress.borrow_mut().event(Event::Retrying {
             index,
             url: raw,
             attempt: attempts,
             delay,
-            reason: &error.message,
+            reason: &error.error,
         });
         sleep(delay).await;
     }
 }
 // ANCHOR_END: download
 
-fn parse_url(raw: &str) -> Result<Url, String> {
-    let url = Url::parse(raw).map_err(|e| format!("invalid URL {raw:?}: {e}"))?;
+fn parse_url(raw: &str) -> Result<Url, DownloadError> {
+    let invalid = |message| DownloadError::new(ErrorKind::InvalidUrl, message);
+    let url = Url::parse(raw).map_err(|e| invalid(format!("invalid URL {raw:?}: {e}")))?;
     match url.scheme() {
         "http" | "https" => Ok(url),
-        other => Err(format!("unsupported scheme {other:?}: only http and https")),
+        other => Err(invalid(format!(
+            "unsupported scheme {other:?}: only http and https"
+        ))),
     }
 }
 
 /// Picks the file name and opens its `.part` file (new, or to resume).
 fn open_target<P>(
-    cx: &Context<P>,
+    shared: &Shared<P>,
     url: &Url,
-) -> Result<(PartFile, Option<String>, PathBuf), String> {
+) -> Result<(PartFile, Option<String>, PathBuf), DownloadError> {
     let wanted = name_from_url_path(url.path());
-    let allocation = cx
+    let allocation = shared
         .names
         .borrow_mut()
-        .allocate(&wanted, &cx.output)
+        .allocate(&wanted, &shared.output)
         .map_err(|e| {
-            format!(
+            let message = format!(
                 "choosing a file name in {}: {e}",
-                cx.output.path().display()
-            )
+                shared.output.path().display()
+            );
+            DownloadError::new(ErrorKind::Io, message)
         })?;
-    let final_path = cx.output.join(&allocation.name);
-    let part_path = cx.output.join(&allocation.part_name());
+    let final_path = shared.output.join(&allocation.name);
+    let part_path = shared.output.join(&allocation.part_name());
     let opened = if allocation.resume {
         PartFile::open_existing(part_path.clone())
     } else {
         PartFile::create(part_path.clone()).map(|part| (part, None))
     };
-    let (part, validator) = opened.map_err(|e| format!("opening {}: {e}", part_path.display()))?;
+    let (part, validator) = opened.map_err(|e| {
+        let message = if Untrusted::is(&e) {
+            e.to_string() // already names the file and what is wrong with it
+        } else {
+            format!("opening {}: {e}", part_path.display())
+        };
+        DownloadError::new(ErrorKind::Io, message)
+    })?;
     Ok((part, validator, final_path))
 }
 
@@ -198,7 +225,7 @@ fn open_target<P>(
 /// One attempt: request (a range, when resuming), check the answer, stream
 /// the body into `part`. Returns the status once the body is complete.
 async fn fetch_into<P: Progress>(
-    cx: &Context<P>,
+    shared: &Shared<P>,
     index: usize,
     name: &str,
     url: &Url,
@@ -207,51 +234,35 @@ async fn fetch_into<P: Progress>(
 ) -> Result<u16, AttemptError> {
     // Resume only bytes we can vouch for: everything in `part` came from
     // the response whose validator we hold (restarting the part forgets it).
-    let resume = validator.clone().filter(|_| !part.is_empty());
-    let mut request = cx.client.get(url.as_str());
-    if let Some(tag) = &resume {
+    let held = Held {
+        validator: validator.as_deref(),
+        part_len: part.len(),
+    };
+    let mut request = shared.client.get(url.as_str());
+    if let Some(range) = held.range_request() {
         request = request
-            .header("Range", format!("bytes={}-", part.len()))
-            .header("If-Range", tag.clone());
+            .header("Range", format!("bytes={}-", range.from))
+            .header("If-Range", range.validator);
     }
-    let http = |e| AttemptError::from_http(e, &cx.timeouts);
+    let http = |e| AttemptError::from_http(e, &shared.timeouts);
     let mut response = request.send().await.map_err(http)?;
     let status = response.status();
-    let offset = match status {
-        206 if resume.is_some() => match content_range_start(&response) {
-            Some(start) if start == part.len() => start,
-            _ => {
-                part.restart().map_err(disk_error)?;
-                *validator = None;
-                return Err(AttemptError {
-                    failure: Failure::Truncated,
-                    message: "server sent a different range than asked; starting over".into(),
-                    http_status: Some(206),
-                    retry_after: None,
-                });
-            }
-        },
-        416 if resume.is_some() => {
-            // Nothing left to send: the part may already be the whole file.
-            if complete_length(&response) == Some(part.len()) {
-                return Ok(status);
-            }
-            part.restart().map_err(disk_error)?;
-            *validator = None;
-            return Err(AttemptError {
-                failure: Failure::Truncated,
-                message: "server cannot resume this file (416); starting over".into(),
-                http_status: Some(416),
-                retry_after: None,
-            });
-        }
-        200..=299 => {
-            // A full body (200, or a server that ignored If-Range because
-            // the file changed): whatever the part held is stale.
+    let offset = match decide(&held, status, response.headers().get("content-range")) {
+        Decision::Append { from } => from,
+        Decision::Restart => {
             part.restart().map_err(disk_error)?;
             0
         }
-        _ => return Err(status_error(&response)),
+        Decision::Complete => return Ok(status),
+        Decision::Discard { kind, reason } => {
+            part.restart().map_err(disk_error)?;
+            *validator = None;
+            return Err(AttemptError {
+                http_status: Some(status),
+                ..AttemptError::new(Failure::Truncated, kind, reason)
+            });
+        }
+        Decision::NotSuccess => return Err(status_error(&response)),
     };
     *validator = validator_of(&response);
     // Saving the validator costs a file per download. A small body is
@@ -262,7 +273,7 @@ async fn fetch_into<P: Progress>(
         .is_none_or(|len| len >= PERSIST_VALIDATOR_FROM);
     let saved = validator.as_deref().filter(|_| worth_saving);
     part.set_validator(saved).map_err(disk_error)?;
-    cx.progress.borrow_mut().event(Event::Started {
+    shared.progress.borrow_mut().event(Event::Started {
         index,
         name,
         total: response.content_length().map(|len| len + offset),
@@ -270,7 +281,7 @@ async fn fetch_into<P: Progress>(
     });
     while let Some(chunk) = response.chunk().await.map_err(http)? {
         part.write(chunk).map_err(disk_error)?;
-        cx.progress.borrow_mut().event(Event::Progress {
+        shared.progress.borrow_mut().event(Event::Progress {
             index,
             delta: chunk.len() as u64,
         });
@@ -280,7 +291,7 @@ async fn fetch_into<P: Progress>(
 // ANCHOR_END: fetch_into
 
 fn disk_error(e: std::io::Error) -> AttemptError {
-    AttemptError::fatal(format!("writing to disk: {e}"))
+    AttemptError::fatal(ErrorKind::Io, format!("writing to disk: {e}"))
 }
 
 fn status_error(response: &Response) -> AttemptError {
@@ -289,13 +300,15 @@ fn status_error(response: &Response) -> AttemptError {
         .headers()
         .get("retry-after")
         .and_then(|v| parse_retry_after(v, SystemTime::now()));
+    let message = format!("HTTP {status} {}", response.reason());
     AttemptError {
-        failure: Failure::Status(status),
-        message: format!("HTTP {status} {}", response.reason())
-            .trim_end()
-            .to_string(),
         http_status: Some(status),
         retry_after,
+        ..AttemptError::new(
+            Failure::Status(status),
+            ErrorKind::HttpStatus,
+            message.trim_end(),
+        )
     }
 }
 
@@ -308,17 +321,4 @@ fn validator_of(response: &Response) -> Option<String> {
         .filter(|tag| !tag.starts_with("W/"))
         .or_else(|| headers.get("last-modified"))
         .map(str::to_string)
-}
-
-/// `Content-Range: bytes START-END/TOTAL` → START.
-fn content_range_start(response: &Response) -> Option<u64> {
-    let value = response.headers().get("content-range")?;
-    let range = value.trim().strip_prefix("bytes ")?;
-    range.split('-').next()?.trim().parse().ok()
-}
-
-/// `Content-Range: bytes */TOTAL` (sent with 416) → TOTAL.
-fn complete_length(response: &Response) -> Option<u64> {
-    let value = response.headers().get("content-range")?;
-    value.trim().strip_prefix("bytes */")?.trim().parse().ok()
 }

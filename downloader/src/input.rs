@@ -232,6 +232,7 @@ impl std::error::Error for InputError {
 /// let raws: Vec<String> = source.map(|e| e.unwrap().raw).collect();
 /// assert_eq!(raws, ["http://b.example/", "http://a.example/1", "http://a.example/2"]);
 /// ```
+#[derive(Debug)]
 pub struct UrlSource<R> {
     arguments: std::vec::IntoIter<String>,
     lines: Option<Lines<R>>,
@@ -369,6 +370,7 @@ enum Line {
 }
 
 /// The list-file half of [`UrlSource`]: the line rules, with bounded memory.
+#[derive(Debug)]
 struct Lines<R> {
     reader: R,
     /// Reused for every line, so reading allocates only when a line is longer

@@ -13,11 +13,18 @@
 //! the output directory). So those decisions are kept out of the async
 //! driver, each in its own module, each testable without a network:
 //!
-//! - [`cli`]: flags, and the [`Config`](cli::Config) they resolve to.
+//! - [`DownloaderBuilder`]: every setting and its default, in one place.
 //! - [`input`]: URLs from arguments and a list file, streamed line by line.
 //! - [`naming`]: safe, unique file names from URLs.
 //! - [`backoff`]: which failures to retry and how long to wait.
+//! - [`resume`]: whether the bytes of a `.part` file may be kept.
+//! - [`error`]: why a download failed, as a kind and a message.
 //! - [`report`]: the JSON report and the human summary.
+//!
+//! The `spool-dl` command is a user of this library like any other:
+//! `main.rs` parses its flags (`cli.rs`, with clap) into these settings and
+//! runs `--demo` (`demo.rs`); none of that is library API, and nothing in
+//! the library names a flag.
 //!
 //! # Third-party crates, and why
 //!
@@ -47,19 +54,22 @@
 //!   `RENAME_NOREPLACE`, which gives a finished file its name in one system
 //!   call without ever replacing an existing file. Calling it through raw
 //!   FFI would need `unsafe`; std has no such rename.
+//! - **libc** (Unix): the values of `O_NOFOLLOW` and `O_NONBLOCK`, for
+//!   opening files that may have been planted in the output directory
+//!   (see [`part_file`]); std has the call but not the names.
 //!
 //! Random jitter for backoff needs no crate: a ten-line xorshift generator
 //! in [`backoff`] is enough, since jitter needs spread, not secrecy.
 
-#![warn(missing_docs)]
+#![warn(missing_docs, missing_debug_implementations)]
 
 pub mod backoff;
 mod batch;
+mod builder;
 pub mod checksum;
-pub mod cli;
 pub mod content_disposition;
 pub mod credentials;
-pub mod demo;
+pub mod error;
 mod fetch;
 pub mod header;
 pub mod input;
@@ -69,6 +79,8 @@ pub mod part_file;
 pub mod progress;
 pub mod rate_limit;
 pub mod report;
+pub mod resume;
 pub mod url_options;
 
-pub use batch::{BuildError, Downloader, DownloaderBuilder, Target};
+pub use batch::{Downloader, Target};
+pub use builder::{BuildError, DownloaderBuilder, Timeouts};

@@ -6,13 +6,19 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+mod cli;
+mod demo;
+mod flag_hints;
+
 use spool::stream::{Stream, unfold};
 use spool::sync::Queue;
-use spool_dl::cli::{Config, Source};
+use spool_dl::Downloader;
 use spool_dl::input::{Entry, InputFile, UrlSource};
 use spool_dl::progress::{Bars, Lines, Progress, Quiet};
 use spool_dl::report::Report;
-use spool_dl::{Downloader, DownloaderBuilder, demo};
+
+use crate::cli::{Config, Source};
+use crate::flag_hints::WithFlags;
 
 fn main() -> ExitCode {
     let config = Config::try_parse_from(std::env::args_os()).unwrap_or_else(|e| e.exit());
@@ -27,7 +33,10 @@ fn main() -> ExitCode {
         Ok(input) => input,
         Err(e) => return usage_error(&e.to_string()),
     };
-    let downloader = match DownloaderBuilder::from_config(&config).and_then(|b| b.build()) {
+    let downloader = match config
+        .settings()
+        .and_then(|settings| config.build(settings))
+    {
         Ok(downloader) => downloader,
         Err(e) => return usage_error(&e.to_string()),
     };
@@ -37,15 +46,17 @@ fn main() -> ExitCode {
     let report = if config.quiet {
         run(&downloader, source, Quiet)
     } else if std::io::stderr().is_terminal() {
+        let bars = Bars::new(known_count, config.concurrency);
+        run(&downloader, source, WithFlags(bars))
+    } else {
         run(
             &downloader,
             source,
-            Bars::new(known_count, config.concurrency),
+            WithFlags(Lines::new(std::io::stderr())),
         )
-    } else {
-        run(&downloader, source, Lines::new(std::io::stderr()))
     };
-    let (report, input_error) = report;
+    let (mut report, input_error) = report;
+    flag_hints::add_to_report(&mut report);
     print!("{}", report.summary());
     if let Some(path) = &config.report {
         let written = std::fs::File::create(path).and_then(|f| report.write_json(f));

@@ -19,6 +19,32 @@
 //! than refetching them ever would. (curl's `-C -` resumes without any check; aria2 keeps a control file much
 //! like our `.meta`.)
 //!
+//! # Files planted in the output directory
+//!
+//! A download folder may be shared, and someone else may have put things
+//! there under the names we use. Fresh downloads never meet them: the name
+//! allocator skips any name that exists, and [`PartFile::create`] refuses
+//! to open anything already there. `--continue` is different, since it
+//! opens an existing `NAME.part` on purpose, and the validator file
+//! `NAME.part.meta` is rewritten on every large download. So every existing
+//! file we open is opened with `O_NOFOLLOW | O_NONBLOCK`, which fails on a
+//! symbolic link instead of following it and returns at once instead of
+//! waiting for a FIFO's other end, and is then checked through the open
+//! descriptor (`fstat`, so nothing can be swapped in between): it must be a
+//! regular file with exactly one name. A hard link would let our writes
+//! land in a file that also lives elsewhere. (`O_NONBLOCK` changes nothing
+//! for a regular file, so the descriptor is then used as usual.)
+//!
+//! What fails the check is never written, truncated or removed. A `.part`
+//! or `.meta` that fails it makes that one download fail with an
+//! [`Untrusted`] error naming the file, rather than continuing under a
+//! fresh name: the user asked to resume that file, and a link or pipe where
+//! it should be is worth knowing about, not quietly stepping around. A
+//! `.meta` that cannot be written for the same reason is simply not
+//! written: the download goes on, resumable within this run only.
+//! Finally, a rename goes by path, so [`PartFile::finish`] checks that the
+//! final name holds the file we wrote, not one swapped in meanwhile.
+//!
 //! Writes use `std::fs` on the loop's thread. A write of one chunk lands in
 //! the page cache in microseconds; pushing each through the blocking pool
 //! would cost more than it saves. We do not `fsync`: like curl and wget we
@@ -30,7 +56,7 @@
 //! tools we compare with promise either.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Seek, Write};
+use std::io::{self, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 /// A download in progress.
@@ -61,11 +87,22 @@ impl PartFile {
     /// Opens an existing `part` to append to, with the validator saved when
     /// its bytes were fetched. Without one (or with nothing in the file) it
     /// cannot be resumed safely, so it is emptied and `None` returned.
+    ///
+    /// Both files must be plain files of ours; anything else (a link, a
+    /// FIFO, a file with a second name) fails with an [`Untrusted`] error,
+    /// and neither file is touched.
     pub fn open_existing(part: PathBuf) -> io::Result<(PartFile, Option<String>)> {
-        let file = OpenOptions::new().append(true).open(&part)?;
+        let file = open_plain(&part, OpenOptions::new().append(true))?;
         let len = file.metadata()?.len();
         let mut this = PartFile::new(file, part, len);
-        let validator = fs::read_to_string(&this.meta).ok();
+        let validator = match open_plain(&this.meta, OpenOptions::new().read(true)) {
+            Ok(mut meta) => {
+                let mut text = String::new();
+                meta.read_to_string(&mut text).ok().map(|_| text)
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+            Err(e) => return Err(e),
+        };
         this.has_meta = validator.is_some();
         let validator = match validator {
             Some(v) if len > 0 && !v.trim().is_empty() => Some(v.trim().to_string()),
@@ -117,12 +154,25 @@ impl PartFile {
     /// old one when the response has none.
     pub fn set_validator(&mut self, validator: Option<&str>) -> io::Result<()> {
         match validator {
-            Some(v) => {
-                self.has_meta = true;
-                fs::write(&self.meta, v)
-            }
+            Some(v) => self.save_validator(v),
             None => self.forget_validator(),
         }
+    }
+
+    /// Writes `NAME.part.meta`, unless something that is not a plain file
+    /// of ours is in the way: then the validator stays in memory only.
+    fn save_validator(&mut self, validator: &str) -> io::Result<()> {
+        // No `truncate(true)`: opening would empty a hard-linked file
+        // before the check could refuse it.
+        let opened = open_plain(&self.meta, OpenOptions::new().write(true).create(true));
+        let mut meta = match opened {
+            Ok(meta) => meta,
+            Err(e) if Untrusted::is(&e) => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        self.has_meta = true;
+        meta.set_len(0)?;
+        meta.write_all(validator.as_bytes())
     }
 
     fn forget_validator(&mut self) -> io::Result<()> {
@@ -161,6 +211,10 @@ impl PartFile {
     /// `renameat2` with `RENAME_NOREPLACE`; elsewhere (or on a file system
     /// that lacks it) a hard link to the final name followed by removing
     /// the `.part`, which fails the same way if the name is taken.
+    ///
+    /// Renaming goes by path, and someone sharing the directory could have
+    /// swapped another file in under `NAME.part` while we wrote to ours; so
+    /// the final name is checked to hold the very file we wrote.
     pub fn finish(mut self, final_path: &Path) -> io::Result<()> {
         if !rename_noreplace(&self.part, final_path)? {
             match fs::hard_link(&self.part, final_path) {
@@ -178,9 +232,136 @@ impl PartFile {
             }
         }
         let _ = self.forget_validator();
-        Ok(())
+        self.check_named(final_path)
     }
     // ANCHOR_END: finish
+
+    /// Fails unless `path` names the file this `PartFile` wrote.
+    #[cfg(unix)]
+    fn check_named(&self, path: &Path) -> io::Result<()> {
+        use std::os::unix::fs::MetadataExt;
+        let ours = self.file.metadata()?;
+        let named = fs::symlink_metadata(path)?;
+        if (named.dev(), named.ino()) == (ours.dev(), ours.ino()) {
+            return Ok(());
+        }
+        Err(io::Error::other(format!(
+            "{} was replaced by another file while downloading; {} is not this download",
+            self.part.display(),
+            path.display()
+        )))
+    }
+
+    #[cfg(not(unix))]
+    fn check_named(&self, _: &Path) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+// ANCHOR: open_plain
+/// Opens `path` with `options` only if it is a plain file: not a symbolic
+/// link (not followed), not a FIFO, socket or device (never waited on), not
+/// a directory, and with no other name. Anything else is an [`Untrusted`]
+/// error; a missing file is `NotFound`, as for any open.
+fn open_plain(path: &Path, options: &mut OpenOptions) -> io::Result<File> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let file = match options.open(path) {
+        Ok(file) => file,
+        // The open itself refuses most traps (a link: ELOOP; a FIFO opened
+        // for writing with no reader: ENXIO); say what was found instead.
+        Err(e) => {
+            return match fs::symlink_metadata(path) {
+                Ok(found) if !found.is_file() => Err(Untrusted::error(path, &found)),
+                _ => Err(e),
+            };
+        }
+    };
+    let found = file.metadata()?;
+    if !is_plain(&found) {
+        return Err(Untrusted::error(path, &found));
+    }
+    Ok(file)
+}
+// ANCHOR_END: open_plain
+
+#[cfg(unix)]
+fn is_plain(metadata: &fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    metadata.is_file() && metadata.nlink() == 1
+}
+
+#[cfg(not(unix))]
+fn is_plain(metadata: &fs::Metadata) -> bool {
+    metadata.is_file()
+}
+
+/// An existing file in the output directory that is not a plain file of
+/// ours, so it is neither resumed nor written: see the
+/// [module documentation](self).
+#[derive(Debug)]
+pub struct Untrusted {
+    path: PathBuf,
+    what: String,
+}
+
+impl Untrusted {
+    fn error(path: &Path, found: &fs::Metadata) -> io::Error {
+        io::Error::other(Untrusted {
+            path: path.to_path_buf(),
+            what: describe(found),
+        })
+    }
+
+    /// Whether `error` is an [`Untrusted`] file.
+    pub fn is(error: &io::Error) -> bool {
+        error.get_ref().is_some_and(|inner| inner.is::<Untrusted>())
+    }
+}
+
+impl std::fmt::Display for Untrusted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "not resuming: {} is {}, not a regular file with a single name; \
+             remove it to download afresh",
+            self.path.display(),
+            self.what
+        )
+    }
+}
+
+impl std::error::Error for Untrusted {}
+
+/// What kind of thing `metadata` describes, for a person.
+fn describe(metadata: &fs::Metadata) -> String {
+    let kind = metadata.file_type();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{FileTypeExt, MetadataExt};
+        if kind.is_fifo() {
+            return "a named pipe (FIFO)".into();
+        }
+        if kind.is_socket() {
+            return "a socket".into();
+        }
+        if kind.is_block_device() || kind.is_char_device() {
+            return "a device".into();
+        }
+        if kind.is_file() {
+            return format!("a file with {} names (hard links)", metadata.nlink());
+        }
+    }
+    if kind.is_symlink() {
+        "a symbolic link".into()
+    } else if kind.is_dir() {
+        "a directory".into()
+    } else {
+        "not a regular file".into()
+    }
 }
 
 /// Renames `from` to `to` unless `to` exists. `Ok(false)` means the
@@ -269,6 +450,153 @@ mod tests {
         fs::write(d.join("c.part"), b"someone else's").unwrap();
         assert!(PartFile::create(d.join("c.part")).is_err());
         assert_eq!(fs::read(d.join("c.part")).unwrap(), b"someone else's");
+    }
+
+    /// Runs `f` on a thread and fails the test if it has not returned
+    /// within five seconds: a FIFO opened the blocking way never would.
+    fn within_seconds<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(f());
+        });
+        rx.recv_timeout(std::time::Duration::from_secs(5))
+            .expect("blocked on a planted file")
+    }
+
+    #[cfg(target_os = "linux")]
+    fn mkfifo(path: &Path) {
+        use rustix::fs::{CWD, FileType, Mode, mknodat};
+        mknodat(CWD, path, FileType::Fifo, Mode::from_raw_mode(0o600), 0).unwrap();
+    }
+
+    /// A file outside the part's directory, and the part's directory.
+    fn outside_and_dir(label: &str) -> (PathBuf, PathBuf) {
+        let d = dir().join(label);
+        fs::create_dir_all(&d).unwrap();
+        let outside = d.with_extension("outside");
+        fs::write(&outside, b"not yours").unwrap();
+        (outside, d)
+    }
+
+    fn assert_untrusted(result: io::Result<(PartFile, Option<String>)>, what: &str) {
+        let err = result.expect_err("a planted file must not be resumed");
+        assert!(Untrusted::is(&err), "{err}");
+        assert!(err.to_string().contains(what), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_part_is_not_followed() {
+        let (outside, d) = outside_and_dir("symlink-part");
+        std::os::unix::fs::symlink(&outside, d.join("s.part")).unwrap();
+        fs::write(d.join("s.part.meta"), "\"v1\"").unwrap();
+        assert_untrusted(
+            PartFile::open_existing(d.join("s.part")),
+            "is a symbolic link",
+        );
+        assert_eq!(fs::read(&outside).unwrap(), b"not yours");
+        assert!(d.join("s.part").is_symlink());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_fifo_part_does_not_block() {
+        let (_, d) = outside_and_dir("fifo-part");
+        mkfifo(&d.join("f.part"));
+        let part = d.join("f.part");
+        let result = within_seconds(move || PartFile::open_existing(part));
+        assert_untrusted(result, "is a named pipe (FIFO)");
+    }
+
+    #[test]
+    fn a_hard_linked_part_is_not_written() {
+        let (outside, d) = outside_and_dir("hardlink-part");
+        fs::hard_link(&outside, d.join("h.part")).unwrap();
+        fs::write(d.join("h.part.meta"), "\"v1\"").unwrap();
+        assert_untrusted(
+            PartFile::open_existing(d.join("h.part")),
+            "a file with 2 names",
+        );
+        assert_eq!(fs::read(&outside).unwrap(), b"not yours");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_or_hard_linked_meta_is_not_trusted() {
+        let (outside, d) = outside_and_dir("linked-meta");
+        fs::write(&outside, "\"v1\"").unwrap();
+        fs::write(d.join("a.part"), b"12345").unwrap();
+        std::os::unix::fs::symlink(&outside, d.join("a.part.meta")).unwrap();
+        assert_untrusted(
+            PartFile::open_existing(d.join("a.part")),
+            "is a symbolic link",
+        );
+        fs::write(d.join("b.part"), b"12345").unwrap();
+        fs::hard_link(&outside, d.join("b.part.meta")).unwrap();
+        assert_untrusted(
+            PartFile::open_existing(d.join("b.part")),
+            "a file with 2 names",
+        );
+        // Neither part was emptied, as a part without a validator would be.
+        assert_eq!(fs::read(d.join("a.part")).unwrap(), b"12345");
+        assert_eq!(fs::read(d.join("b.part")).unwrap(), b"12345");
+        assert_eq!(fs::read(&outside).unwrap(), b"\"v1\"");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_fifo_meta_does_not_block() {
+        let (_, d) = outside_and_dir("fifo-meta");
+        fs::write(d.join("m.part"), b"12345").unwrap();
+        mkfifo(&d.join("m.part.meta"));
+        let part = d.join("m.part");
+        let result = within_seconds(move || PartFile::open_existing(part));
+        assert_untrusted(result, "is a named pipe (FIFO)");
+        assert_eq!(fs::read(d.join("m.part")).unwrap(), b"12345");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_validator_is_never_written_through_a_planted_meta() {
+        let (outside, d) = outside_and_dir("planted-meta");
+        std::os::unix::fs::symlink(&outside, d.join("l.part.meta")).unwrap();
+        fs::hard_link(&outside, d.join("h.part.meta")).unwrap();
+        for name in ["l", "h"] {
+            let mut part = PartFile::create(d.join(format!("{name}.part"))).unwrap();
+            part.set_validator(Some("\"v1\"")).unwrap();
+            part.write(b"body").unwrap();
+            part.finish(&d.join(name)).unwrap();
+            assert_eq!(fs::read(d.join(name)).unwrap(), b"body");
+        }
+        assert_eq!(fs::read(&outside).unwrap(), b"not yours");
+        // What was planted is left where it was, not removed as ours.
+        assert!(d.join("l.part.meta").is_symlink());
+        assert!(d.join("h.part.meta").exists());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_part_swapped_for_a_link_while_downloading_is_not_finished_as_ours() {
+        let (outside, d) = outside_and_dir("swapped-part");
+        let mut part = PartFile::create(d.join("w.part")).unwrap();
+        part.write(b"our bytes").unwrap();
+        fs::remove_file(d.join("w.part")).unwrap();
+        std::os::unix::fs::symlink(&outside, d.join("w.part")).unwrap();
+        let err = part.finish(&d.join("w")).unwrap_err();
+        assert!(err.to_string().contains("was replaced"), "{err}");
+        assert_eq!(fs::read(&outside).unwrap(), b"not yours");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_validator_is_never_written_into_a_fifo() {
+        let (_, d) = outside_and_dir("fifo-meta-write");
+        mkfifo(&d.join("w.part.meta"));
+        let part = d.join("w.part");
+        within_seconds(move || {
+            let mut part = PartFile::create(part).unwrap();
+            part.set_validator(Some("\"v1\"")).unwrap();
+        });
     }
 
     #[test]

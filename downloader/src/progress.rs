@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::error::DownloadError;
 use crate::report::{Finished, human_bytes};
 
 /// Something that happened to one download, identified by its input index.
@@ -49,7 +50,7 @@ pub enum Event<'a> {
         /// The wait before the next attempt.
         delay: Duration,
         /// Why it failed.
-        reason: &'a str,
+        reason: &'a DownloadError,
     },
     /// The download is over, one way or the other.
     Finished {
@@ -131,6 +132,7 @@ impl<W: Write> Progress for Lines<W> {
 /// download, keeps the display steady: with hundreds of short downloads a
 /// bar per file means constant insertions and removals mid-screen, and
 /// those leave stale lines behind in some terminals.
+#[derive(Debug)]
 pub struct Bars {
     overall: ProgressBar,
     /// One line per download slot.
@@ -280,6 +282,7 @@ fn style(template: &str) -> ProgressStyle {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorKind::HttpStatus;
     use std::path::PathBuf;
 
     #[test]
@@ -294,7 +297,7 @@ mod tests {
             elapsed: Duration::from_millis(3),
         };
         let failed = Finished {
-            result: Err("HTTP 404 Not Found".into()),
+            result: Err(DownloadError::new(HttpStatus, "HTTP 404 Not Found")),
             ..ok.clone()
         };
         lines.event(Event::Started {
@@ -317,7 +320,7 @@ mod tests {
             url: "http://x/b",
             attempt: 1,
             delay: Duration::from_millis(1500),
-            reason: "HTTP 503",
+            reason: &DownloadError::new(HttpStatus, "HTTP 503"),
         });
         lines.event(Event::Finished {
             index: 1,

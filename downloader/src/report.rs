@@ -26,6 +26,8 @@ use std::time::Duration;
 
 use serde::{Serialize, Serializer};
 
+use crate::error::{DownloadError, ErrorKind};
+
 /// How many successes and how many failures [`Report::summary`] lists by
 /// name; the rest are counted. The JSON report always has everything.
 pub const SUMMARY_LINES: usize = 20;
@@ -59,8 +61,11 @@ pub struct Download {
     pub attempts: u32,
     /// The status code of the last response, if any arrived.
     pub http_status: Option<u16>,
-    /// Why the download failed; `null` for a success.
+    /// Why the download failed, for people; `null` for a success.
     pub error: Option<String>,
+    /// Why the download failed, for programs: one of the names listed at
+    /// [`ErrorKind`] (`"timeout"`, `"http_status"`, …); `null` for a success.
+    pub error_kind: Option<ErrorKind>,
     /// Time from the first attempt's start to the end, in milliseconds.
     pub elapsed_ms: u64,
 }
@@ -78,8 +83,8 @@ pub enum Status {
 /// How one download ended, as the driver tells it to [`ReportBuilder::complete`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finished {
-    /// The saved file, or the reason for failing.
-    pub result: Result<PathBuf, String>,
+    /// The saved file, or why it could not be saved.
+    pub result: Result<PathBuf, DownloadError>,
     /// Body bytes on disk at the end.
     pub bytes: u64,
     /// Attempts made.
@@ -96,6 +101,7 @@ pub struct Finished {
 /// # Examples
 ///
 /// ```
+/// use spool_dl::error::{DownloadError, ErrorKind};
 /// use spool_dl::report::{Finished, ReportBuilder, Status};
 /// use std::time::Duration;
 ///
@@ -103,7 +109,7 @@ pub struct Finished {
 /// let first = builder.enqueue("http://x/a");
 /// let second = builder.enqueue("http://x/b");
 /// builder.complete(second, Finished {
-///     result: Err("HTTP 404 Not Found".into()),
+///     result: Err(DownloadError::new(ErrorKind::HttpStatus, "HTTP 404 Not Found")),
 ///     bytes: 0, attempts: 1, http_status: Some(404), elapsed: Duration::from_millis(5),
 /// });
 /// builder.complete(first, Finished {
@@ -157,6 +163,7 @@ impl ReportBuilder {
                     attempts: 0,
                     http_status: None,
                     error: Some(NOT_ATTEMPTED.to_owned()),
+                    error_kind: Some(ErrorKind::NotAttempted),
                     elapsed_ms: 0,
                 },
             })
@@ -171,9 +178,17 @@ impl ReportBuilder {
 
 impl Download {
     fn new(url: String, done: Finished) -> Download {
-        let (status, path, error) = match done.result {
-            Ok(path) => (Status::Ok, Some(path), None),
-            Err(reason) => (Status::Failed, None, Some(reason)),
+        let (status, path, error, error_kind) = match done.result {
+            Ok(path) => (Status::Ok, Some(path), None, None),
+            Err(e) => {
+                let kind = e.kind();
+                (
+                    Status::Failed,
+                    None,
+                    Some(e.message().to_owned()),
+                    Some(kind),
+                )
+            }
         };
         Download {
             url,
@@ -183,6 +198,7 @@ impl Download {
             attempts: done.attempts,
             http_status: done.http_status,
             error,
+            error_kind,
             elapsed_ms: millis(done.elapsed),
         }
     }
@@ -233,7 +249,8 @@ impl Report {
     ///     downloads: vec![Download {
     ///         url: "http://x/a.bin".into(), status: Status::Ok,
     ///         path: Some("downloads/a.bin".into()), bytes: 1_258_291,
-    ///         attempts: 1, http_status: Some(200), error: None, elapsed_ms: 1400,
+    ///         attempts: 1, http_status: Some(200), error: None, error_kind: None,
+    ///         elapsed_ms: 1400,
     ///     }],
     /// };
     /// assert_eq!(
@@ -360,9 +377,9 @@ mod tests {
         }
     }
 
-    fn failed(reason: &str, attempts: u32, http_status: Option<u16>) -> Finished {
+    fn failed(kind: ErrorKind, reason: &str, attempts: u32, http_status: Option<u16>) -> Finished {
         Finished {
-            result: Err(reason.into()),
+            result: Err(DownloadError::new(kind, reason)),
             bytes: 0,
             attempts,
             http_status,
@@ -376,7 +393,15 @@ mod tests {
         let a = builder.enqueue("http://x/a");
         let b = builder.enqueue("http://x/b");
         builder.complete(a, ok("out/a", 3));
-        builder.complete(b, failed("HTTP 503 Service Unavailable", 3, Some(503)));
+        builder.complete(
+            b,
+            failed(
+                ErrorKind::HttpStatus,
+                "HTTP 503 Service Unavailable",
+                3,
+                Some(503),
+            ),
+        );
         let report = builder.finish(Duration::from_millis(1234));
 
         let value: Value = serde_json::from_str(&report.to_json()).unwrap();
@@ -386,13 +411,44 @@ mod tests {
                 "elapsed_ms": 1234,
                 "downloads": [
                     {"url": "http://x/a", "status": "ok", "path": "out/a", "bytes": 3,
-                     "attempts": 1, "http_status": 200, "error": null, "elapsed_ms": 40},
+                     "attempts": 1, "http_status": 200, "error": null, "error_kind": null,
+                     "elapsed_ms": 40},
                     {"url": "http://x/b", "status": "failed", "path": null, "bytes": 0,
                      "attempts": 3, "http_status": 503,
-                     "error": "HTTP 503 Service Unavailable", "elapsed_ms": 7},
+                     "error": "HTTP 503 Service Unavailable", "error_kind": "http_status",
+                     "elapsed_ms": 7},
                 ]
             })
         );
+    }
+
+    #[test]
+    fn every_error_kind_has_its_documented_json_name() {
+        use crate::error::Limit;
+        let table = [
+            (ErrorKind::InvalidUrl, "invalid_url"),
+            (ErrorKind::Connect, "connect"),
+            (ErrorKind::Timeout(Limit::Attempt), "timeout"),
+            (ErrorKind::Timeout(Limit::Connect), "timeout"),
+            (ErrorKind::Timeout(Limit::Read), "timeout"),
+            (ErrorKind::Tls, "tls"),
+            (ErrorKind::Protocol, "protocol"),
+            (ErrorKind::Connection, "connection"),
+            (ErrorKind::HttpStatus, "http_status"),
+            (ErrorKind::Redirect, "redirect"),
+            (ErrorKind::Io, "io"),
+            (ErrorKind::NotAttempted, "not_attempted"),
+        ];
+        let mut builder = ReportBuilder::new();
+        for (kind, _) in table {
+            let slot = builder.enqueue("http://x/");
+            builder.complete(slot, failed(kind, "why", 1, None));
+        }
+        let value: Value = serde_json::from_str(&builder.finish(Duration::ZERO).to_json()).unwrap();
+        for (i, (kind, name)) in table.iter().enumerate() {
+            assert_eq!(value["downloads"][i]["error_kind"], *name, "{kind:?}");
+            assert_eq!(value["downloads"][i]["error"], "why");
+        }
     }
 
     #[test]
@@ -432,6 +488,7 @@ mod tests {
         let never = &report.downloads[1];
         assert_eq!(never.status, Status::Failed);
         assert_eq!(never.error.as_deref(), Some(NOT_ATTEMPTED));
+        assert_eq!(never.error_kind, Some(ErrorKind::NotAttempted));
         assert_eq!(never.attempts, 0);
         assert!(report.any_failed());
         assert_eq!(report.succeeded(), 1);
@@ -441,7 +498,7 @@ mod tests {
     fn a_second_completion_replaces_the_first() {
         let mut builder = ReportBuilder::new();
         let slot = builder.enqueue("http://x/a");
-        builder.complete(slot, failed("reset", 1, None));
+        builder.complete(slot, failed(ErrorKind::Connection, "reset", 1, None));
         builder.complete(slot, ok("out/a", 9));
         assert_eq!(
             builder.finish(Duration::ZERO).downloads[0].status,
@@ -468,7 +525,10 @@ mod tests {
     fn hostile_strings_are_escaped_in_json() {
         let mut builder = ReportBuilder::new();
         let slot = builder.enqueue("http://x/\"quoted\"\n\u{0}");
-        builder.complete(slot, failed("bad \\ thing \u{1b}[31m", 1, None));
+        builder.complete(
+            slot,
+            failed(ErrorKind::Protocol, "bad \\ thing \u{1b}[31m", 1, None),
+        );
         let report = builder.finish(Duration::ZERO);
         let value: Value = serde_json::from_str(&report.to_json()).unwrap();
         assert_eq!(value["downloads"][0]["url"], "http://x/\"quoted\"\n\u{0}");
@@ -529,8 +589,14 @@ mod tests {
         let c = builder.enqueue("http://x/flaky");
         let d = builder.enqueue("http://x/b.txt");
         builder.complete(a, ok("downloads/a.iso", 3 * 1024 * 1024 * 1024 / 2));
-        builder.complete(b, failed("HTTP 404 Not Found", 1, Some(404)));
-        builder.complete(c, failed("connection reset", 3, None));
+        builder.complete(
+            b,
+            failed(ErrorKind::HttpStatus, "HTTP 404 Not Found", 1, Some(404)),
+        );
+        builder.complete(
+            c,
+            failed(ErrorKind::Connection, "connection reset", 3, None),
+        );
         builder.complete(d, ok("downloads/b.txt", 900));
         let report = builder.finish(Duration::from_millis(65_432));
         assert_eq!(

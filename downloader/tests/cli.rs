@@ -229,6 +229,7 @@ fn the_report_has_one_entry_per_input_url_in_input_order() {
                 "bytes",
                 "elapsed_ms",
                 "error",
+                "error_kind",
                 "http_status",
                 "path",
                 "status",
@@ -242,13 +243,17 @@ fn the_report_has_one_entry_per_input_url_in_input_order() {
         match entry["status"].as_str().unwrap() {
             "ok" => {
                 assert!(
-                    entry["path"].is_string() && entry["error"].is_null(),
+                    entry["path"].is_string()
+                        && entry["error"].is_null()
+                        && entry["error_kind"].is_null(),
                     "{entry}"
                 );
             }
             "failed" => {
                 assert!(
-                    entry["path"].is_null() && entry["error"].is_string(),
+                    entry["path"].is_null()
+                        && entry["error"].is_string()
+                        && entry["error_kind"].is_string(),
                     "{entry}"
                 );
             }
@@ -275,6 +280,17 @@ fn the_report_has_one_entry_per_input_url_in_input_order() {
     );
     assert_eq!(downloads[4]["http_status"], 404);
     assert_eq!(error(4), "HTTP 404 Not Found");
+    let kinds: Vec<&Value> = downloads.iter().map(|d| &d["error_kind"]).collect();
+    assert_eq!(
+        kinds,
+        [
+            &Value::Null,
+            &Value::Null,
+            &Value::from("invalid_url"),
+            &Value::from("invalid_url"),
+            &Value::from("http_status"),
+        ]
+    );
 }
 
 #[test]
@@ -399,6 +415,62 @@ fn an_output_path_that_is_a_file_is_refused_before_downloading() {
         stderr(&output)
     );
     assert_eq!(std::fs::read(&out).unwrap(), b"not a directory");
+}
+
+/// The library names the limit that ran out; the command adds the flag
+/// that sets it, on the progress line and in the report.
+#[test]
+fn a_timeout_is_reported_with_its_kind_and_the_flag_that_sets_it() {
+    let site = Site::start();
+    let dir = Scratch::new("timeout");
+    let out = dir.join("out");
+    let report_path = dir.join("r.json");
+    let output = run(&[
+        "--timeout",
+        "0.1",
+        "--retries",
+        "0",
+        "-o",
+        out.to_str().unwrap(),
+        "--report",
+        report_path.to_str().unwrap(),
+        &site.url("/slow/late.bin"),
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let entry = &read_report(&report_path)["downloads"][0];
+    assert_eq!(entry["error_kind"], "timeout", "{entry}");
+    let error = entry["error"].as_str().unwrap();
+    assert!(
+        error.contains("attempt timeout ran out (--timeout)"),
+        "{error}"
+    );
+    assert!(
+        stderr(&output).contains("attempt timeout ran out (--timeout)"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_bad_ca_cert_is_a_usage_error_that_names_the_flag_and_the_file() {
+    let dir = Scratch::new("bad-ca");
+    let pem = dir.join("ca.pem");
+    std::fs::write(&pem, b"not a certificate").unwrap();
+    let out = dir.join("out");
+    let output = run(&[
+        "-q",
+        "--ca-cert",
+        pem.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "http://127.0.0.1:9/x",
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(
+        message.contains(&format!("--ca-cert {}", pem.display())),
+        "{message}"
+    );
 }
 
 #[test]

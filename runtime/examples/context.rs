@@ -112,13 +112,11 @@ fn main() {
         // ANCHOR_END: explicit
 
         say!("2. with_session:");
-        // ANCHOR: helper
         let rows = with_session(async |db| {
             db.insert("carol").await;
             db.buffered.len()
         })
         .await;
-        // ANCHOR_END: helper
         say!("  the body returned {rows}");
 
         say!("3. with_session, cancelled by a 100 ms timeout:");

@@ -70,7 +70,6 @@ async fn echo(mut conn: TcpStream) -> io::Result<usize> {
 }
 // ANCHOR_END: server
 
-// ANCHOR: client
 async fn client(id: u64, server: SocketAddr) -> io::Result<usize> {
     let mut stream = TcpStream::connect(server).await?;
     let mut sent = 0;
@@ -100,7 +99,6 @@ async fn client(id: u64, server: SocketAddr) -> io::Result<usize> {
     }
     Ok(sent)
 }
-// ANCHOR_END: client
 
 fn main() -> io::Result<()> {
     spool::block_on(async {

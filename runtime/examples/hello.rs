@@ -64,7 +64,6 @@ fn main() {
     );
 }
 
-// ANCHOR: lateness
 /// Sleeps for 20 different durations, from 0.5 ms to 33 ms, and returns how
 /// late each one woke up, sorted.
 async fn measure_lateness() -> Vec<Duration> {
@@ -83,7 +82,6 @@ async fn measure_lateness() -> Vec<Duration> {
     lateness.sort();
     lateness
 }
-// ANCHOR_END: lateness
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0

@@ -19,7 +19,7 @@ use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::thread;
 use std::time::Duration;
 
-use crate::join_handle::{JoinError, JoinHandle};
+use crate::event_loop::{JoinError, JoinHandle};
 
 /// Most threads the pool will run at once.
 pub const MAX_THREADS: usize = 64;
@@ -70,7 +70,7 @@ where
 {
     let (handle, cell) = JoinHandle::new(None);
     let job = Box::new(move || {
-        use crate::join_handle::Completion;
+        use crate::event_loop::Completion;
         if cell.is_aborted() {
             cell.complete(Err(JoinError::cancelled()));
             return;
@@ -122,7 +122,7 @@ impl Pool {
                 && let Some(job) = state.queue.pop_front()
             {
                 drop(state);
-                job();
+                run(job);
             }
         }
     }
@@ -133,7 +133,7 @@ impl Pool {
         loop {
             if let Some(job) = state.queue.pop_front() {
                 drop(state);
-                job();
+                run(job);
                 state = self.lock();
                 continue;
             }
@@ -151,4 +151,13 @@ impl Pool {
         }
     }
     // ANCHOR_END: work
+}
+
+/// Runs a job, containing any panic. A job already catches the panics of
+/// its closure, but not one from dropping a result nobody awaits (a
+/// detached job's output); that one must not kill the thread, or the pool
+/// would count a thread that no longer exists and, after `MAX_THREADS` of
+/// them, never run a job again.
+fn run(job: Job) {
+    let _ = catch_unwind(AssertUnwindSafe(job));
 }

@@ -10,14 +10,11 @@
 //!   and the other futures are dropped. In Rust, dropping a future *is*
 //!   cancelling it: there is no separate `cancel()` to remember.
 //!
-//! None of them spawns anything. One task polls all the futures, and whenever
-//! any of them wakes the task, every future that has not finished yet is
-//! polled again. That costs O(n) polls per wake-up. It is correct because a
-//! spurious poll is harmless. It is simple because no future needs its own
-//! waker. tokio's and futures' `join_all` switch to a ready list
-//! (`FuturesUnordered`) for large sets: each future gets its own waker, so a
-//! wake-up polls only the futures that were actually woken. For the tens of
-//! futures a program usually gathers, the plain loop is enough.
+//! None of them spawns anything: one task polls all the futures. `join!`
+//! polls every unfinished future whenever the task wakes, which for at most
+//! eight futures is cheaper than telling them apart. `join_all` may hold
+//! thousands, so each of its futures gets a waker of its own, and a wake-up
+//! polls only the futures that were woken (`children.rs`).
 //!
 //! ## Pinning without `unsafe`
 //!
@@ -29,12 +26,13 @@
 //! it puts each future in its own `Box::pin`: one allocation per future, paid to
 //! stay in safe code.
 
+use std::fmt;
 use std::future::Future;
 use std::mem;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use self::__join::MaybeDone;
+use crate::children::Children;
 
 /// Waits for every future and evaluates to a tuple of their outputs, in
 /// argument order. This is `asyncio.gather(a, b)` for a fixed set of futures.
@@ -140,7 +138,7 @@ where
     I::Item: Future,
 {
     JoinAll {
-        slots: boxed_slots(futures),
+        children: Children::new(futures),
     }
 }
 
@@ -183,28 +181,14 @@ where
     I::Item: Future<Output = Result<T, E>>,
 {
     TryJoinAll {
-        slots: boxed_slots(futures),
+        children: Children::new(futures),
     }
-}
-
-fn boxed_slots<I>(futures: I) -> Vec<MaybeDone<Pin<Box<I::Item>>>>
-where
-    I: IntoIterator,
-    I::Item: Future,
-{
-    futures
-        .into_iter()
-        .map(|fut| MaybeDone::new(Box::pin(fut)))
-        .collect()
 }
 
 /// The future returned by [`join_all`].
 #[must_use = "futures do nothing unless you `.await` them"]
 pub struct JoinAll<F: Future> {
-    /// One slot per input future, in input order. A finished future's output
-    /// stays in its slot until all of them are done, which keeps the results
-    /// in input order at no extra cost.
-    slots: Vec<MaybeDone<Pin<Box<F>>>>,
+    children: Children<F>,
 }
 
 // ANCHOR: join_all_poll
@@ -212,32 +196,33 @@ impl<F: Future> Future for JoinAll<F> {
     type Output = Vec<F::Output>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-
-        // We don't know which future woke us, so we poll every one that is
-        // still running. Finished ones are skipped inside `poll_done`.
-        let mut all_done = true;
-        for slot in &mut this.slots {
-            if !slot.poll_done(cx) {
-                all_done = false;
-            }
-        }
-        if !all_done {
+        let children = &mut self.get_mut().children;
+        // Only the futures that were woken are polled; no output stops us.
+        children.poll_woken(cx, |_| false);
+        if !children.all_done() {
             return Poll::Pending;
         }
-
-        let outputs: Option<Vec<F::Output>> = this.slots.iter_mut().map(MaybeDone::take).collect();
+        let outputs = children.take_all();
         Poll::Ready(outputs.expect("JoinAll polled after completion"))
     }
 }
 // ANCHOR_END: join_all_poll
 
+impl<F: Future> fmt::Debug for JoinAll<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinAll")
+            .field("futures", &self.children.len())
+            .field("running", &self.children.running())
+            .finish()
+    }
+}
+
 /// The future returned by [`try_join_all`].
 #[must_use = "futures do nothing unless you `.await` them"]
 pub struct TryJoinAll<F: Future> {
-    /// The same slots as [`JoinAll`]. Finished slots hold only `Ok` values,
-    /// because the first `Err` ends the whole join.
-    slots: Vec<MaybeDone<Pin<Box<F>>>>,
+    /// Finished children hold only `Ok` values, because the first `Err`
+    /// ends the whole join.
+    children: Children<F>,
 }
 
 // ANCHOR: try_join_all_poll
@@ -248,36 +233,35 @@ where
     type Output = Result<Vec<T>, E>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-
-        let mut all_done = true;
-        let mut failure = None;
-        for slot in &mut this.slots {
-            if !slot.poll_done(cx) {
-                all_done = false;
-            } else if matches!(slot, MaybeDone::Done(Err(_))) {
-                failure = slot.take();
-                break;
+        let children = &mut self.get_mut().children;
+        if let Some(failed) = children.poll_woken(cx, Result::is_err) {
+            let error = children.take(failed);
+            // Cancellation is just `drop`. Dropping the siblings that are
+            // still running happens right now, before the caller sees the
+            // error. They don't linger as orphaned work.
+            children.cancel_all();
+            if let Some(Err(error)) = error {
+                return Poll::Ready(Err(error));
             }
         }
-
-        if let Some(Err(error)) = failure {
-            // Cancellation is just `drop`. Emptying every slot drops the
-            // siblings that are still running, right now, before the caller
-            // sees the error. They don't linger as orphaned work.
-            this.slots.fill_with(|| MaybeDone::Gone);
-            return Poll::Ready(Err(error));
-        }
-        if !all_done {
+        if !children.all_done() {
             return Poll::Pending;
         }
-
         let outputs: Option<Result<Vec<T>, E>> =
-            this.slots.iter_mut().map(MaybeDone::take).collect();
+            children.take_all().map(|all| all.into_iter().collect());
         Poll::Ready(outputs.expect("TryJoinAll polled after completion"))
     }
 }
 // ANCHOR_END: try_join_all_poll
+
+impl<F: Future> fmt::Debug for TryJoinAll<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TryJoinAll")
+            .field("futures", &self.children.len())
+            .field("running", &self.children.running())
+            .finish()
+    }
+}
 
 /// Machinery behind [`join!`](crate::join). It is public only because the
 /// macro expands in the caller's crate.
@@ -332,6 +316,16 @@ pub mod __join {
     }
     // ANCHOR_END: maybe_done
 
+    impl<F: Future> fmt::Debug for MaybeDone<F> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(match self {
+                MaybeDone::Running(_) => "Running",
+                MaybeDone::Done(_) => "Done",
+                MaybeDone::Gone => "Gone",
+            })
+        }
+    }
+
     /// A tuple of [`MaybeDone`]s that can be driven as one. Implemented for
     /// tuples of 1 to 8 elements, which is where the limit on `join!` comes
     /// from.
@@ -375,6 +369,12 @@ pub mod __join {
     /// That makes it `Unpin`, and polling needs neither a box nor `unsafe`.
     #[must_use = "futures do nothing unless you `.await` them"]
     pub struct Join<T>(pub T);
+
+    impl<T> fmt::Debug for Join<T> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("Join").finish_non_exhaustive()
+        }
+    }
 
     impl<T: JoinTuple + Unpin> Future for Join<T> {
         type Output = T::Output;

@@ -34,21 +34,18 @@
 //! The only dependency is [`mio`], which gives us one portable call to sleep
 //! until a socket is ready (`epoll` on Linux, `kqueue` on macOS). The rest —
 //! run queue, timers, join handles, semaphore, queue — is plain `std`.
-#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+#![warn(missing_docs, missing_debug_implementations)]
 
 mod blocking;
-mod coop;
-mod executor;
+mod children;
+mod event_loop;
 mod gather;
 pub mod io;
-mod join_handle;
 pub mod net;
 mod race;
-mod reactor;
 pub mod stream;
 pub mod sync;
-mod task;
-mod task_table;
 #[cfg(test)]
 mod test_support;
 pub mod time;
@@ -57,11 +54,10 @@ mod yield_now;
 pub use blocking::{
     KEEP_ALIVE as BLOCKING_KEEP_ALIVE, MAX_THREADS as MAX_BLOCKING_THREADS, spawn_blocking,
 };
-pub use executor::{block_on, spawn};
+pub use event_loop::{JoinError, JoinHandle, block_on, spawn};
 #[doc(hidden)]
 pub use gather::__join;
 pub use gather::{JoinAll, TryJoinAll, join_all, try_join_all};
-pub use join_handle::{JoinError, JoinHandle};
 #[doc(hidden)]
 pub use race::__select;
 pub use race::race;

@@ -197,6 +197,7 @@ pub mod __select {
     /// own type parameter, which is what lets `select!` mix output types.
     /// Unused places are `Infallible`, so a `match` on them can omit those
     /// variants.
+    #[derive(Debug)]
     pub enum Branch<A, B, C, D> {
         /// The first future finished first.
         First(A),

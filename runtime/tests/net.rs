@@ -180,3 +180,60 @@ fn lookup_host_resolves_localhost_and_ip_literals() {
         assert!(!err.to_string().is_empty());
     });
 }
+
+/// Regression (issue 7.1): one waker per socket direction served only the
+/// last task to park; the other acceptors slept through every edge.
+#[test]
+fn every_task_accepting_on_a_shared_listener_is_woken() {
+    spool::block_on(async {
+        let listener = std::rc::Rc::new(TcpListener::bind(localhost()).unwrap());
+        let addr = listener.local_addr().unwrap();
+        let acceptors: Vec<_> = (0..3)
+            .map(|_| {
+                let listener = listener.clone();
+                spool::spawn(async move { listener.accept().await.map(|_| ()) })
+            })
+            .collect();
+        // The acceptors run (and park) before the main task comes back.
+        spool::yield_now().await;
+        let mut clients = Vec::new();
+        for _ in 0..3 {
+            clients.push(TcpStream::connect(addr).await.unwrap());
+        }
+        let accepted = timeout(Duration::from_secs(5), spool::join_all(acceptors))
+            .await
+            .expect("every waiting acceptor should be woken and get a connection");
+        for result in accepted {
+            result.unwrap().unwrap();
+        }
+    });
+}
+
+/// Regression (issue 7.1): two tasks reading one `&TcpStream` both get a
+/// byte from a single write; the first reader's wake-up used to be lost.
+#[test]
+fn two_readers_of_one_stream_are_both_woken() {
+    spool::block_on(async {
+        let listener = TcpListener::bind(localhost()).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let stream = std::rc::Rc::new(TcpStream::connect(addr).await.unwrap());
+        let (mut server_side, _) = listener.accept().await.unwrap();
+        let readers: Vec<_> = (0..2)
+            .map(|_| {
+                let stream = stream.clone();
+                spool::spawn(async move {
+                    let mut byte = [0; 1];
+                    (&*stream).read_exact(&mut byte).await.map(|()| byte[0])
+                })
+            })
+            .collect();
+        spool::yield_now().await;
+        server_side.write_all(b"ab").await.unwrap();
+        let got = timeout(Duration::from_secs(5), spool::join_all(readers))
+            .await
+            .expect("both readers should be woken by the one write");
+        let mut bytes: Vec<u8> = got.into_iter().map(|r| r.unwrap().unwrap()).collect();
+        bytes.sort();
+        assert_eq!(bytes, b"ab");
+    });
+}

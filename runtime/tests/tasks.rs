@@ -292,3 +292,90 @@ fn a_handle_can_be_awaited_from_another_thread() {
         assert_eq!(joined.unwrap().unwrap(), 1);
     });
 }
+
+/// Regression (issue 7.7): a payload that is not a string was thrown away.
+#[test]
+fn a_join_error_gives_back_any_panic_payload() {
+    #[derive(Debug, PartialEq)]
+    struct Code(u16);
+    let (panicked, cancelled) = spool::block_on(async {
+        let panicked = spool::spawn(async { std::panic::panic_any(Code(503)) }).await;
+        let doomed = spool::spawn(std::future::pending::<()>());
+        doomed.abort();
+        (panicked.unwrap_err(), doomed.await.unwrap_err())
+    });
+    assert!(panicked.is_panic());
+    assert_eq!(panicked.panic_message(), None);
+    assert!(panicked.to_string().starts_with("task panicked"));
+    let payload = panicked.into_panic();
+    assert_eq!(payload.downcast_ref::<Code>(), Some(&Code(503)));
+
+    let cancelled = cancelled.try_into_panic().unwrap_err();
+    assert!(cancelled.is_cancelled());
+
+    // The payload survives a round trip through resume_unwind.
+    let error =
+        spool::block_on(async { spool::spawn(async { panic!("first") }).await }).unwrap_err();
+    let caught = std::panic::catch_unwind(|| std::panic::resume_unwind(error.into_panic()));
+    assert_eq!(caught.unwrap_err().downcast_ref::<&str>(), Some(&"first"));
+}
+
+#[test]
+fn join_error_is_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync + 'static>() {}
+    assert_send_sync::<spool::JoinError>();
+}
+
+/// Counts the polls of the future it wraps.
+struct CountPolls<F> {
+    inner: F,
+    polls: Rc<Cell<usize>>,
+}
+
+impl<F: std::future::Future + Unpin> std::future::Future for CountPolls<F> {
+    type Output = F::Output;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> Poll<F::Output> {
+        self.polls.set(self.polls.get() + 1);
+        std::pin::Pin::new(&mut self.inner).poll(cx)
+    }
+}
+
+/// Regression (issue 7.6): `join_all` polled every unfinished future on
+/// every wake-up, so n futures finishing one per turn cost about n²/2
+/// polls. Now each future has its own waker and only woken ones are polled.
+#[test]
+fn join_all_polls_only_the_futures_that_were_woken() {
+    const TASKS: usize = 400;
+    let polls = Rc::new(Cell::new(0));
+    let outputs = spool::block_on(async {
+        // Task `i` finishes on the loop's `i`-th turn or so: one per turn.
+        let handles = (0..TASKS).map(|i| CountPolls {
+            inner: spool::spawn(async move {
+                for _ in 0..i {
+                    spool::yield_now().await;
+                }
+                i
+            }),
+            polls: polls.clone(),
+        });
+        spool::join_all(handles).await
+    });
+    assert_eq!(outputs.len(), TASKS);
+    assert!(
+        outputs
+            .iter()
+            .enumerate()
+            .all(|(i, out)| *out.as_ref().unwrap() == i)
+    );
+    // One first poll each, and one when its task finishes; quadratic work
+    // would be about TASKS² / 2 = 80,000.
+    assert!(
+        polls.get() <= 2 * TASKS,
+        "{} polls for {TASKS} handles",
+        polls.get()
+    );
+}

@@ -139,3 +139,15 @@ impl<F: std::future::Future + Unpin> PollPending for std::pin::Pin<&mut F> {
         std::future::Future::poll(self, cx).is_pending()
     }
 }
+
+/// Regression (issue 7.5): the second deadline overflowed `Instant` and
+/// panicked on the first tick.
+#[test]
+fn an_interval_of_duration_max_ticks_once_then_waits_like_sleep_max() {
+    spool::block_on(async {
+        let mut ticks = spool::time::interval(Duration::MAX);
+        ticks.tick().await;
+        let second = spool::time::timeout(Duration::from_millis(30), ticks.tick()).await;
+        assert!(second.is_err(), "a second tick came after {:?}", second);
+    });
+}

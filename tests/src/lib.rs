@@ -33,8 +33,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use spool_dl::DownloaderBuilder;
+use spool_dl::Timeouts;
 use spool_dl::backoff::RetryPolicy;
-use spool_dl::cli::Timeouts;
 use spool_http::server::{Handler, Request, Server, ShutdownHandle};
 
 /// A `spool_http` server on its own thread and loop, stopped on drop.

@@ -8,8 +8,9 @@
 
 use std::time::{Duration, Instant};
 
+use spool_dl::Timeouts;
 use spool_dl::backoff::RetryPolicy;
-use spool_dl::cli::Timeouts;
+use spool_dl::error::{ErrorKind, Limit};
 use spool_dl::report::{Download, Status};
 use spool_http::server::{Request, Response};
 use spool_tests::{RawServer, RequestLog, TempDir, TestServer, names_in, quick};
@@ -43,6 +44,7 @@ fn a_truncated_body_is_retried_and_never_saved_under_the_final_name() {
     assert_eq!(d.attempts, 3, "1 + 2 retries: {d:?}");
     assert_eq!(server.accepted(), 3);
     assert!(error(d).contains("400"), "says how far it got: {d:?}");
+    assert_eq!(d.error_kind, Some(ErrorKind::Connection), "{d:?}");
     assert!(!dir.join("data.bin").exists());
     // The bytes that did arrive stay in the .part file for --continue.
     assert_eq!(names_in(dir.path()), ["data.bin.part"]);
@@ -100,6 +102,7 @@ fn a_server_that_never_answers_hits_the_read_timeout() {
     assert_eq!(d.status, Status::Failed);
     assert_eq!(d.attempts, 2, "timeouts are retried: {d:?}");
     assert!(error(d).contains("read timeout"), "{d:?}");
+    assert_eq!(d.error_kind, Some(ErrorKind::Timeout(Limit::Read)), "{d:?}");
     assert!(
         took >= Duration::from_millis(600),
         "two 0.3 s waits: {took:?}"
@@ -128,6 +131,7 @@ fn a_body_that_stalls_hits_the_read_timeout() {
     assert_eq!(d.status, Status::Failed);
     assert_eq!(d.attempts, 2, "{d:?}");
     assert!(error(d).contains("read timeout"), "{d:?}");
+    assert_eq!(d.error_kind, Some(ErrorKind::Timeout(Limit::Read)), "{d:?}");
     assert!(took >= Duration::from_millis(600), "{took:?}");
     assert!(took < Duration::from_secs(5), "{took:?}");
     assert!(!dir.join("data.bin").exists());
@@ -151,6 +155,7 @@ fn garbage_instead_of_http_fails_at_once_without_retrying() {
     let d = only(&report);
     assert_eq!(d.status, Status::Failed);
     assert_eq!(d.attempts, 1, "a protocol error is fatal: {d:?}");
+    assert_eq!(d.error_kind, Some(ErrorKind::Protocol), "{d:?}");
     assert_eq!(server.accepted(), 1);
     assert!(!error(d).is_empty());
     // Fast: no 1 s retry delay was waited out.
@@ -175,6 +180,7 @@ fn an_endless_response_head_is_cut_off_and_not_retried() {
     assert_eq!(d.status, Status::Failed);
     assert_eq!(d.attempts, 1, "{d:?}");
     assert!(error(d).contains("head"), "{d:?}");
+    assert_eq!(d.error_kind, Some(ErrorKind::Protocol), "{d:?}");
     assert_eq!(names_in(dir.path()), Vec::<String>::new());
 }
 
@@ -231,6 +237,7 @@ fn a_redirect_loop_fails_with_too_many_redirects_and_is_not_retried() {
     assert_eq!(d.status, Status::Failed);
     assert_eq!(d.attempts, 1, "{d:?}");
     assert!(error(d).contains("redirects"), "{d:?}");
+    assert_eq!(d.error_kind, Some(ErrorKind::Redirect), "{d:?}");
     // The client's default limit is 10 redirects: 11 requests, once.
     assert_eq!(log.all().len(), 11);
     assert_eq!(names_in(dir.path()), Vec::<String>::new());
@@ -305,7 +312,12 @@ fn a_trickling_server_is_cut_off_by_the_attempt_timeout() {
     let took = started.elapsed();
     let d = only(&report);
     assert_eq!((d.status, d.attempts), (Status::Failed, 2), "{d:?}");
-    assert!(error(d).contains("--timeout"), "{d:?}");
+    assert_eq!(
+        d.error_kind,
+        Some(ErrorKind::Timeout(Limit::Attempt)),
+        "{d:?}"
+    );
+    assert!(error(d).contains("attempt timeout"), "{d:?}");
     assert!(took >= Duration::from_millis(800), "{took:?}");
     assert!(took < Duration::from_secs(4), "{took:?}");
     assert!(!dir.join("data.bin").exists());
@@ -329,6 +341,7 @@ fn a_refused_connection_is_retried() {
         "{d:?}"
     );
     assert!(!error(d).is_empty());
+    assert_eq!(d.error_kind, Some(ErrorKind::Connect), "{d:?}");
     assert_eq!(names_in(dir.path()), Vec::<String>::new());
 }
 

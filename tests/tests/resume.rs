@@ -315,3 +315,34 @@ fn only_large_bodies_keep_their_validator_for_a_later_run() {
         .run([small.url("/small.bin")]);
     assert_eq!(names_in(dir.path()), ["small.bin.part"]);
 }
+
+/// A 206 to a request that asked for no range holds a piece of the file,
+/// not all of it: it is never saved as the whole file.
+#[test]
+fn a_206_nobody_asked_for_is_never_saved_as_the_whole_file() {
+    use spool_tests::RawServer;
+    let server = RawServer::start(|mut c| {
+        if c.read_request().is_some() {
+            c.write(b"HTTP/1.1 206 Partial Content\r\nContent-Length: 100\r\n");
+            c.write(b"Content-Range: bytes 0-99/1000\r\n\r\n");
+            c.write(&[b'x'; 100]);
+            c.stall(std::time::Duration::from_millis(200));
+        }
+    });
+    let dir = TempDir::new("unasked-206");
+    let report = quick(dir.path())
+        .build()
+        .unwrap()
+        .run([server.url("/piece.bin")]);
+    let d = &report.downloads[0];
+    assert_eq!(
+        (d.status, d.http_status, d.error_kind),
+        (
+            Status::Failed,
+            Some(206),
+            Some(spool_dl::error::ErrorKind::Protocol)
+        ),
+        "{d:?}"
+    );
+    assert!(!dir.join("piece.bin").exists());
+}

@@ -6,6 +6,7 @@
 //! `WouldBlock` wait for the next readiness edge — so a socket costs nothing
 //! while it waits.
 
+mod io_source;
 mod lookup;
 mod tcp_listener;
 mod tcp_stream;

@@ -3,8 +3,9 @@
 use std::io;
 use std::net::SocketAddr;
 
+use super::io_source::IoSource;
+use crate::event_loop::reactor::Direction;
 use crate::net::TcpStream;
-use crate::reactor::{Direction, IoSource};
 
 /// A socket that accepts TCP connections.
 ///

@@ -5,8 +5,9 @@ use std::net::{Shutdown, SocketAddr};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use super::io_source::IoSource;
+use crate::event_loop::reactor::Direction;
 use crate::io::{AsyncRead, AsyncWrite};
-use crate::reactor::{Direction, IoSource};
 
 /// A TCP connection (asyncio's `open_connection` pair in one object).
 ///

@@ -17,6 +17,7 @@
 //! tokio-stream. The loop body of `async for` is where the awaiting happens,
 //! so `for_each` takes a closure that returns a future.
 
+use std::fmt;
 use std::future::Future;
 use std::iter;
 use std::pin::{Pin, pin};
@@ -185,6 +186,12 @@ pub struct Next<'a, S: ?Sized> {
     stream: &'a mut S,
 }
 
+impl<S: ?Sized> fmt::Debug for Next<'_, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Next").finish_non_exhaustive()
+    }
+}
+
 impl<S: Stream + Unpin + ?Sized> Future for Next<'_, S> {
     type Output = Option<S::Item>;
 
@@ -198,6 +205,14 @@ impl<S: Stream + Unpin + ?Sized> Future for Next<'_, S> {
 pub struct Map<S, F> {
     stream: S,
     f: F,
+}
+
+impl<S: fmt::Debug, F> fmt::Debug for Map<S, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Map")
+            .field("stream", &self.stream)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The closure is called through `&mut`, never pinned, so `Map` may move
@@ -223,6 +238,14 @@ where
 pub struct Filter<S, P> {
     stream: S,
     predicate: P,
+}
+
+impl<S: fmt::Debug, P> fmt::Debug for Filter<S, P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Filter")
+            .field("stream", &self.stream)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<S: Unpin, P> Unpin for Filter<S, P> {}
@@ -253,6 +276,7 @@ where
 
 /// The stream returned by [`StreamExt::take`].
 #[must_use = "streams do nothing unless polled"]
+#[derive(Debug)]
 pub struct Take<S> {
     stream: S,
     remaining: usize,

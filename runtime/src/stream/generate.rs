@@ -37,6 +37,7 @@
 //! `.await`, `join!` and `select!` all do that.
 
 use std::cell::RefCell;
+use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -108,6 +109,12 @@ pub struct Yielder<T> {
     slot: Rc<RefCell<Option<T>>>,
 }
 
+impl<T> fmt::Debug for Yielder<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Yielder").finish_non_exhaustive()
+    }
+}
+
 impl<T> Yielder<T> {
     /// Yields `item` to the consumer. This is Python's `yield item`.
     ///
@@ -141,6 +148,14 @@ pub struct Yield<'a, T> {
     slot: &'a RefCell<Option<T>>,
     /// `Some` until the item has been placed in the slot.
     item: Option<T>,
+}
+
+impl<T> fmt::Debug for Yield<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Yield")
+            .field("yielded", &self.item.is_none())
+            .finish_non_exhaustive()
+    }
 }
 
 /// The item is moved, never pinned.
@@ -178,6 +193,14 @@ pub struct Generate<T, Fut> {
     /// The generator body. `None` once it has returned, so its state,
     /// including the `Yielder`, is freed as soon as the stream ends.
     body: Option<Pin<Box<Fut>>>,
+}
+
+impl<T, Fut> fmt::Debug for Generate<T, Fut> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Generate")
+            .field("finished", &self.body.is_none())
+            .finish_non_exhaustive()
+    }
 }
 
 // ANCHOR: generate_poll_next

@@ -36,6 +36,7 @@ pub fn iter<I: IntoIterator>(items: I) -> Iter<I::IntoIter> {
 
 /// The stream returned by [`iter`].
 #[must_use = "streams do nothing unless polled"]
+#[derive(Debug)]
 pub struct Iter<I> {
     items: I,
 }

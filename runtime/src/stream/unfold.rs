@@ -7,6 +7,7 @@
 //! sight. [`generate`](super::generate) is the coroutine way, where the
 //! remembering is done by local variables across `yield` points.
 
+use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
@@ -70,6 +71,14 @@ pub struct Unfold<St, F, Fut> {
     /// `Option::as_pin_mut`, both safe. futures-util pins the future inline
     /// instead, with `unsafe` projection.
     running: Pin<Box<Option<Fut>>>,
+}
+
+impl<St: fmt::Debug, F, Fut> fmt::Debug for Unfold<St, F, Fut> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Unfold")
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Only `running` is ever pinned, and it is already behind a `Box`.

@@ -37,7 +37,8 @@ pub mod oneshot;
 
 pub use queue::{Closed, Get, Join, Put, Queue, TaskDoneError, TryGetError, TryPutError};
 pub use semaphore::{
-    Acquire, AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError,
+    Acquire, AcquireError, AllReturned, OwnedSemaphorePermit, Semaphore, SemaphorePermit,
+    TryAcquireError,
 };
 
 use std::sync::{Mutex, MutexGuard, PoisonError};

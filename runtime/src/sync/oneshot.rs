@@ -70,7 +70,6 @@ pub struct Sender<T> {
     slot: Arc<Mutex<Slot<T>>>,
 }
 
-// ANCHOR: send
 impl<T> Sender<T> {
     /// Sends the value, or hands it back if the receiver is gone.
     ///
@@ -98,7 +97,6 @@ impl<T> Drop for Sender<T> {
         }
     }
 }
-// ANCHOR_END: send
 
 /// The receiving half of a [`channel`]; await it for the value.
 ///
@@ -109,7 +107,6 @@ pub struct Receiver<T> {
     slot: Arc<Mutex<Slot<T>>>,
 }
 
-// ANCHOR: recv
 impl<T> Future for Receiver<T> {
     type Output = Result<T, RecvError>;
 
@@ -128,7 +125,6 @@ impl<T> Future for Receiver<T> {
         Poll::Pending
     }
 }
-// ANCHOR_END: recv
 
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {

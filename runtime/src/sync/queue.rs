@@ -35,7 +35,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker, ready};
 
 use super::lock;
-use super::waiters::{WaiterId, WaiterList};
+use super::waiters::{Place, WaiterList};
 
 /// A first-in, first-out queue shared by producer and consumer tasks, like
 /// `asyncio.Queue`.
@@ -158,7 +158,7 @@ impl<T> Queue<T> {
         Put {
             queue: self,
             item: Some(item),
-            waiter: None,
+            place: Place::new(),
         }
     }
 
@@ -171,7 +171,7 @@ impl<T> Queue<T> {
     pub fn get(&self) -> Get<'_, T> {
         Get {
             queue: self,
-            waiter: None,
+            place: Place::new(),
         }
     }
 
@@ -280,7 +280,7 @@ impl<T> Queue<T> {
     pub fn join(&self) -> Join<'_, T> {
         Join {
             queue: self,
-            waiter: None,
+            place: Place::new(),
         }
     }
 
@@ -326,8 +326,7 @@ pub struct Put<'a, T> {
     queue: &'a Queue<T>,
     /// `None` once the item has gone into the queue or back to the caller.
     item: Option<T>,
-    /// Our place in line, once we have one.
-    waiter: Option<WaiterId>,
+    place: Place,
 }
 
 // `Put` never hands out a pinned reference to `item`; it only moves it. So
@@ -339,28 +338,16 @@ impl<T> Future for Put<'_, T> {
     type Output = Result<(), Closed<T>>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        std::task::ready!(crate::coop::poll_proceed(cx));
+        std::task::ready!(crate::event_loop::coop::poll_proceed(cx));
         let this = &mut *self;
         let mut state = this.queue.lock();
         if state.closed {
-            if let Some(id) = this.waiter.take() {
-                state.putters.remove(id);
-            }
+            this.place.leave(&mut state.putters);
             let item = this.item.take().expect("`Put` polled after completion");
             return Poll::Ready(Err(Closed(item)));
         }
-        match this.waiter {
-            None if state.has_free_slot(this.queue.maxsize) => {}
-            None => {
-                this.waiter = Some(state.putters.push(cx.waker()));
-                return Poll::Pending;
-            }
-            // We are in line: ready once a slot has been promised to us.
-            Some(id) => {
-                ready!(state.putters.poll(id, cx.waker()));
-                this.waiter = None;
-            }
-        }
+        let free = state.has_free_slot(this.queue.maxsize);
+        ready!(this.place.poll(&mut state.putters, free, cx.waker()));
         let item = this.item.take().expect("`Put` polled after completion");
         let getter = state.push(item);
         drop(state);
@@ -372,15 +359,15 @@ impl<T> Future for Put<'_, T> {
 
 impl<T> Drop for Put<'_, T> {
     fn drop(&mut self) {
-        let Some(id) = self.waiter else { return };
-        let mut state = self.queue.lock();
-        let next = match state.putters.remove(id) && !state.closed {
-            // The slot promised to us is free again; promise it onward.
-            true => state.putters.notify_one(),
-            false => None,
-        };
-        drop(state);
-        wake(next);
+        // The slot promised to us is free again; promise it onward.
+        self.place.cancel(
+            &self.queue.state,
+            |state| &mut state.putters,
+            |state| match state.closed {
+                true => None,
+                false => state.putters.notify_one(),
+            },
+        );
     }
 }
 
@@ -389,8 +376,7 @@ impl<T> Drop for Put<'_, T> {
 #[derive(Debug)]
 pub struct Get<'a, T> {
     queue: &'a Queue<T>,
-    /// Our place in line, once we have one.
-    waiter: Option<WaiterId>,
+    place: Place,
 }
 
 // ANCHOR: get
@@ -398,25 +384,16 @@ impl<T> Future for Get<'_, T> {
     type Output = Option<T>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        std::task::ready!(crate::coop::poll_proceed(cx));
+        std::task::ready!(crate::event_loop::coop::poll_proceed(cx));
         let this = &mut *self;
         let mut state = this.queue.lock();
-        match this.waiter {
+        if state.closed {
             // Once closed, promises no longer matter: everyone drains what is
             // left, and finds `None` when it is gone.
-            Some(id) if state.closed => {
-                state.getters.remove(id);
-                this.waiter = None;
-            }
-            Some(id) => {
-                ready!(state.getters.poll(id, cx.waker()));
-                this.waiter = None;
-            }
-            None if state.closed || state.has_free_item() => {}
-            None => {
-                this.waiter = Some(state.getters.push(cx.waker()));
-                return Poll::Pending;
-            }
+            this.place.leave(&mut state.getters);
+        } else {
+            let free = state.has_free_item();
+            ready!(this.place.poll(&mut state.getters, free, cx.waker()));
         }
         let (item, putter) = state.pop();
         drop(state);
@@ -429,15 +406,15 @@ impl<T> Future for Get<'_, T> {
 // ANCHOR: get_drop
 impl<T> Drop for Get<'_, T> {
     fn drop(&mut self) {
-        let Some(id) = self.waiter else { return };
-        let mut state = self.queue.lock();
-        let next = match state.getters.remove(id) && !state.closed {
-            // The item promised to us is free again; promise it onward.
-            true => state.getters.notify_one(),
-            false => None,
-        };
-        drop(state);
-        wake(next);
+        // The item promised to us is free again; promise it onward.
+        self.place.cancel(
+            &self.queue.state,
+            |state| &mut state.getters,
+            |state| match state.closed {
+                true => None,
+                false => state.getters.notify_one(),
+            },
+        );
     }
 }
 // ANCHOR_END: get_drop
@@ -447,8 +424,7 @@ impl<T> Drop for Get<'_, T> {
 #[derive(Debug)]
 pub struct Join<'a, T> {
     queue: &'a Queue<T>,
-    /// Our place among the joiners, once we have one.
-    waiter: Option<WaiterId>,
+    place: Place,
 }
 
 impl<T> Future for Join<'_, T> {
@@ -457,26 +433,17 @@ impl<T> Future for Join<'_, T> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
         let mut state = this.queue.lock();
-        match this.waiter {
-            None if state.unfinished == 0 => {}
-            None => {
-                this.waiter = Some(state.joiners.push(cx.waker()));
-                return Poll::Pending;
-            }
-            Some(id) => {
-                ready!(state.joiners.poll(id, cx.waker()));
-                this.waiter = None;
-            }
-        }
+        let free = state.unfinished == 0;
+        ready!(this.place.poll(&mut state.joiners, free, cx.waker()));
         Poll::Ready(())
     }
 }
 
 impl<T> Drop for Join<'_, T> {
     fn drop(&mut self) {
-        if let Some(id) = self.waiter {
-            self.queue.lock().joiners.remove(id);
-        }
+        // Every joiner is woken at once, so there is no promise to pass on.
+        self.place
+            .cancel(&self.queue.state, |state| &mut state.joiners, |_| None);
     }
 }
 

@@ -22,10 +22,10 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{Context, Poll, ready};
+use std::task::{Context, Poll, Waker, ready};
 
 use super::lock;
-use super::waiters::{WaiterId, WaiterList};
+use super::waiters::{Place, Turn, WaiterList};
 
 /// Limits how many tasks may do something at the same time, like
 /// `asyncio.Semaphore`.
@@ -77,11 +77,41 @@ struct State {
     /// `waiters` is still without a promise this is zero: a freed permit goes
     /// to that waiter, not here.
     permits: usize,
+    /// Every permit the semaphore has: those it was created with plus those
+    /// added since. When `permits` equals this, every permit is home.
+    total: usize,
     /// Tasks waiting for a permit. The notified ones have each been handed
     /// exactly one.
     waiters: WaiterList,
+    /// [`Semaphore::all_returned`] futures waiting for every permit to be
+    /// home. All are notified together, so none holds anything to pass on.
+    all_returned: WaiterList,
     /// Set by [`Semaphore::close`]; never cleared.
     closed: bool,
+}
+
+impl State {
+    /// Gives one permit back under the lock: to the next waiter without one,
+    /// or to the counter if nobody is waiting. Returns the wakers to call
+    /// once the lock is released.
+    fn release_one(&mut self) -> Vec<Waker> {
+        match self.waiters.notify_one() {
+            Some(waker) => vec![waker],
+            None => self.bank(1),
+        }
+    }
+
+    /// Puts `n` permits in the counter, and if that brings every permit
+    /// home, notifies the [`Semaphore::all_returned`] futures; returns their
+    /// wakers.
+    fn bank(&mut self, n: usize) -> Vec<Waker> {
+        self.permits = self.permits.saturating_add(n);
+        if self.permits >= self.total {
+            self.all_returned.notify_all()
+        } else {
+            Vec::new()
+        }
+    }
 }
 
 impl Semaphore {
@@ -99,7 +129,9 @@ impl Semaphore {
         Semaphore {
             state: Mutex::new(State {
                 permits,
+                total: permits,
                 waiters: WaiterList::new(),
+                all_returned: WaiterList::new(),
                 closed: false,
             }),
         }
@@ -127,7 +159,7 @@ impl Semaphore {
     pub fn acquire(&self) -> Acquire<'_> {
         Acquire {
             semaphore: self,
-            waiter: None,
+            place: Place::new(),
         }
     }
 
@@ -209,7 +241,52 @@ impl Semaphore {
     /// assert_eq!(semaphore.available_permits(), 3);
     /// ```
     pub fn add_permits(&self, n: usize) {
+        {
+            let mut state = self.lock();
+            state.total = state.total.saturating_add(n);
+        }
         self.release(n);
+    }
+
+    /// Waits until every permit is home: none held, none promised to a
+    /// waiter. "Every" counts the permits the semaphore was created with
+    /// plus those added since.
+    ///
+    /// This is how a supervisor that hands one permit to each worker waits
+    /// for all its workers to finish, without keeping their handles: each
+    /// worker holds its permit until it ends. It resolves at a moment when
+    /// all permits were back and reserves none of them, so call it once no
+    /// new work is being started (or after [`close`](Semaphore::close),
+    /// which stops new acquires while held permits still come home).
+    /// asyncio has no such call; with tokio one writes
+    /// `acquire_many(total)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use spool::sync::Semaphore;
+    ///
+    /// spool::block_on(async {
+    ///     let slots = Arc::new(Semaphore::new(2));
+    ///     for ms in [30, 10, 20] {
+    ///         let permit = slots.clone().acquire_owned().await.unwrap();
+    ///         // Detached: nobody keeps the handle.
+    ///         spool::spawn(async move {
+    ///             spool::time::sleep(Duration::from_millis(ms)).await;
+    ///             drop(permit);
+    ///         });
+    ///     }
+    ///     slots.all_returned().await; // every worker has finished
+    ///     assert_eq!(slots.available_permits(), 2);
+    /// });
+    /// ```
+    pub fn all_returned(&self) -> AllReturned<'_> {
+        AllReturned {
+            semaphore: self,
+            place: Place::new(),
+        }
     }
 
     /// Closes the semaphore: every pending [`acquire`](Semaphore::acquire)
@@ -226,8 +303,9 @@ impl Semaphore {
         state.closed = true;
         // Waiters that were handed a permit but have not collected it will
         // fail too, so their permits go back to the counter now.
-        state.permits = state.permits.saturating_add(state.waiters.notified());
-        let wakers = state.waiters.notify_all();
+        let promised = state.waiters.notified();
+        let mut wakers = state.waiters.notify_all();
+        wakers.extend(state.bank(promised));
         drop(state);
         for waker in wakers {
             waker.wake();
@@ -246,7 +324,9 @@ impl Semaphore {
         while n > 0 {
             let mut state = self.lock();
             let Some(waker) = state.waiters.notify_one() else {
-                state.permits = state.permits.saturating_add(n);
+                let all_returned = state.bank(n);
+                drop(state);
+                all_returned.into_iter().for_each(Waker::wake);
                 return;
             };
             drop(state);
@@ -266,8 +346,7 @@ impl Semaphore {
 #[derive(Debug)]
 pub struct Acquire<'a> {
     semaphore: &'a Semaphore,
-    /// Our place in line, once we have one.
-    waiter: Option<WaiterId>,
+    place: Place,
 }
 
 // ANCHOR: acquire
@@ -275,28 +354,18 @@ impl<'a> Future for Acquire<'a> {
     type Output = Result<SemaphorePermit<'a>, AcquireError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        std::task::ready!(crate::coop::poll_proceed(cx));
+        std::task::ready!(crate::event_loop::coop::poll_proceed(cx));
         let this = &mut *self;
         let mut state = this.semaphore.lock();
         if state.closed {
-            if let Some(id) = this.waiter.take() {
-                state.waiters.remove(id);
-            }
+            this.place.leave(&mut state.waiters);
             return Poll::Ready(Err(AcquireError(())));
         }
-        match this.waiter {
-            // First poll, and a permit is free. "Free" already means nobody
-            // is waiting without one, so taking it jumps no queue.
-            None if state.permits > 0 => state.permits -= 1,
-            None => {
-                this.waiter = Some(state.waiters.push(cx.waker()));
-                return Poll::Pending;
-            }
-            // We are in line: ready once a permit has been handed to us.
-            Some(id) => {
-                ready!(state.waiters.poll(id, cx.waker()));
-                this.waiter = None;
-            }
+        // "Free" already means nobody is waiting without a permit, so taking
+        // one jumps no queue. A permit handed to us in line is already ours.
+        let free = state.permits > 0;
+        if ready!(this.place.poll(&mut state.waiters, free, cx.waker())) == Turn::Free {
+            state.permits -= 1;
         }
         Poll::Ready(Ok(SemaphorePermit {
             semaphore: this.semaphore,
@@ -308,18 +377,52 @@ impl<'a> Future for Acquire<'a> {
 // ANCHOR: acquire_drop
 impl Drop for Acquire<'_> {
     fn drop(&mut self) {
-        let Some(id) = self.waiter else { return };
-        let mut state = self.semaphore.lock();
-        // If a permit was handed to us, it is ours to give back. After a
-        // close, `close` already reclaimed it.
-        let handed_a_permit = state.waiters.remove(id) && !state.closed;
-        drop(state);
-        if handed_a_permit {
-            self.semaphore.release(1);
-        }
+        // A permit handed to us is ours to give back. After a close, `close`
+        // already reclaimed it.
+        self.place.cancel(
+            &self.semaphore.state,
+            |state| &mut state.waiters,
+            |state| match state.closed {
+                true => Vec::new(),
+                false => state.release_one(),
+            },
+        );
     }
 }
 // ANCHOR_END: acquire_drop
+
+/// The future returned by [`Semaphore::all_returned`].
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+#[derive(Debug)]
+pub struct AllReturned<'a> {
+    semaphore: &'a Semaphore,
+    place: Place,
+}
+
+// ANCHOR: all_returned
+impl Future for AllReturned<'_> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        let mut state = this.semaphore.lock();
+        let home = state.permits >= state.total;
+        ready!(this.place.poll(&mut state.all_returned, home, cx.waker()));
+        Poll::Ready(())
+    }
+}
+// ANCHOR_END: all_returned
+
+impl Drop for AllReturned<'_> {
+    fn drop(&mut self) {
+        // Every such future is notified at once: nothing to pass on.
+        self.place.cancel(
+            &self.semaphore.state,
+            |state| &mut state.all_returned,
+            |_| None,
+        );
+    }
+}
 
 // ANCHOR: permit
 /// A permit borrowed from a [`Semaphore`]; dropping it gives the permit back.
@@ -591,5 +694,76 @@ mod tests {
         holder.join().unwrap();
         assert_eq!(waiter.wakes(), 1);
         assert!(waiter.ready().is_ok());
+    }
+
+    #[test]
+    fn all_returned_is_ready_at_once_when_no_permit_is_out() {
+        let semaphore = Semaphore::new(3);
+        assert!(Probe::new(semaphore.all_returned()).poll().is_ready());
+    }
+
+    #[test]
+    fn all_returned_waits_for_held_and_promised_permits() {
+        let semaphore = Semaphore::new(2);
+        let a = semaphore.try_acquire().unwrap();
+        let b = semaphore.try_acquire().unwrap();
+        let mut waiter = Probe::new(semaphore.acquire());
+        assert!(waiter.poll().is_pending());
+        let mut home = Probe::new(semaphore.all_returned());
+        assert!(home.poll().is_pending());
+
+        drop(a); // handed to the waiter: still out
+        assert_eq!(home.wakes(), 0);
+        let c = waiter.ready().unwrap();
+        drop(b);
+        assert_eq!(home.wakes(), 0);
+        assert!(home.poll().is_pending());
+
+        drop(c);
+        assert_eq!(home.wakes(), 1);
+        assert!(home.poll().is_ready());
+    }
+
+    #[test]
+    fn all_returned_counts_added_permits() {
+        let semaphore = Semaphore::new(1);
+        semaphore.add_permits(1);
+        let a = semaphore.try_acquire().unwrap();
+        let _b = semaphore.try_acquire().unwrap();
+        let mut home = Probe::new(semaphore.all_returned());
+        assert!(home.poll().is_pending());
+        drop(a);
+        assert!(home.poll().is_pending(), "one of two permits is still out");
+    }
+
+    #[test]
+    fn all_returned_after_close_waits_for_the_held_permits() {
+        let semaphore = Semaphore::new(1);
+        let held = semaphore.try_acquire().unwrap();
+        let mut cancelled = Probe::new(semaphore.acquire());
+        assert!(cancelled.poll().is_pending());
+        let mut home = Probe::new(semaphore.all_returned());
+        assert!(home.poll().is_pending());
+
+        semaphore.close();
+        assert!(home.poll().is_pending());
+        drop(held);
+        assert_eq!(home.wakes(), 1);
+        assert!(home.poll().is_ready());
+    }
+
+    #[test]
+    fn a_dropped_all_returned_leaves_the_line() {
+        let semaphore = Semaphore::new(1);
+        let held = semaphore.try_acquire().unwrap();
+        let mut first = Probe::new(semaphore.all_returned());
+        let mut second = Probe::new(semaphore.all_returned());
+        assert!(first.poll().is_pending());
+        assert!(second.poll().is_pending());
+        first.cancel();
+        drop(held);
+        assert_eq!(second.wakes(), 1);
+        assert!(second.poll().is_ready());
+        assert_eq!(semaphore.lock().all_returned.notified(), 0);
     }
 }

@@ -14,8 +14,10 @@
 //! 3. A future may be polled with a different waker than last time, and only
 //!    the newest one is guaranteed to reach its task.
 //!
-//! So every entry carries a [`WaiterId`] that its future keeps, and the list
-//! remembers who has been promised what. Two facts keep that cheap:
+//! So every entry carries a [`WaiterId`] that its future keeps (in a
+//! [`Place`], which also holds the poll and drop steps every waiting future
+//! shares), and the list remembers who has been promised what. Two facts
+//! keep that cheap:
 //!
 //! - Ids come from a counter and entries are only ever pushed at the back, so
 //!   the deque is always sorted by id, and a future finds its entry by binary
@@ -39,7 +41,10 @@
 //! [`Queue`]: super::Queue
 
 use std::collections::VecDeque;
-use std::task::{Poll, Waker};
+use std::sync::Mutex;
+use std::task::{Poll, Waker, ready};
+
+use super::lock;
 
 /// The ticket a parked future keeps to find its entry again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -167,6 +172,76 @@ impl WaiterList {
         was_notified
     }
 }
+
+// ANCHOR: place
+/// A waiting future's place in a [`WaiterList`]: empty until the future
+/// first has to wait, and again once it has collected its promise or left.
+///
+/// `Acquire`, `Put`, `Get` and `Join` all wait the same way; this is that
+/// way, written once.
+#[derive(Debug, Default)]
+pub(crate) struct Place(Option<WaiterId>);
+
+/// How a waiting future got its turn.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Turn {
+    /// The resource was free when it first asked, and nobody was in line
+    /// for it: the caller takes it now.
+    Free,
+    /// It waited in line and was promised the resource, which is already
+    /// set aside for it.
+    Promised,
+}
+
+impl Place {
+    pub(crate) const fn new() -> Place {
+        Place(None)
+    }
+
+    /// One poll of a waiting future. `free` says whether a newcomer may take
+    /// the resource right now. Without a place, the future takes it if it is
+    /// free and otherwise joins the back of `line`; with one, it is ready
+    /// once it has been promised the resource.
+    pub(crate) fn poll(&mut self, line: &mut WaiterList, free: bool, waker: &Waker) -> Poll<Turn> {
+        match self.0 {
+            None if free => Poll::Ready(Turn::Free),
+            None => {
+                self.0 = Some(line.push(waker));
+                Poll::Pending
+            }
+            Some(id) => {
+                ready!(line.poll(id, waker));
+                self.0 = None;
+                Poll::Ready(Turn::Promised)
+            }
+        }
+    }
+
+    /// Leaves `line` without collecting anything (the primitive was
+    /// closed). Returns `true` if a promise was held, as
+    /// [`WaiterList::remove`] does.
+    pub(crate) fn leave(&mut self, line: &mut WaiterList) -> bool {
+        self.0.take().is_some_and(|id| line.remove(id))
+    }
+
+    /// The `Drop` of a waiting future. Under `state`'s lock, leaves the line
+    /// that `line` picks out; if a promise was held, `pass_on` hands it to
+    /// someone else and returns the wakers to call, which are called once
+    /// the lock is released. A future that is not in line takes no lock.
+    pub(crate) fn cancel<S, W: IntoIterator<Item = Waker>>(
+        &mut self,
+        state: &Mutex<S>,
+        line: impl FnOnce(&mut S) -> &mut WaiterList,
+        pass_on: impl FnOnce(&mut S) -> W,
+    ) {
+        let Some(id) = self.0.take() else { return };
+        let mut state = lock(state);
+        let next = line(&mut state).remove(id).then(|| pass_on(&mut state));
+        drop(state);
+        next.into_iter().flatten().for_each(Waker::wake);
+    }
+}
+// ANCHOR_END: place
 
 #[cfg(test)]
 mod tests {

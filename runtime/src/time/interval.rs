@@ -2,13 +2,18 @@
 
 use std::time::{Duration, Instant};
 
-use crate::time::{Sleep, sleep_until};
+use crate::time::{Sleep, deadline_after, sleep_until};
 
 /// Ticks every `period`, the first tick at once.
 ///
 /// If the loop falls behind (a tick is collected late), missed ticks are not
-/// replayed in a burst — tokio's default — and the schedule continues one
-/// period after the late tick, so a stalled consumer never sees a flood.
+/// replayed in a burst: the schedule continues one period after the late
+/// tick, so a stalled consumer never sees a flood. That is tokio's
+/// `MissedTickBehavior::Delay`; tokio's default, `Burst`, fires the missed
+/// ticks back to back to catch up.
+///
+/// A period too long to add to the clock (`Duration::MAX`) ticks once and
+/// then, like `sleep(Duration::MAX)`, practically never again.
 ///
 /// # Panics
 ///
@@ -50,9 +55,9 @@ impl Interval {
         (&mut self.sleep).await;
         let scheduled = self.sleep.deadline();
         let now = Instant::now();
-        let mut next = scheduled + self.period;
+        let mut next = deadline_after(scheduled, self.period);
         if next <= now {
-            next = now + self.period;
+            next = deadline_after(now, self.period);
         }
         self.sleep.reset(next);
         scheduled

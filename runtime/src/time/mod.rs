@@ -12,5 +12,6 @@ mod timeout;
 pub(crate) mod timers;
 
 pub use interval::{Interval, interval};
+use sleep::deadline_after;
 pub use sleep::{Sleep, sleep, sleep_until};
 pub use timeout::{Elapsed, timeout};

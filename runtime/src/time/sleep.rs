@@ -5,7 +5,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use crate::executor;
+use crate::event_loop;
 use crate::time::timers::TimerKey;
 
 /// Waits until `duration` has passed.
@@ -27,12 +27,17 @@ use crate::time::timers::TimerKey;
 /// });
 /// ```
 pub fn sleep(duration: Duration) -> Sleep {
-    let now = Instant::now();
-    sleep_until(now.checked_add(duration).unwrap_or(now + FAR_FUTURE))
+    sleep_until(deadline_after(Instant::now(), duration))
 }
 
-/// About 30 years: what `sleep(Duration::MAX)` means in practice.
-const FAR_FUTURE: Duration = Duration::from_secs(86400 * 365 * 30);
+/// `start + duration`, or about 30 years from `start` when that cannot be
+/// represented: what `sleep(Duration::MAX)` means in practice.
+pub(crate) fn deadline_after(start: Instant, duration: Duration) -> Instant {
+    const FAR_FUTURE: Duration = Duration::from_secs(86400 * 365 * 30);
+    start
+        .checked_add(duration)
+        .unwrap_or_else(|| start + FAR_FUTURE)
+}
 
 /// Waits until `deadline`.
 pub fn sleep_until(deadline: Instant) -> Sleep {
@@ -67,9 +72,12 @@ impl Future for Sleep {
             return Poll::Ready(());
         }
         let deadline = self.deadline;
-        executor::with_timers(|timers| match self.key {
-            Some(key) => timers.update(key, cx.waker()),
-            None => self.key = Some(timers.insert(deadline, cx.waker().clone())),
+        event_loop::with_timers(|timers| {
+            // A key from a loop that has since ended (this sleep was polled
+            // in an earlier `block_on`) is unknown here: register again.
+            if !self.key.is_some_and(|key| timers.update(key, cx.waker())) {
+                self.key = Some(timers.insert(deadline, cx.waker().clone()));
+            }
         });
         Poll::Pending
     }
@@ -90,7 +98,7 @@ impl Sleep {
 
     fn cancel(&mut self) {
         if let Some(key) = self.key.take() {
-            executor::try_with_timers(|timers| timers.remove(key));
+            event_loop::try_with_timers(|timers| timers.remove(key));
         }
     }
 }
@@ -106,7 +114,7 @@ impl Drop for Sleep {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::executor::timer_count;
+    use crate::event_loop::timer_count;
 
     #[test]
     fn dropping_a_pending_sleep_removes_its_timer() {

@@ -7,46 +7,84 @@
 //! timers with the same deadline apart and fires them in the order they were
 //! created.
 //!
+//! A `Sleep` may outlive its loop and be polled in the next `block_on`. So
+//! the key it keeps also names the queue that issued it ([`TimerKey`]): a
+//! queue ignores keys it did not issue, and the `Sleep` registers afresh.
+//!
 //! tokio uses a hierarchical timing wheel instead: O(1) insert and remove,
-//! at millisecond resolution. The map is simpler to read, and it copes with
-//! a million live timers, but there the wheel is faster: registering a
-//! million timers in scattered order and dropping them takes spool about
-//! three times as long as tokio (the `timers_1m_live` benchmark), because
-//! each insert and remove walks a tree far bigger than the CPU cache. With
-//! ten thousand live timers (`sleep_1ms_10k_tasks`) the map is the faster.
+//! at millisecond resolution. The map is simpler to read and copes with a
+//! million live timers, but at that size the wheel is faster, because each
+//! insert and remove walks a tree far bigger than the CPU cache.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::Waker;
 use std::time::Instant;
 
-/// Identifies one entry, for updating its waker or removing it.
-pub(crate) type TimerKey = (Instant, u64);
+/// Identifies one entry, for updating its waker or removing it, in the
+/// queue that issued it and no other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TimerKey {
+    /// Which queue issued the key: unique in the process, never reused.
+    queue: u64,
+    deadline: Instant,
+    seq: u64,
+}
 
-#[derive(Default)]
 pub(crate) struct TimerQueue {
-    entries: BTreeMap<TimerKey, Waker>,
+    id: u64,
+    entries: BTreeMap<(Instant, u64), Waker>,
     next_seq: u64,
+}
+
+impl Default for TimerQueue {
+    fn default() -> TimerQueue {
+        static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+        TimerQueue {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            entries: BTreeMap::new(),
+            next_seq: 0,
+        }
+    }
 }
 
 impl TimerQueue {
     pub(crate) fn insert(&mut self, deadline: Instant, waker: Waker) -> TimerKey {
-        let key = (deadline, self.next_seq);
+        let seq = self.next_seq;
         self.next_seq += 1;
-        self.entries.insert(key, waker);
-        key
-    }
-
-    /// Replaces the waker if the future is now polled by someone else.
-    pub(crate) fn update(&mut self, key: TimerKey, waker: &Waker) {
-        if let Some(stored) = self.entries.get_mut(&key)
-            && !stored.will_wake(waker)
-        {
-            *stored = waker.clone();
+        self.entries.insert((deadline, seq), waker);
+        TimerKey {
+            queue: self.id,
+            deadline,
+            seq,
         }
     }
 
+    /// Keeps the newest waker for a registered timer. Returns `false` if
+    /// `key` has no entry here — it was issued by another loop's queue, or
+    /// its entry already fired — so the caller must insert it again.
+    pub(crate) fn update(&mut self, key: TimerKey, waker: &Waker) -> bool {
+        let Some(stored) = self.entry(key) else {
+            return false;
+        };
+        if !stored.will_wake(waker) {
+            *stored = waker.clone();
+        }
+        true
+    }
+
+    /// Removes a timer; a key from another queue is ignored.
     pub(crate) fn remove(&mut self, key: TimerKey) {
-        self.entries.remove(&key);
+        if key.queue == self.id {
+            self.entries.remove(&(key.deadline, key.seq));
+        }
+    }
+
+    fn entry(&mut self, key: TimerKey) -> Option<&mut Waker> {
+        if key.queue != self.id {
+            return None;
+        }
+        self.entries.get_mut(&(key.deadline, key.seq))
     }
 
     pub(crate) fn next_deadline(&self) -> Option<Instant> {

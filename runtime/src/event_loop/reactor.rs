@@ -4,7 +4,7 @@
 //! Linux). Each socket is registered once, with a token, for both reading
 //! and writing, *edge-triggered*: the kernel reports a change from "not
 //! ready" to "ready", not the state itself. That dictates the one rule every
-//! I/O operation here follows:
+//! socket operation follows (`net/io_source.rs` applies it):
 //!
 //! > Try the operation first. Only when it fails with `WouldBlock`, store
 //! > the task's waker; the next edge will wake it.
@@ -15,13 +15,22 @@
 //! another read already took); the retried operation then meets
 //! `WouldBlock` again and the task simply waits once more.
 //!
-//! tokio keeps a readiness bit per direction and clears it on `WouldBlock`;
-//! with one thread we need only the wakers.
+//! Each direction of a socket also keeps a *readiness flag*, as tokio does:
+//! cleared by a `WouldBlock`, set by the next edge. While it is clear the
+//! operation would only fail again, so a task polled in the meantime (woken
+//! by a timer, another socket, a `join!` sibling) parks without a system
+//! call.
+//!
+//! Several tasks may wait on one direction of one socket — three tasks
+//! calling `accept` on a shared listener, two readers of one `&TcpStream` —
+//! so each direction keeps a *list* of wakers, and an edge wakes them all.
+//! Each retries; those that meet `WouldBlock` wait again. The list holds
+//! each waker once (a task that polls again does not add itself twice) and
+//! is emptied by every edge, so it never outgrows the tasks waiting on it.
 
 use std::cell::{Cell, RefCell};
 use std::io;
-use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
+use std::task::Waker;
 use std::time::Duration;
 
 use mio::{Events, Interest, Token};
@@ -29,11 +38,48 @@ use mio::{Events, Interest, Token};
 /// The token the loop's doorbell (`mio::Waker`) is registered under.
 pub(crate) const DOORBELL: Token = Token(usize::MAX);
 
-/// What a registered socket is waiting for.
-#[derive(Default)]
+/// One registered socket: per direction, whether it may be ready, and the
+/// tasks waiting for it to be.
 struct Slot {
-    reader: Option<Waker>,
-    writer: Option<Waker>,
+    read: Half,
+    write: Half,
+}
+
+struct Half {
+    /// False from a `WouldBlock` until the next edge: while it is false,
+    /// trying the operation would only fail again, so it is not tried.
+    ready: bool,
+    waiters: Vec<Waker>,
+}
+
+impl Slot {
+    /// A fresh socket may already be ready, so both halves start out as
+    /// worth a try.
+    fn new() -> Slot {
+        let half = || Half {
+            ready: true,
+            waiters: Vec::new(),
+        };
+        Slot {
+            read: half(),
+            write: half(),
+        }
+    }
+
+    fn half(&mut self, direction: Direction) -> &mut Half {
+        match direction {
+            Direction::Read => &mut self.read,
+            Direction::Write => &mut self.write,
+        }
+    }
+}
+
+impl Half {
+    /// An edge: the operation is worth trying again, by every waiter.
+    fn edge(&mut self, wakers: &mut Vec<Waker>) {
+        self.ready = true;
+        wakers.append(&mut self.waiters);
+    }
 }
 
 pub(crate) struct Reactor {
@@ -74,6 +120,11 @@ impl Reactor {
         self.alive.set(false);
     }
 
+    /// False once the loop that owns this reactor has returned.
+    pub(crate) fn is_alive(&self) -> bool {
+        self.alive.get()
+    }
+
     // ANCHOR: poll
     /// Sleeps until a socket is ready, the doorbell rings or `timeout`
     /// passes (`None`: no timer pending, sleep as long as it takes), then
@@ -96,10 +147,10 @@ impl Reactor {
                 // Errors and hang-ups wake both halves: the retried read or
                 // write is what reports them.
                 if event.is_readable() || event.is_read_closed() || event.is_error() {
-                    wakers.extend(slot.reader.take());
+                    slot.read.edge(&mut wakers);
                 }
                 if event.is_writable() || event.is_write_closed() || event.is_error() {
-                    wakers.extend(slot.writer.take());
+                    slot.write.edge(&mut wakers);
                 }
             }
         }
@@ -109,13 +160,18 @@ impl Reactor {
     }
     // ANCHOR_END: poll
 
-    fn register(&self, source: &mut impl mio::event::Source) -> io::Result<usize> {
-        let token = match self.free.borrow_mut().pop() {
-            Some(token) => token,
-            None => {
-                let mut slots = self.slots.borrow_mut();
-                slots.push(Slot::default());
-                slots.len() - 1
+    pub(crate) fn register(&self, source: &mut impl mio::event::Source) -> io::Result<usize> {
+        let token = {
+            let mut slots = self.slots.borrow_mut();
+            match self.free.borrow_mut().pop() {
+                Some(token) => {
+                    slots[token] = Slot::new();
+                    token
+                }
+                None => {
+                    slots.push(Slot::new());
+                    slots.len() - 1
+                }
             }
         };
         let interest = Interest::READABLE | Interest::WRITABLE;
@@ -131,91 +187,36 @@ impl Reactor {
         Ok(token)
     }
 
-    fn deregister(&self, source: &mut impl mio::event::Source, token: usize) {
+    pub(crate) fn deregister(&self, source: &mut impl mio::event::Source, token: usize) {
         // Failing to deregister a socket we are about to close is harmless:
         // closing the file descriptor removes it from epoll anyway.
         let _ = self.poll.borrow().registry().deregister(source);
-        self.slots.borrow_mut()[token] = Slot::default();
+        // Dropping the slot's wakers now, not when the token is reused.
+        self.slots.borrow_mut()[token] = Slot::new();
         self.free.borrow_mut().push(token);
     }
 
-    fn set_waker(&self, token: usize, direction: Direction, waker: &Waker) {
+    /// Whether an operation in `direction` is worth trying: no
+    /// `WouldBlock` has been seen since the last edge.
+    pub(crate) fn is_ready(&self, token: usize, direction: Direction) -> bool {
+        let slots = self.slots.borrow();
+        match direction {
+            Direction::Read => slots[token].read.ready,
+            Direction::Write => slots[token].write.ready,
+        }
+    }
+
+    /// Parks a task until the next edge in `direction`, after its operation
+    /// met `WouldBlock` (so the direction is not ready until that edge) or
+    /// found the direction not ready.
+    pub(crate) fn wait_for_edge(&self, token: usize, direction: Direction, waker: &Waker) {
         let mut slots = self.slots.borrow_mut();
-        let slot = &mut slots[token];
-        let stored = match direction {
-            Direction::Read => &mut slot.reader,
-            Direction::Write => &mut slot.writer,
-        };
-        // A future polled by a different task (or a combinator with its own
-        // waker) must replace the stale waker; the same one is kept as is.
-        match stored {
-            Some(old) if old.will_wake(waker) => {}
-            _ => *stored = Some(waker.clone()),
+        let half = slots[token].half(direction);
+        half.ready = false;
+        // Every waiting task is kept, not just the last one to park: an edge
+        // must reach them all. A task polling again is already in the list.
+        if !half.waiters.iter().any(|w| w.will_wake(waker)) {
+            half.waiters.push(waker.clone());
         }
     }
 }
-
-// ANCHOR: io_source
-/// A mio socket registered with the current loop's reactor.
-///
-/// Owning the reactor through an `Rc` ties the socket to the loop's thread
-/// (it is `!Send`), which is the honest type for a single-threaded runtime.
-pub(crate) struct IoSource<S: mio::event::Source> {
-    source: S,
-    token: usize,
-    reactor: Rc<Reactor>,
-}
-
-impl<S: mio::event::Source> IoSource<S> {
-    /// Registers `source` with the loop running on this thread.
-    pub(crate) fn new(mut source: S) -> io::Result<IoSource<S>> {
-        let reactor = crate::executor::current_reactor()?;
-        let token = reactor.register(&mut source)?;
-        Ok(IoSource {
-            source,
-            token,
-            reactor,
-        })
-    }
-
-    pub(crate) fn get_ref(&self) -> &S {
-        &self.source
-    }
-
-    /// Runs `op` (a non-blocking system call on the socket) until it stops
-    /// being interrupted. On `WouldBlock` the task's waker is stored for
-    /// `direction` and the caller gets `Pending`.
-    pub(crate) fn poll_io<R>(
-        &self,
-        cx: &mut Context<'_>,
-        direction: Direction,
-        mut op: impl FnMut(&S) -> io::Result<R>,
-    ) -> Poll<io::Result<R>> {
-        if !self.reactor.alive.get() {
-            return Poll::Ready(Err(io::Error::other(
-                "this socket belongs to a spool loop that has stopped; \
-                 create sockets inside the block_on that uses them",
-            )));
-        }
-        std::task::ready!(crate::coop::poll_proceed(cx));
-        loop {
-            match op(&self.source) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    self.reactor.set_waker(self.token, direction, cx.waker());
-                    return Poll::Pending;
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                result => return Poll::Ready(result),
-            }
-        }
-    }
-}
-// ANCHOR_END: io_source
-
-// ANCHOR: io_source_drop
-impl<S: mio::event::Source> Drop for IoSource<S> {
-    fn drop(&mut self) {
-        self.reactor.deregister(&mut self.source, self.token);
-    }
-}
-// ANCHOR_END: io_source_drop

@@ -62,13 +62,24 @@ struct JoinState<T> {
 }
 
 /// Why a task did not produce its value.
+///
+/// A panic keeps its payload, whatever its type: take it back with
+/// [`into_panic`](JoinError::into_panic) (and re-raise it with
+/// [`std::panic::resume_unwind`] if you like), as with tokio's `JoinError`.
 pub struct JoinError {
     repr: Repr,
 }
 
 enum Repr {
     Cancelled,
-    Panic(String),
+    Panic {
+        /// The payload as a message, if it is one (`panic!("..")` payloads
+        /// are `&str` or `String`), read once so Display needs no lock.
+        message: Option<String>,
+        /// In a mutex only to make `JoinError` `Sync` (a payload is just
+        /// `Send`), which `io::Error` requires of what it wraps.
+        payload: Mutex<Box<dyn Any + Send>>,
+    },
 }
 
 impl JoinError {
@@ -78,18 +89,18 @@ impl JoinError {
         }
     }
 
-    /// Turns the payload caught by `catch_unwind` into an error that keeps
-    /// the panic message (payloads of `panic!("..")` are `&str` or `String`).
+    /// Wraps the payload caught by `catch_unwind`.
     pub(crate) fn panic(payload: Box<dyn Any + Send>) -> JoinError {
         let message = if let Some(s) = payload.downcast_ref::<&str>() {
-            (*s).to_string()
-        } else if let Some(s) = payload.downcast_ref::<String>() {
-            s.clone()
+            Some((*s).to_string())
         } else {
-            "(a panic payload that is not a string)".to_string()
+            payload.downcast_ref::<String>().cloned()
         };
         JoinError {
-            repr: Repr::Panic(message),
+            repr: Repr::Panic {
+                message,
+                payload: Mutex::new(payload),
+            },
         }
     }
 
@@ -100,14 +111,50 @@ impl JoinError {
 
     /// True if the task panicked.
     pub fn is_panic(&self) -> bool {
-        matches!(self.repr, Repr::Panic(_))
+        matches!(self.repr, Repr::Panic { .. })
     }
 
-    /// The panic message, if the task panicked.
+    /// The panic message, if the task panicked with a string payload (as
+    /// `panic!("..")` does).
     pub fn panic_message(&self) -> Option<&str> {
         match &self.repr {
-            Repr::Panic(message) => Some(message),
+            Repr::Panic { message, .. } => message.as_deref(),
             Repr::Cancelled => None,
+        }
+    }
+
+    /// The panic payload, whatever its type.
+    ///
+    /// # Panics
+    ///
+    /// If the task did not panic (it was cancelled); use
+    /// [`try_into_panic`](JoinError::try_into_panic) to find out first.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// spool::block_on(async {
+    ///     let error = spool::spawn(async { std::panic::panic_any(42u32) })
+    ///         .await
+    ///         .unwrap_err();
+    ///     let payload = error.into_panic();
+    ///     assert_eq!(payload.downcast_ref::<u32>(), Some(&42));
+    ///     // std::panic::resume_unwind(payload) would re-raise it here.
+    /// });
+    /// ```
+    pub fn into_panic(self) -> Box<dyn Any + Send> {
+        self.try_into_panic()
+            .expect("JoinError::into_panic called on a cancelled task; check is_panic first")
+    }
+
+    /// The panic payload if the task panicked, or the error back if it was
+    /// cancelled.
+    pub fn try_into_panic(self) -> Result<Box<dyn Any + Send>, JoinError> {
+        match self.repr {
+            Repr::Panic { payload, .. } => {
+                Ok(payload.into_inner().unwrap_or_else(PoisonError::into_inner))
+            }
+            Repr::Cancelled => Err(self),
         }
     }
 }
@@ -116,7 +163,13 @@ impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.repr {
             Repr::Cancelled => f.write_str("task was cancelled"),
-            Repr::Panic(message) => write!(f, "task panicked: {message}"),
+            Repr::Panic {
+                message: Some(message),
+                ..
+            } => write!(f, "task panicked: {message}"),
+            Repr::Panic { message: None, .. } => {
+                f.write_str("task panicked (with a payload that is not a string)")
+            }
         }
     }
 }

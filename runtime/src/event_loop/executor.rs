@@ -38,11 +38,11 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
-use crate::coop;
-use crate::join_handle::{JoinError, JoinHandle};
-use crate::reactor::Reactor;
-use crate::task::{MAIN_TASK, Shared, TaskId, TaskWaker};
-use crate::task_table::{Task, TaskTable};
+use super::coop;
+use super::join_handle::{JoinError, JoinHandle};
+use super::reactor::Reactor;
+use super::task::{Runnable, Shared, TaskId, TaskWaker};
+use super::task_table::{Task, TaskTable};
 use crate::time::timers::TimerQueue;
 
 /// Task polls between two looks at sockets and timers while tasks keep
@@ -104,6 +104,18 @@ fn enter(runtime: Rc<Runtime>) -> impl Drop {
     struct Exit;
     impl Drop for Exit {
         fn drop(&mut self) {
+            // Uninstalls the loop however this function ends, so the thread
+            // can always run another loop.
+            struct Uninstall;
+            impl Drop for Uninstall {
+                fn drop(&mut self) {
+                    let runtime = CURRENT.with(|c| c.borrow_mut().take());
+                    if let Some(runtime) = runtime {
+                        runtime.reactor.shut_down();
+                    }
+                }
+            }
+            let _uninstall = Uninstall;
             let Some(runtime) = CURRENT.with(|c| c.borrow().clone()) else {
                 return;
             };
@@ -116,12 +128,9 @@ fn enter(runtime: Rc<Runtime>) -> impl Drop {
                     break;
                 }
                 for task in leftovers {
-                    drop(task.future);
-                    task.completion.fail(JoinError::cancelled());
+                    dispose(task, Some(JoinError::cancelled()));
                 }
             }
-            runtime.reactor.shut_down();
-            CURRENT.with(|c| c.borrow_mut().take());
         }
     }
     CURRENT.with(|current| {
@@ -160,7 +169,7 @@ impl Runtime {
     fn run<F: Future>(&self, future: F) -> F::Output {
         let _running = self.shared.mark_running();
         let mut main = pin!(future);
-        let main_waker = TaskWaker::new(MAIN_TASK, self.shared.clone());
+        let main_waker = TaskWaker::new(Runnable::Main, self.shared.clone());
         let waker = Waker::from(main_waker.clone());
         let mut batch = VecDeque::new();
         let mut polls_since_events = 0;
@@ -169,16 +178,17 @@ impl Runtime {
             // 1. Run every task that was ready when the turn began, pausing
             //    every EVENT_INTERVAL polls to let sockets and timers in.
             self.shared.take_ready(&mut batch);
-            for id in batch.drain(..) {
-                if id == MAIN_TASK {
-                    main_waker.clear_queued();
-                    let mut cx = Context::from_waker(&waker);
-                    let poll = polling(|| coop::with_budget(|| main.as_mut().poll(&mut cx)));
-                    if let Poll::Ready(output) = poll {
-                        return output;
+            for runnable in batch.drain(..) {
+                match runnable {
+                    Runnable::Main => {
+                        main_waker.clear_queued();
+                        let mut cx = Context::from_waker(&waker);
+                        let poll = polling(|| coop::with_budget(|| main.as_mut().poll(&mut cx)));
+                        if let Poll::Ready(output) = poll {
+                            return output;
+                        }
                     }
-                } else {
-                    self.run_task(id);
+                    Runnable::Task(id) => self.run_task(id),
                 }
                 polls_since_events += 1;
                 if polls_since_events == EVENT_INTERVAL {
@@ -242,16 +252,37 @@ impl Runtime {
     }
     // ANCHOR_END: run_task
 
-    /// Drops a finished task's future (running its destructors) *before*
-    /// reporting an error to its handle, so whoever awaits the handle sees
-    /// the task's resources already released.
+    /// Frees a finished task's slot and disposes of the task.
     fn finish(&self, id: TaskId, task: Task, error: Option<JoinError>) {
-        drop(task.future);
         self.tasks.borrow_mut().release(id);
-        if let Some(error) = error {
-            task.completion.fail(error);
-        }
+        dispose(task, error);
     }
+}
+
+/// Drops a task's future (running its destructors) *before* reporting
+/// `error` to its handle, so whoever awaits the handle sees the task's
+/// resources already released.
+///
+/// Destructors are user code and may panic, like polls: a panic while the
+/// future drops is reported to the handle instead of `error`, and a panic
+/// while the result drops (a detached task, whose output nobody will take)
+/// is swallowed, as a detached task's panic in a poll is. Either way the
+/// loop goes on.
+fn dispose(task: Task, error: Option<JoinError>) {
+    let Task {
+        future, completion, ..
+    } = task;
+    let error = match catch_unwind(AssertUnwindSafe(move || drop(future))) {
+        Ok(()) => error,
+        Err(payload) => Some(JoinError::panic(payload)),
+    };
+    // The last reference to a detached task's cell drops its output here.
+    let _ = catch_unwind(AssertUnwindSafe(move || {
+        if let Some(error) = error {
+            completion.fail(error);
+        }
+        drop(completion);
+    }));
 }
 
 /// Marks the thread as inside a poll, for `block_on`'s panic message. The
@@ -315,7 +346,7 @@ where
         let mut handle = None;
         let shared = &runtime.shared;
         runtime.tasks.borrow_mut().insert_with(|id| {
-            let waker = TaskWaker::new(id, shared.clone());
+            let waker = TaskWaker::new(Runnable::Task(id), shared.clone());
             let (join, cell) = JoinHandle::new(Some(Waker::from(waker.clone())));
             handle = Some(join);
             let completion = cell.clone();

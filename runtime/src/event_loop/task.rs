@@ -2,8 +2,8 @@
 //!
 //! A task is a boxed future that the loop polls until it finishes. The loop
 //! never polls a task "just in case": a task runs only after something calls
-//! its [`Waker`], and waking does exactly one thing — it appends the task's
-//! id to the run queue, once.
+//! its [`Waker`](std::task::Waker), and waking does exactly one thing — it
+//! appends the task's id to the run queue, once.
 //!
 //! The futures themselves stay on the loop's thread (see `task_table.rs`),
 //! but wakers must be `Send + Sync`: a thread-pool job finishing, a std
@@ -19,20 +19,30 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::Wake;
 
-/// Names a task in the task table: the slot index in the low half, the
-/// slot's generation in the high half, so a wake meant for a finished task
+/// Names a spawned task in the task table: its slot, and the slot's
+/// generation when the task was stored, so a wake meant for a finished task
 /// can never run a newer task that reused its slot.
-pub(crate) type TaskId = u64;
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TaskId {
+    pub(crate) index: u32,
+    pub(crate) generation: u32,
+}
 
-/// The id `block_on` gives its own future, which lives on its stack rather
-/// than in the task table.
-pub(crate) const MAIN_TASK: TaskId = u64::MAX;
+/// What the run queue holds: something to poll.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Runnable {
+    /// The future `block_on` was given, which lives on its stack rather
+    /// than in the task table.
+    Main,
+    /// A task started with `spawn`.
+    Task(TaskId),
+}
 
 // ANCHOR: shared
 /// The part of the loop that any thread may touch: the run queue, and the
 /// doorbell that interrupts the loop while it sleeps in `mio::Poll::poll`.
 pub(crate) struct Shared {
-    ready: Mutex<VecDeque<TaskId>>,
+    ready: Mutex<VecDeque<Runnable>>,
     doorbell: mio::Waker,
 }
 
@@ -68,8 +78,8 @@ impl Shared {
     /// thread the loop may be asleep in `poll`, so we ring the doorbell;
     /// a wake from the loop's own thread cannot find it asleep, and skipping
     /// the doorbell saves a system call per wake.
-    fn schedule(&self, id: TaskId) {
-        self.lock().push_back(id);
+    fn schedule(&self, runnable: Runnable) {
+        self.lock().push_back(runnable);
         if !ptr::eq(RUNNING_LOOP.get(), self) {
             // If ringing fails the loop still wakes at its next timer or
             // I/O event; there is nobody to report the error to.
@@ -77,10 +87,10 @@ impl Shared {
         }
     }
 
-    /// Moves every queued id into `batch` (which must be empty), so the loop
+    /// Moves every queued entry into `batch` (which must be empty), so the loop
     /// runs a batch without holding the lock and wakes that arrive meanwhile
     /// wait for the next batch.
-    pub(crate) fn take_ready(&self, batch: &mut VecDeque<TaskId>) {
+    pub(crate) fn take_ready(&self, batch: &mut VecDeque<Runnable>) {
         std::mem::swap(&mut *self.lock(), batch);
     }
 
@@ -88,7 +98,7 @@ impl Shared {
         !self.lock().is_empty()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<TaskId>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<Runnable>> {
         // A panic while holding this lock cannot leave the queue half
         // updated (push_back and swap are the only operations), so a
         // poisoned lock is still a good one.
@@ -100,7 +110,7 @@ impl Shared {
 // ANCHOR: task_waker
 /// What a task's [`std::task::Waker`] points to.
 pub(crate) struct TaskWaker {
-    id: TaskId,
+    runnable: Runnable,
     /// Set when the id is in the run queue, cleared just before the task is
     /// polled. However many wakes arrive in between, the task is queued once,
     /// and a wake during its own poll queues it again, as it should.
@@ -109,9 +119,9 @@ pub(crate) struct TaskWaker {
 }
 
 impl TaskWaker {
-    pub(crate) fn new(id: TaskId, shared: Arc<Shared>) -> Arc<TaskWaker> {
+    pub(crate) fn new(runnable: Runnable, shared: Arc<Shared>) -> Arc<TaskWaker> {
         Arc::new(TaskWaker {
-            id,
+            runnable,
             queued: AtomicBool::new(false),
             shared,
         })
@@ -130,7 +140,7 @@ impl Wake for TaskWaker {
 
     fn wake_by_ref(self: &Arc<Self>) {
         if !self.queued.swap(true, Ordering::AcqRel) {
-            self.shared.schedule(self.id);
+            self.shared.schedule(self.runnable);
         }
     }
 }

@@ -10,8 +10,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use crate::join_handle::Completion;
-use crate::task::{TaskId, TaskWaker};
+use super::join_handle::Completion;
+use super::task::{TaskId, TaskWaker};
 
 /// A spawned future and what the loop needs to drive it.
 pub(crate) struct Task {
@@ -49,7 +49,10 @@ impl TaskTable {
             }
         };
         let slot = &mut self.slots[index];
-        let id = (u64::from(slot.generation) << 32) | index as u64;
+        let id = TaskId {
+            index: index as u32,
+            generation: slot.generation,
+        };
         slot.task = Some(make(id));
         id
     }
@@ -57,8 +60,8 @@ impl TaskTable {
     /// Takes a task out to poll it. `None` means the id is stale: the task
     /// finished (or was aborted) after this wake was queued.
     pub(crate) fn take(&mut self, id: TaskId) -> Option<Task> {
-        let slot = self.slots.get_mut((id & 0xffff_ffff) as usize)?;
-        if u64::from(slot.generation) != id >> 32 {
+        let slot = self.slots.get_mut(id.index as usize)?;
+        if slot.generation != id.generation {
             return None;
         }
         slot.task.take()
@@ -66,15 +69,14 @@ impl TaskTable {
 
     /// Puts a task back after a poll that returned `Pending`.
     pub(crate) fn put_back(&mut self, id: TaskId, task: Task) {
-        self.slots[(id & 0xffff_ffff) as usize].task = Some(task);
+        self.slots[id.index as usize].task = Some(task);
     }
 
     /// Frees the slot of a task that has finished (its future already dropped).
     pub(crate) fn release(&mut self, id: TaskId) {
-        let index = (id & 0xffff_ffff) as u32;
-        let slot = &mut self.slots[index as usize];
+        let slot = &mut self.slots[id.index as usize];
         slot.generation = slot.generation.wrapping_add(1);
-        self.free.push(index);
+        self.free.push(id.index);
     }
 
     /// Removes every task, for `block_on` to drop them once it returns.

@@ -1,0 +1,31 @@
+//! The event loop's core: what `block_on` runs and everything it needs.
+//!
+//! The files stack up the way the event-loop chapter tells the story, each
+//! using only those listed before it:
+//!
+//! - `coop.rs` — the budget that makes an always-ready task yield;
+//! - `task.rs` — task ids, the run queue and the wakers that fill it;
+//! - `join_handle.rs` — the record a task and its `JoinHandle` share;
+//! - `task_table.rs` — the spawned futures, owned by the loop's thread;
+//! - `reactor.rs` — `mio::Poll`: where the loop sleeps, and which tasks a
+//!   socket event wakes;
+//! - `executor.rs` — the loop itself (`block_on`, `spawn`), built on all of
+//!   the above and on the timer queue (`time/timers.rs`).
+//!
+//! Everything else in the crate — timers, sockets, `Semaphore`, `Queue`,
+//! the combinators, the blocking pool — sits on top of this folder and
+//! reaches the running loop through the few functions `executor.rs` exports.
+
+pub(crate) mod coop;
+mod executor;
+mod join_handle;
+pub(crate) mod reactor;
+mod task;
+mod task_table;
+
+#[cfg(test)]
+pub(crate) use executor::timer_count;
+pub use executor::{block_on, spawn};
+pub(crate) use executor::{current_reactor, try_with_timers, with_timers};
+pub(crate) use join_handle::Completion;
+pub use join_handle::{JoinError, JoinHandle};
