@@ -20,12 +20,18 @@ use url::Url;
 
 use crate::backoff::{Failure, Jitter, RetryPolicy, parse_retry_after};
 use crate::builder::Timeouts;
+use crate::checksum::{Checksum, Hasher};
+use crate::content_disposition;
+use crate::credentials::take_credentials;
 use crate::error::{DownloadError, ErrorKind, Limit};
+use crate::header::Header;
 use crate::naming::{NameAllocator, OutputDir, name_from_url_path};
 use crate::part_file::{PartFile, Untrusted};
 use crate::progress::{Event, Progress};
+use crate::rate_limit::RateLimiter;
 use crate::report::Finished;
 use crate::resume::{Decision, Held, decide};
+use crate::url_options::UrlOptions;
 
 /// Bodies at least this large keep their validator on disk (`NAME.part.meta`)
 /// so `--continue` can resume them in a later run.
@@ -42,6 +48,34 @@ pub(crate) struct Shared<P> {
     pub(crate) retry: RetryPolicy,
     pub(crate) timeouts: Timeouts,
     pub(crate) progress: RefCell<P>,
+    /// Sent with every request of the batch, before a URL's own fields.
+    pub(crate) headers: Vec<Header>,
+    /// One bandwidth budget for every download of the batch.
+    pub(crate) limiter: Option<RateLimiter>,
+    /// Name files after the server's `Content-Disposition`.
+    pub(crate) content_disposition: bool,
+}
+
+/// What one download asks for, fixed before its first attempt.
+struct Job<'a> {
+    /// The URL without its credentials: what the HTTP client sees, so no
+    /// message of the client can repeat them.
+    url: Url,
+    /// `Authorization` made from the URL's credentials, unless a header
+    /// field of the batch or the URL sets one.
+    authorization: Option<String>,
+    options: &'a UrlOptions,
+}
+
+/// Where one download is written. Opened before the first request, or,
+/// when the name comes from `Content-Disposition`, once the first
+/// response says what to call the file.
+struct Destination {
+    part: PartFile,
+    part_path: PathBuf,
+    /// The validator of the response the part holds the start of.
+    validator: Option<String>,
+    final_path: PathBuf,
 }
 
 /// Why one attempt failed: the class that decides about retrying, the
@@ -108,8 +142,15 @@ impl AttemptError {
 }
 
 // ANCHOR: download
-/// Downloads `raw` (input position `index`) and says how it went.
-pub(crate) async fn download<P: Progress>(shared: &Shared<P>, index: usize, raw: &str) -> Finished {
+/// Downloads `raw` (input position `index`, shown to people as `shown`)
+/// and says how it went.
+pub(crate) async fn download<P: Progress>(
+    shared: &Shared<P>,
+    index: usize,
+    raw: &str,
+    shown: &str,
+    options: &UrlOptions,
+) -> Finished {
     let started = Instant::now();
     let finished = |result, bytes, attempts, http_status| Finished {
         result,
@@ -118,25 +159,34 @@ pub(crate) async fn download<P: Progress>(shared: &Shared<P>, index: usize, raw:
         http_status,
         elapsed: started.elapsed(),
     };
-    let url = match parse_url(raw) {
-        Ok(url) => url,
+    let job = match prepare(shared, raw, shown, options) {
+        Ok(job) => job,
         Err(error) => return finished(Err(error), 0, 0, None),
     };
-    let (mut part, mut validator, final_path) = match open_target(shared, &url) {
-        Ok(target) => target,
-        Err(error) => return finished(Err(error), 0, 0, None),
+    // A name from Content-Disposition is known only once the first
+    // response arrives; the file is opened then.
+    let mut destination = if shared.content_disposition && options.out.is_none() {
+        None
+    } else {
+        let wanted = match &options.out {
+            Some(out) => out.clone(),
+            None => name_from_url_path(job.url.path()),
+        };
+        match open_destination(shared, &wanted) {
+            Ok(destination) => Some(destination),
+            Err(error) => return finished(Err(error), 0, 0, None),
+        }
     };
     let mut jitter = Jitter::from_entropy();
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let name = final_path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("");
-        let attempt = fetch_into(shared, index, name, &url, &mut part, &mut validator);
+        let attempt = fetch_into(shared, index, &job, &mut destination);
         let error = match timeout(shared.timeouts.attempt, attempt).await {
             Ok(Ok(status)) => {
+                let Destination {
+                    part, final_path, ..
+                } = destination.expect("a successful attempt has opened its file");
                 let bytes = part.len();
                 return match part.finish(&final_path) {
                     Ok(()) => finished(Ok(final_path), bytes, attempts, Some(status)),
@@ -158,14 +208,16 @@ pub(crate) async fn download<P: Progress>(shared: &Shared<P>, index: usize, raw:
             ),
         };
         if !shared.retry.should_retry(attempts, error.failure) {
-            let bytes = part.len();
-            part.abandon();
+            let bytes = destination.as_ref().map_or(0, |d| d.part.len());
+            if let Some(destination) = destination {
+                destination.part.abandon();
+            }
             return finished(Err(error.error), bytes, attempts, error.http_status);
         }
         let delay = shared.retry.delay(attempts, &mut jitter, error.retry_after);
         shared.progress.borrow_mut().event(Event::Retrying {
             index,
-            url: raw,
+            url: shown,
             attempt: attempts,
             delay,
             reason: &error.error,
@@ -175,27 +227,42 @@ pub(crate) async fn download<P: Progress>(shared: &Shared<P>, index: usize, raw:
 }
 // ANCHOR_END: download
 
-fn parse_url(raw: &str) -> Result<Url, DownloadError> {
+/// Parses the URL and takes its credentials out of it. Messages show the
+/// URL as `shown`, credentials masked.
+fn prepare<'a, P>(
+    shared: &Shared<P>,
+    raw: &str,
+    shown: &str,
+    options: &'a UrlOptions,
+) -> Result<Job<'a>, DownloadError> {
     let invalid = |message| DownloadError::new(ErrorKind::InvalidUrl, message);
-    let url = Url::parse(raw).map_err(|e| invalid(format!("invalid URL {raw:?}: {e}")))?;
-    match url.scheme() {
-        "http" | "https" => Ok(url),
-        other => Err(invalid(format!(
-            "unsupported scheme {other:?}: only http and https"
-        ))),
+    let mut url = Url::parse(raw).map_err(|e| invalid(format!("invalid URL {shown:?}: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid(format!(
+            "unsupported scheme {:?}: only http and https",
+            url.scheme()
+        )));
     }
+    let credentials = take_credentials(&mut url).map_err(|e| invalid(format!("{shown}: {e}")))?;
+    let has_own = shared
+        .headers
+        .iter()
+        .chain(&options.headers)
+        .any(|h| h.is("authorization"));
+    let authorization = credentials.filter(|_| !has_own).map(|c| c.authorization());
+    Ok(Job {
+        url,
+        authorization,
+        options,
+    })
 }
 
-/// Picks the file name and opens its `.part` file (new, or to resume).
-fn open_target<P>(
-    shared: &Shared<P>,
-    url: &Url,
-) -> Result<(PartFile, Option<String>, PathBuf), DownloadError> {
-    let wanted = name_from_url_path(url.path());
+/// Allocates the file name and opens its `.part` file (new, or to resume).
+fn open_destination<P>(shared: &Shared<P>, wanted: &str) -> Result<Destination, DownloadError> {
     let allocation = shared
         .names
         .borrow_mut()
-        .allocate(&wanted, &shared.output)
+        .allocate(wanted, &shared.output)
         .map_err(|e| {
             let message = format!(
                 "choosing a file name in {}: {e}",
@@ -218,27 +285,37 @@ fn open_target<P>(
         };
         DownloadError::new(ErrorKind::Io, message)
     })?;
-    Ok((part, validator, final_path))
+    Ok(Destination {
+        part,
+        part_path,
+        validator,
+        final_path,
+    })
 }
 
 // ANCHOR: fetch_into
 /// One attempt: request (a range, when resuming), check the answer, stream
-/// the body into `part`. Returns the status once the body is complete.
+/// the body into the `.part` file, check its digest. Returns the status
+/// once the body is complete (and, with a checksum, verified).
 async fn fetch_into<P: Progress>(
     shared: &Shared<P>,
     index: usize,
-    name: &str,
-    url: &Url,
-    part: &mut PartFile,
-    validator: &mut Option<String>,
+    job: &Job<'_>,
+    destination: &mut Option<Destination>,
 ) -> Result<u16, AttemptError> {
     // Resume only bytes we can vouch for: everything in `part` came from
     // the response whose validator we hold (restarting the part forgets it).
     let held = Held {
-        validator: validator.as_deref(),
-        part_len: part.len(),
+        validator: destination.as_ref().and_then(|d| d.validator.as_deref()),
+        part_len: destination.as_ref().map_or(0, |d| d.part.len()),
     };
-    let mut request = shared.client.get(url.as_str());
+    let mut request = shared.client.get(job.url.as_str());
+    for header in shared.headers.iter().chain(&job.options.headers) {
+        request = request.header(header.name(), header.value());
+    }
+    if let Some(authorization) = &job.authorization {
+        request = request.header("Authorization", authorization.as_str());
+    }
     if let Some(range) = held.range_request() {
         request = request
             .header("Range", format!("bytes={}-", range.from))
@@ -247,32 +324,70 @@ async fn fetch_into<P: Progress>(
     let http = |e| AttemptError::from_http(e, &shared.timeouts);
     let mut response = request.send().await.map_err(http)?;
     let status = response.status();
-    let offset = match decide(&held, status, response.headers().get("content-range")) {
+    let decision = decide(&held, status, response.headers().get("content-range"));
+    if decision == Decision::NotSuccess {
+        return Err(status_error(&response));
+    }
+    let d = match destination {
+        Some(d) => d,
+        None => {
+            let wanted = response
+                .headers()
+                .get_bytes("content-disposition")
+                .and_then(content_disposition::safe_filename)
+                .unwrap_or_else(|| name_from_url_path(job.url.path()));
+            let opened = open_destination(shared, &wanted).map_err(|error| AttemptError {
+                failure: Failure::Fatal,
+                error,
+                http_status: Some(status),
+                retry_after: None,
+            })?;
+            destination.insert(opened)
+        }
+    };
+    let offset = match decision {
         Decision::Append { from } => from,
         Decision::Restart => {
-            part.restart().map_err(disk_error)?;
+            d.part.restart().map_err(disk_error)?;
             0
         }
-        Decision::Complete => return Ok(status),
+        Decision::Complete => {
+            if let Some(checksum) = &job.options.checksum {
+                let hasher = hash_part(checksum, d).await?;
+                verify(checksum, hasher, d, status)?;
+            }
+            return Ok(status);
+        }
         Decision::Discard { kind, reason } => {
-            part.restart().map_err(disk_error)?;
-            *validator = None;
+            d.part.restart().map_err(disk_error)?;
+            d.validator = None;
             return Err(AttemptError {
                 http_status: Some(status),
                 ..AttemptError::new(Failure::Truncated, kind, reason)
             });
         }
-        Decision::NotSuccess => return Err(status_error(&response)),
+        Decision::NotSuccess => unreachable!("returned above"),
     };
-    *validator = validator_of(&response);
+    d.validator = validator_of(&response);
     // Saving the validator costs a file per download. A small body is
     // cheaper to fetch again than to make resumable across runs (retries
     // within this run resume from memory either way).
     let worth_saving = response
         .content_length()
         .is_none_or(|len| len >= PERSIST_VALIDATOR_FROM);
-    let saved = validator.as_deref().filter(|_| worth_saving);
-    part.set_validator(saved).map_err(disk_error)?;
+    let saved = d.validator.as_deref().filter(|_| worth_saving);
+    d.part.set_validator(saved).map_err(disk_error)?;
+    // The digest covers the whole file: bytes resumed from earlier are read
+    // back from disk, the rest is hashed as it streams.
+    let mut hasher = match &job.options.checksum {
+        Some(checksum) => Some(hash_part(checksum, d).await?),
+        None => None,
+    };
+    let name = d
+        .final_path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("");
     shared.progress.borrow_mut().event(Event::Started {
         index,
         name,
@@ -280,14 +395,78 @@ async fn fetch_into<P: Progress>(
         resumed_from: offset,
     });
     while let Some(chunk) = response.chunk().await.map_err(http)? {
-        part.write(chunk).map_err(disk_error)?;
-        shared.progress.borrow_mut().event(Event::Progress {
-            index,
-            delta: chunk.len() as u64,
-        });
+        d.part.write(chunk).map_err(disk_error)?;
+        if let Some(hasher) = hasher.as_mut() {
+            hasher.update(chunk);
+        }
+        let len = chunk.len() as u64;
+        shared
+            .progress
+            .borrow_mut()
+            .event(Event::Progress { index, delta: len });
+        if let Some(limiter) = &shared.limiter {
+            limiter.take(len).await;
+        }
+    }
+    if let (Some(checksum), Some(hasher)) = (&job.options.checksum, hasher) {
+        verify(checksum, hasher, d, status)?;
     }
     Ok(status)
 }
+// ANCHOR_END: fetch_into
+
+/// A hasher that has seen the bytes already in the `.part` file, read back
+/// on the blocking pool: a resumed prefix may be gigabytes.
+async fn hash_part(checksum: &Checksum, d: &Destination) -> Result<Hasher, AttemptError> {
+    let mut hasher = checksum.hasher();
+    let len = d.part.len();
+    if len == 0 {
+        return Ok(hasher);
+    }
+    let path = d.part_path.clone();
+    let read = spool::spawn_blocking(move || {
+        let file = std::fs::File::open(&path)?;
+        hasher.update_from(file, len).map(|()| hasher)
+    })
+    .await;
+    let reading = |e: &dyn std::fmt::Display| {
+        AttemptError::fatal(
+            ErrorKind::Io,
+            format!(
+                "reading back {} to check its digest: {e}",
+                d.part_path.display()
+            ),
+        )
+    };
+    match read {
+        Ok(Ok(hasher)) => Ok(hasher),
+        Ok(Err(e)) => Err(reading(&e)),
+        Err(e) => Err(reading(&e)),
+    }
+}
+
+// ANCHOR: verify
+/// Checks the digest. On a mismatch the part is emptied and its validator
+/// forgotten, since any of its bytes (a resumed prefix too) may be the bad
+/// ones: the retry starts from byte 0.
+fn verify(
+    checksum: &Checksum,
+    hasher: Hasher,
+    d: &mut Destination,
+    status: u16,
+) -> Result<(), AttemptError> {
+    let Err(mismatch) = checksum.verify(hasher) else {
+        return Ok(());
+    };
+    d.part.restart().map_err(disk_error)?;
+    d.validator = None;
+    d.part.set_validator(None).map_err(disk_error)?;
+    Err(AttemptError {
+        http_status: Some(status),
+        ..AttemptError::new(Failure::Checksum, ErrorKind::Checksum, mismatch.to_string())
+    })
+}
+// ANCHOR_END: verify
 // ANCHOR_END: fetch_into
 
 fn disk_error(e: std::io::Error) -> AttemptError {

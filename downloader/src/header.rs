@@ -1,5 +1,7 @@
 //! Extra request header fields: `-H 'Name: value'` on the command line,
-//! `header=Name: value` under a URL in the list file, and the user agent.
+//! `header=Name: value` under a URL in the list file, and the user agent
+//! (`-A`; by default
+//! [`DownloaderBuilder::DEFAULT_USER_AGENT`](crate::DownloaderBuilder::DEFAULT_USER_AGENT)).
 //!
 //! A header typed by a user goes straight into every request of the batch,
 //! so it is checked once, when the flags are read, rather than failing each
@@ -27,9 +29,6 @@
 
 use std::fmt;
 use std::str::FromStr;
-
-/// The `User-Agent` sent unless `-A` or `-H 'User-Agent: …'` says otherwise.
-pub const DEFAULT_USER_AGENT: &str = concat!("spool-dl/", env!("CARGO_PKG_VERSION"));
 
 /// Fields the user may not set, with the reason given in the error.
 const RESERVED: [(&str, &str); 9] = [
@@ -333,7 +332,7 @@ mod tests {
     #[test]
     fn user_agent() {
         assert_eq!(
-            DEFAULT_USER_AGENT,
+            crate::DownloaderBuilder::DEFAULT_USER_AGENT,
             format!("spool-dl/{}", env!("CARGO_PKG_VERSION"))
         );
         let ua = Header::user_agent(" my-bot/1.0 ").unwrap();
