@@ -21,6 +21,18 @@
 //! - [`error`]: why a download failed, as a kind and a message.
 //! - [`report`]: the JSON report and the human summary.
 //!
+//! And the settings users of curl, wget and aria2c reach for, each checked
+//! before anything is fetched:
+//!
+//! - [`header`]: extra header fields and the user agent.
+//! - [`url_options`]: what one URL may carry: a name, a checksum, fields.
+//! - [`output_name`]: names given by the user.
+//! - [`content_disposition`]: names from the server's header.
+//! - [`checksum`]: digests computed while the body streams.
+//! - [`rate_limit`]: one bandwidth budget for the batch.
+//! - [`credentials`]: `user:pass@` in a URL, sent to its origin only and
+//!   masked wherever a URL is shown.
+//!
 //! The `spool-dl` command is a user of this library like any other:
 //! `main.rs` parses its flags (`cli.rs`, with clap) into these settings and
 //! runs `--demo` (`demo.rs`); none of that is library API, and nothing in
@@ -49,6 +61,11 @@
 //!   place, at a bounded rate, without tearing when lines are printed
 //!   between them, is fiddly terminal work that has nothing to do with
 //!   async I/O.
+//!
+//! - **sha2**, **sha1**, **md-5** (RustCrypto) and **hex**: the digests
+//!   for checksums. Hash functions are the textbook case for not writing
+//!   your own.
+//! - **base64**: the encoding of `Authorization: Basic`.
 //!
 //! - **rustix** (Linux only): a safe wrapper for `renameat2` with
 //!   `RENAME_NOREPLACE`, which gives a finished file its name in one system

@@ -48,7 +48,7 @@ impl fmt::Display for NameError {
         match self {
             NameError::Separator(name) => write!(
                 f,
-                "{name:?} is a path, not a file name: files go into the output directory (-o DIR), so leave out '/' and '\\'"
+                "{name:?} is a path, not a file name: files go into the output directory, so leave out '/' and '\\'"
             ),
             NameError::NotAName(name) => write!(f, "{name:?} is not a file name"),
         }
@@ -87,7 +87,7 @@ mod tests {
             );
         }
         let message = output_name("sub/f").unwrap_err().to_string();
-        assert!(message.contains("not a file name") && message.contains("-o DIR"));
+        assert!(message.contains("not a file name") && message.contains("output directory"));
     }
 
     #[test]

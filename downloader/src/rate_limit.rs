@@ -144,9 +144,9 @@ impl fmt::Display for RateError {
                 f,
                 "expected bytes per second like 500K, 2M or 65536 (K = 1024), got {text:?}"
             ),
-            RateError::Zero => f.write_str(
-                "must be at least 1 byte per second; leave out --limit-rate for no limit",
-            ),
+            RateError::Zero => {
+                f.write_str("must be at least 1 byte per second (for no limit, set no rate at all)")
+            }
             RateError::TooLarge(text) => write!(f, "{text} is too large a rate"),
         }
     }
@@ -255,7 +255,7 @@ mod tests {
         assert!(
             RateError::Zero
                 .to_string()
-                .contains("leave out --limit-rate")
+                .contains("for no limit, set no rate")
         );
     }
 
