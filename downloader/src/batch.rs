@@ -164,6 +164,8 @@ impl Downloader {
             headers: self.requests.headers.clone(),
             limiter: self.requests.limit_rate.map(RateLimiter::new),
             content_disposition: self.requests.content_disposition,
+            split: self.requests.split,
+            min_split_size: self.requests.min_split_size,
         });
         let report = Rc::new(RefCell::new(ReportBuilder::new()));
         let slots = Arc::new(Semaphore::new(self.concurrency));

@@ -59,7 +59,7 @@ pub struct DownloaderBuilder {
 
 /// The settings that shape each request and body of a batch; the
 /// downloader hands them to every download.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct RequestSettings {
     /// Sent with every request, before a URL's own fields.
     pub(crate) headers: Vec<Header>,
@@ -67,6 +67,22 @@ pub(crate) struct RequestSettings {
     pub(crate) limit_rate: Option<Rate>,
     /// Name files after the server's `Content-Disposition`.
     pub(crate) content_disposition: bool,
+    /// Connections one file may be fetched over (1: no splitting).
+    pub(crate) split: usize,
+    /// The shortest segment worth its own connection.
+    pub(crate) min_split_size: u64,
+}
+
+impl Default for RequestSettings {
+    fn default() -> Self {
+        RequestSettings {
+            headers: Vec::new(),
+            limit_rate: None,
+            content_disposition: false,
+            split: 1,
+            min_split_size: DownloaderBuilder::DEFAULT_MIN_SPLIT_SIZE,
+        }
+    }
 }
 
 /// Why a [`Downloader`] could not be built.
@@ -140,6 +156,9 @@ impl DownloaderBuilder {
         first_delay: Duration::from_secs(1),
         cap: DEFAULT_CAP,
     };
+    /// Segments of at least 1 MiB: smaller ones cost a request each for
+    /// little gain.
+    pub const DEFAULT_MIN_SPLIT_SIZE: u64 = crate::split::DEFAULT_MIN_SPLIT_SIZE;
     /// `spool-dl/VERSION`.
     pub const DEFAULT_USER_AGENT: &str = concat!("spool-dl/", env!("CARGO_PKG_VERSION"));
 
@@ -211,6 +230,21 @@ impl DownloaderBuilder {
     /// it gives a usable name, made safe like a URL name; off by default.
     pub fn content_disposition(mut self, on: bool) -> Self {
         self.requests.content_disposition = on;
+        self
+    }
+
+    /// Fetch one large file over up to `n` connections with range
+    /// requests (at least 1, the default: one connection per file). See
+    /// [`split`](crate::split) for when a file is split and when not.
+    pub fn split(mut self, n: usize) -> Self {
+        self.requests.split = n.max(1);
+        self
+    }
+
+    /// The shortest segment of a split file (at least 1 byte); a file
+    /// shorter than two of them is not split.
+    pub fn min_split_size(mut self, bytes: u64) -> Self {
+        self.requests.min_split_size = bytes.max(1);
         self
     }
 

@@ -125,6 +125,17 @@ pub struct Args {
           help_heading = "Limits")]
     pub per_host: Option<usize>,
 
+    /// Fetch one large file over up to N connections with Range requests
+    #[arg(short = 's', long, value_name = "N", default_value_t = 1,
+          value_parser = parse_count, allow_negative_numbers = true, help_heading = "Limits")]
+    pub split: usize,
+
+    /// Smallest segment when splitting; smaller files stay one stream
+    #[arg(long, value_name = "SIZE",
+          default_value_t = DownloaderBuilder::DEFAULT_MIN_SPLIT_SIZE,
+          value_parser = spool_dl::split::parse_size, help_heading = "Limits")]
+    pub min_split_size: u64,
+
     /// Bytes per second for the whole batch: 500K, 2M (K = 1024)
     #[arg(long, value_name = "RATE", help_heading = "Limits")]
     pub limit_rate: Option<Rate>,
@@ -215,6 +226,10 @@ pub struct Config {
     pub content_disposition: bool,
     /// `-O` and `--checksum`: the options of the single URL argument.
     pub url_options: UrlOptions,
+    /// `-s`: connections one file may be fetched over.
+    pub split: usize,
+    /// `--min-split-size`: the shortest segment, in bytes.
+    pub min_split_size: u64,
 }
 
 /// What a batch downloads.
@@ -295,6 +310,8 @@ impl Config {
                 checksum: args.checksum,
                 headers: Vec::new(),
             },
+            split: args.split,
+            min_split_size: args.min_split_size,
         })
     }
     // ANCHOR_END: from_args
@@ -311,7 +328,9 @@ impl Config {
             .headers(self.headers.clone())
             .user_agent(self.user_agent.clone())
             .limit_rate(self.limit_rate)
-            .content_disposition(self.content_disposition);
+            .content_disposition(self.content_disposition)
+            .split(self.split)
+            .min_split_size(self.min_split_size);
         if let Some(path) = &self.ca_cert {
             let pem = std::fs::read(path)
                 .map_err(|e| format!("reading --ca-cert {}: {e}", path.display()))?;
@@ -438,6 +457,8 @@ mod tests {
                 limit_rate: None,
                 content_disposition: false,
                 url_options: UrlOptions::default(),
+                split: 1,
+                min_split_size: DownloaderBuilder::DEFAULT_MIN_SPLIT_SIZE,
             }
         );
     }
@@ -659,6 +680,16 @@ mod tests {
             assert_eq!(err.kind(), ErrorKind::ValueValidation, "{bad:?}");
         }
         usage_error(&["-A", "a\nb", "u"]);
+    }
+
+    #[test]
+    fn split_flags() {
+        let c = config(&["-s", "4", "--min-split-size", "256K", "u"]);
+        assert_eq!((c.split, c.min_split_size), (4, 256 * 1024));
+        assert_eq!(config(&["--split=2", "u"]).split, 2);
+        usage_error(&["-s", "0", "u"]);
+        usage_error(&["--min-split-size", "0", "u"]);
+        usage_error(&["--min-split-size", "1.5M", "u"]);
     }
 
     #[test]

@@ -11,11 +11,14 @@
 //! nothing under the final name.
 
 use std::cell::RefCell;
+use std::future::Future;
+use std::ops::Range;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::time::{Duration, Instant, SystemTime};
 
 use spool::time::{sleep, timeout};
-use spool_http::{Client, Response, TimeoutKind};
+use spool_http::{Client, RequestBuilder, Response, TimeoutKind};
 use url::Url;
 
 use crate::backoff::{Failure, Jitter, RetryPolicy, parse_retry_after};
@@ -31,6 +34,7 @@ use crate::progress::{Event, Progress};
 use crate::rate_limit::RateLimiter;
 use crate::report::Finished;
 use crate::resume::{Decision, Held, decide};
+use crate::split::{self, parse_content_range};
 use crate::url_options::UrlOptions;
 
 /// Bodies at least this large keep their validator on disk (`NAME.part.meta`)
@@ -54,6 +58,10 @@ pub(crate) struct Shared<P> {
     pub(crate) limiter: Option<RateLimiter>,
     /// Name files after the server's `Content-Disposition`.
     pub(crate) content_disposition: bool,
+    /// Connections one file may be fetched over (1: never split).
+    pub(crate) split: usize,
+    /// The shortest segment worth its own connection.
+    pub(crate) min_split_size: u64,
 }
 
 /// What one download asks for, fixed before its first attempt.
@@ -309,13 +317,7 @@ async fn fetch_into<P: Progress>(
         validator: destination.as_ref().and_then(|d| d.validator.as_deref()),
         part_len: destination.as_ref().map_or(0, |d| d.part.len()),
     };
-    let mut request = shared.client.get(job.url.as_str());
-    for header in shared.headers.iter().chain(&job.options.headers) {
-        request = request.header(header.name(), header.value());
-    }
-    if let Some(authorization) = &job.authorization {
-        request = request.header("Authorization", authorization.as_str());
-    }
+    let mut request = request(shared, job);
     if let Some(range) = held.range_request() {
         request = request
             .header("Range", format!("bytes={}-", range.from))
@@ -369,6 +371,9 @@ async fn fetch_into<P: Progress>(
         Decision::NotSuccess => unreachable!("returned above"),
     };
     d.validator = validator_of(&response);
+    if let Some(segments) = split_plan(shared, &response, decision, d) {
+        return fetch_split(shared, index, job, d, response, segments).await;
+    }
     // Saving the validator costs a file per download. A small body is
     // cheaper to fetch again than to make resumable across runs (retries
     // within this run resume from memory either way).
@@ -400,13 +405,7 @@ async fn fetch_into<P: Progress>(
             hasher.update(chunk);
         }
         let len = chunk.len() as u64;
-        shared
-            .progress
-            .borrow_mut()
-            .event(Event::Progress { index, delta: len });
-        if let Some(limiter) = &shared.limiter {
-            limiter.take(len).await;
-        }
+        received(shared, index, len).await;
     }
     if let (Some(checksum), Some(hasher)) = (&job.options.checksum, hasher) {
         verify(checksum, hasher, d, status)?;
@@ -414,6 +413,214 @@ async fn fetch_into<P: Progress>(
     Ok(status)
 }
 // ANCHOR_END: fetch_into
+
+/// A request for the job's URL, with the batch's and the URL's own header
+/// fields and the URL's credentials.
+fn request<P>(shared: &Shared<P>, job: &Job<'_>) -> RequestBuilder {
+    let mut request = shared.client.get(job.url.as_str());
+    for header in shared.headers.iter().chain(&job.options.headers) {
+        request = request.header(header.name(), header.value());
+    }
+    if let Some(authorization) = &job.authorization {
+        request = request.header("Authorization", authorization.as_str());
+    }
+    request
+}
+
+/// The segments to fetch the body of `response` in, if it should be split:
+/// splitting is asked for, the response is a whole body of known length
+/// from a server that takes ranges, it has a validator to hold every
+/// segment to one version, and it is long enough for two segments.
+fn split_plan<P>(
+    shared: &Shared<P>,
+    response: &Response,
+    decision: Decision,
+    d: &Destination,
+) -> Option<Vec<Range<u64>>> {
+    let takes_ranges = response.headers().get("accept-ranges").is_some_and(|v| {
+        v.split(',')
+            .any(|unit| unit.trim().eq_ignore_ascii_case("bytes"))
+    });
+    let whole = decision == Decision::Restart && response.status() == 200;
+    if shared.split < 2 || !whole || !takes_ranges || d.validator.is_none() {
+        return None;
+    }
+    let segments = split::plan(
+        response.content_length()?,
+        shared.split,
+        shared.min_split_size,
+    );
+    (segments.len() > 1).then_some(segments)
+}
+
+/// A segment's future; boxed, since the first and the others differ.
+type Piece<'a> = Pin<Box<dyn Future<Output = Result<(), AttemptError>> + 'a>>;
+
+// ANCHOR: fetch_split
+/// The body of `response` in `segments`: the first from `response`
+/// itself, each other over a connection of its own, all at once, each
+/// written at its offset of the `.part` file. One failed segment fails the
+/// attempt, and the retry starts over from byte 0.
+async fn fetch_split<P: Progress>(
+    shared: &Shared<P>,
+    index: usize,
+    job: &Job<'_>,
+    d: &mut Destination,
+    response: Response,
+    segments: Vec<Range<u64>>,
+) -> Result<u16, AttemptError> {
+    let status = response.status();
+    let total = segments.last().map_or(0, |r| r.end);
+    let validator = d.validator.clone().unwrap_or_default();
+    // A part with holes must never be resumed as a prefix: no validator
+    // is kept on disk for it.
+    d.part.set_validator(None).map_err(disk_error)?;
+    d.part.preallocate(total).map_err(disk_error)?;
+    let name = d.final_path.file_name().and_then(|n| n.to_str());
+    shared.progress.borrow_mut().event(Event::Started {
+        index,
+        name: name.unwrap_or(""),
+        total: Some(total),
+        resumed_from: 0,
+    });
+    let part = &d.part;
+    let mut pieces: Vec<Piece<'_>> = Vec::with_capacity(segments.len());
+    pieces.push(Box::pin(first_segment(
+        shared,
+        index,
+        part,
+        response,
+        segments[0].clone(),
+    )));
+    for range in &segments[1..] {
+        let range = range.clone();
+        pieces.push(Box::pin(segment(
+            shared, index, job, part, &validator, range, total,
+        )));
+    }
+    let fetched = spool::try_join_all(pieces).await;
+    if let Err(error) = fetched {
+        d.part.restart().map_err(disk_error)?;
+        d.validator = None;
+        return Err(error);
+    }
+    if let Some(checksum) = &job.options.checksum {
+        let hasher = hash_part(checksum, d).await?;
+        verify(checksum, hasher, d, status)?;
+    }
+    Ok(status)
+}
+// ANCHOR_END: fetch_split
+
+/// The first segment: the start of the response that was asked for whole.
+/// The rest of that body belongs to other segments and is not read; the
+/// response is dropped as soon as the segment is in, which frees its
+/// connection for another segment (the batch's connection limit holds for
+/// segments too).
+async fn first_segment<P: Progress>(
+    shared: &Shared<P>,
+    index: usize,
+    part: &PartFile,
+    mut response: Response,
+    range: Range<u64>,
+) -> Result<(), AttemptError> {
+    let http = |e| AttemptError::from_http(e, &shared.timeouts);
+    let mut at = range.start;
+    while at < range.end {
+        let Some(chunk) = response.chunk().await.map_err(http)? else {
+            return Err(AttemptError::new(
+                Failure::Truncated,
+                ErrorKind::Connection,
+                format!("the body ended after {at} bytes, in its first segment"),
+            ));
+        };
+        let wanted = chunk.len().min((range.end - at) as usize);
+        part.write_at(at, &chunk[..wanted]).map_err(disk_error)?;
+        at += wanted as u64;
+        received(shared, index, wanted as u64).await;
+    }
+    Ok(())
+}
+
+/// One segment after the first, over a request of its own.
+async fn segment<P: Progress>(
+    shared: &Shared<P>,
+    index: usize,
+    job: &Job<'_>,
+    part: &PartFile,
+    validator: &str,
+    range: Range<u64>,
+    total: u64,
+) -> Result<(), AttemptError> {
+    let http = |e| AttemptError::from_http(e, &shared.timeouts);
+    let asked = format!("bytes={}-{}", range.start, range.end - 1);
+    let mut response = request(shared, job)
+        .header("Range", asked)
+        .header("If-Range", validator)
+        .send()
+        .await
+        .map_err(http)?;
+    let status = response.status();
+    let start_over = |reason: &str| AttemptError {
+        http_status: Some(status),
+        ..AttemptError::new(
+            Failure::Truncated,
+            ErrorKind::Protocol,
+            format!("{reason}; starting over"),
+        )
+    };
+    match status {
+        206 => {}
+        200 => {
+            return Err(start_over(
+                "the file changed while its segments were fetched",
+            ));
+        }
+        _ => return Err(status_error(&response)),
+    }
+    let answered = response
+        .headers()
+        .get("content-range")
+        .and_then(parse_content_range);
+    let same_version = validator_of(&response).is_none_or(|v| v == validator);
+    if answered != Some((range.clone(), Some(total))) || !same_version {
+        return Err(start_over(
+            "a segment came back as another range or version",
+        ));
+    }
+    let mut at = range.start;
+    while let Some(chunk) = response.chunk().await.map_err(http)? {
+        let len = chunk.len() as u64;
+        if at + len > range.end {
+            return Err(start_over("a segment ran past its range"));
+        }
+        part.write_at(at, chunk).map_err(disk_error)?;
+        at += len;
+        received(shared, index, len).await;
+    }
+    if at != range.end {
+        return Err(AttemptError::new(
+            Failure::Truncated,
+            ErrorKind::Connection,
+            format!(
+                "a segment ended at byte {at} of {}..{}",
+                range.start, range.end
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Reports `len` bytes received and waits if the batch is over its rate.
+async fn received<P: Progress>(shared: &Shared<P>, index: usize, len: u64) {
+    shared
+        .progress
+        .borrow_mut()
+        .event(Event::Progress { index, delta: len });
+    if let Some(limiter) = &shared.limiter {
+        limiter.take(len).await;
+    }
+}
 
 /// A hasher that has seen the bytes already in the `.part` file, read back
 /// on the blocking pool: a resumed prefix may be gigabytes.

@@ -30,6 +30,7 @@
 //! - [`content_disposition`]: names from the server's header.
 //! - [`checksum`]: digests computed while the body streams.
 //! - [`rate_limit`]: one bandwidth budget for the batch.
+//! - [`split`]: one large file over several connections.
 //! - [`credentials`]: `user:pass@` in a URL, sent to its origin only and
 //!   masked wherever a URL is shown.
 //!
@@ -97,6 +98,7 @@ pub mod progress;
 pub mod rate_limit;
 pub mod report;
 pub mod resume;
+pub mod split;
 pub mod url_options;
 
 pub use batch::{Downloader, Target};

@@ -814,3 +814,41 @@ fn help_groups_the_options_like_curl_and_aria2c() {
         assert!(help.contains(flag), "no {flag:?} in\n{help}");
     }
 }
+
+// ------------------------------------------------------------------ split
+
+#[test]
+fn split_fetches_one_file_over_several_range_requests() {
+    let root = Scratch::new("split-root");
+    let body: Vec<u8> = (0..3u32 << 20).map(|i| (i % 251) as u8).collect();
+    fs::write(root.join("big.bin"), &body).unwrap();
+    let files = spool_http::server::ServeDir::new(&root.0).unwrap();
+    let seen = Seen::default();
+    let site = Site::start({
+        let seen = seen.clone();
+        move |request: Request| {
+            seen.record(&request);
+            let files = files.clone();
+            async move { files.respond(&request).await }
+        }
+    });
+    let dir = Scratch::new("split");
+    let output = run(&[
+        "-o",
+        &dir.out(),
+        "-s",
+        "3",
+        "--min-split-size",
+        "1M",
+        &site.url("/big.bin"),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(fs::read(dir.join("out/big.bin")).unwrap() == body);
+    let requests = seen.fields_for("/big.bin");
+    assert_eq!(requests.len(), 3, "{requests:?}");
+    let ranged = requests
+        .iter()
+        .filter(|f| f.contains("range: bytes="))
+        .count();
+    assert_eq!(ranged, 2, "{requests:?}");
+}

@@ -1,0 +1,258 @@
+//! Segmented downloads (`split`) against a server that limits each
+//! connection's rate, the case splitting exists for: faster by about the
+//! number of connections, the same bytes, one version of the file, and one
+//! stream whenever splitting is not safe or not worth it.
+
+use std::ops::Range;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use spool_dl::Target;
+use spool_dl::checksum::{Algorithm, Hasher};
+use spool_dl::report::Status;
+use spool_dl::url_options::UrlOptions;
+use spool_http::server::{Body, Request, Response};
+use spool_tests::{RequestLog, TempDir, TestServer, body_for, quick};
+
+/// Bytes per second the server sends on each connection.
+const PER_CONNECTION: u64 = 512 * 1024;
+/// A chunk of a throttled body.
+const CHUNK: usize = 16 * 1024;
+
+/// How the test server behaves.
+#[derive(Clone, Copy)]
+struct Serving {
+    /// Whether it says `Accept-Ranges: bytes` and honours `Range`.
+    ranges: bool,
+    /// Whether its `ETag` changes after the first request, as if the file
+    /// were replaced while being downloaded.
+    changes: bool,
+}
+
+/// A server for `body` at `/file.bin`, `PER_CONNECTION` bytes per second
+/// on each connection.
+fn throttled(body: Vec<u8>, serving: Serving, log: RequestLog) -> TestServer {
+    let body = Arc::new(body);
+    let served = Arc::new(AtomicUsize::new(0));
+    TestServer::start(move |request: Request| {
+        log.record(&request);
+        let earlier = served.fetch_add(1, Ordering::SeqCst);
+        let etag = if serving.changes && earlier > 0 {
+            "\"v2\""
+        } else {
+            "\"v1\""
+        };
+        let total = body.len() as u64;
+        let range = request
+            .headers()
+            .get("range")
+            .filter(|_| serving.ranges && request.headers().get("if-range") == Some(etag))
+            .and_then(|value| asked_range(value, total));
+        let (status, range) = match range {
+            Some(range) => (206, range),
+            None => (200, 0..total),
+        };
+        let bytes = body[range.start as usize..range.end as usize].to_vec();
+        let mut response = Response::new(status)
+            .header("ETag", etag)
+            .body(Body::sized_stream(bytes.len() as u64, slowly(bytes)));
+        if serving.ranges {
+            response = response.header("Accept-Ranges", "bytes");
+        }
+        if status == 206 {
+            let content_range = format!("bytes {}-{}/{total}", range.start, range.end - 1);
+            response = response.header("Content-Range", content_range);
+        }
+        std::future::ready(response)
+    })
+}
+
+/// `bytes=FIRST-LAST` or `bytes=FIRST-` → the range.
+fn asked_range(value: &str, total: u64) -> Option<Range<u64>> {
+    let (first, last) = value.strip_prefix("bytes=")?.split_once('-')?;
+    let first: u64 = first.parse().ok()?;
+    let end = match last {
+        "" => total,
+        last => last.parse::<u64>().ok()? + 1,
+    };
+    (first < end && end <= total).then_some(first..end)
+}
+
+/// `bytes` as a stream that takes `PER_CONNECTION` to send each second's worth.
+fn slowly(bytes: Vec<u8>) -> impl spool::stream::Stream<Item = std::io::Result<Vec<u8>>> {
+    let pause = Duration::from_secs_f64(CHUNK as f64 / PER_CONNECTION as f64);
+    spool::stream::unfold((bytes, 0), move |(bytes, at)| async move {
+        if at >= bytes.len() {
+            return None;
+        }
+        spool::time::sleep(pause).await;
+        let end = (at + CHUNK).min(bytes.len());
+        let chunk = bytes[at..end].to_vec();
+        Some((Ok(chunk), (bytes, end)))
+    })
+}
+
+fn sha256_option(body: &[u8]) -> UrlOptions {
+    let mut hasher = Hasher::new(Algorithm::Sha256);
+    hasher.update(body);
+    let hex: String = hasher.finish().iter().map(|b| format!("{b:02x}")).collect();
+    let mut options = UrlOptions::default();
+    options.set("checksum", &format!("sha-256={hex}")).unwrap();
+    options
+}
+
+#[test]
+fn four_connections_are_about_four_times_faster_and_save_the_same_bytes() {
+    let body = body_for("/file.bin", 1 << 20);
+    let serving = Serving {
+        ranges: true,
+        changes: false,
+    };
+
+    let log = RequestLog::new();
+    let server = throttled(body.clone(), serving, log.clone());
+    let one = TempDir::new("split-one");
+    let started = Instant::now();
+    let report = quick(one.path())
+        .build()
+        .unwrap()
+        .run([server.url("/file.bin")]);
+    let single = started.elapsed();
+    assert_eq!(report.downloads[0].status, Status::Ok, "{report:?}");
+    assert!(std::fs::read(one.join("file.bin")).unwrap() == body);
+    assert_eq!(log.all().len(), 1);
+
+    let log = RequestLog::new();
+    let server = throttled(body.clone(), serving, log.clone());
+    let four = TempDir::new("split-four");
+    let started = Instant::now();
+    let target = Target::Url(server.url("/file.bin"), sha256_option(&body));
+    let report = quick(four.path())
+        .split(4)
+        .min_split_size(64 * 1024)
+        .build()
+        .unwrap()
+        .run([target]);
+    let split = started.elapsed();
+    let d = &report.downloads[0];
+    assert_eq!(
+        (d.status, d.bytes, d.attempts),
+        (Status::Ok, 1 << 20, 1),
+        "{d:?}"
+    );
+    assert!(std::fs::read(four.join("file.bin")).unwrap() == body);
+
+    // One whole request, then three ranges with the first response's ETag.
+    let requests = log.all();
+    assert_eq!(requests.len(), 4, "{requests:?}");
+    assert_eq!(requests[0].range, None);
+    let mut ranges: Vec<String> = requests[1..]
+        .iter()
+        .filter_map(|r| r.range.clone())
+        .collect();
+    ranges.sort();
+    assert_eq!(
+        ranges,
+        [
+            "bytes=262144-524287",
+            "bytes=524288-786431",
+            "bytes=786432-1048575"
+        ]
+    );
+    assert!(
+        requests[1..]
+            .iter()
+            .all(|r| r.if_range.as_deref() == Some("\"v1\""))
+    );
+
+    // 1 MiB at 512 KiB/s is 2 s on one connection and 0.5 s on four; the
+    // bounds leave room for a loaded machine.
+    assert!(single >= Duration::from_millis(1900), "{single:?}");
+    assert!(split * 2 < single, "split {split:?}, single {single:?}");
+    eprintln!("one connection {single:?}, four {split:?}");
+}
+
+#[test]
+fn a_server_without_ranges_gets_one_stream() {
+    let body = body_for("/file.bin", 256 * 1024);
+    let log = RequestLog::new();
+    let server = throttled(
+        body.clone(),
+        Serving {
+            ranges: false,
+            changes: false,
+        },
+        log.clone(),
+    );
+    let dir = TempDir::new("split-noranges");
+    let report = quick(dir.path())
+        .split(4)
+        .min_split_size(16 * 1024)
+        .build()
+        .unwrap()
+        .run([server.url("/file.bin")]);
+    assert!(!report.any_failed(), "{report:?}");
+    assert!(std::fs::read(dir.join("file.bin")).unwrap() == body);
+    assert_eq!(log.all().len(), 1);
+}
+
+#[test]
+fn a_file_shorter_than_two_segments_gets_one_stream() {
+    let body = body_for("/file.bin", 100 * 1024);
+    let log = RequestLog::new();
+    let server = throttled(
+        body.clone(),
+        Serving {
+            ranges: true,
+            changes: false,
+        },
+        log.clone(),
+    );
+    let dir = TempDir::new("split-small");
+    let report = quick(dir.path())
+        .split(4)
+        .min_split_size(64 * 1024)
+        .build()
+        .unwrap()
+        .run([server.url("/file.bin")]);
+    assert!(!report.any_failed(), "{report:?}");
+    assert!(std::fs::read(dir.join("file.bin")).unwrap() == body);
+    assert_eq!(log.all().len(), 1);
+}
+
+#[test]
+fn a_file_that_changes_between_segments_is_started_over() {
+    // The segments ask for version "v1" with If-Range; the server has "v2"
+    // by then and answers 200. The attempt fails and the retry, split
+    // again under "v2", saves one consistent version.
+    let body = body_for("/file.bin", 256 * 1024);
+    let log = RequestLog::new();
+    let server = throttled(
+        body.clone(),
+        Serving {
+            ranges: true,
+            changes: true,
+        },
+        log.clone(),
+    );
+    let dir = TempDir::new("split-changed");
+    let report = quick(dir.path())
+        .split(2)
+        .min_split_size(16 * 1024)
+        .build()
+        .unwrap()
+        .run([server.url("/file.bin")]);
+    let d = &report.downloads[0];
+    assert_eq!((d.status, d.attempts), (Status::Ok, 2), "{d:?}");
+    assert!(std::fs::read(dir.join("file.bin")).unwrap() == body);
+    let requests = log.all();
+    assert_eq!(requests[1].if_range.as_deref(), Some("\"v1\""));
+    assert!(
+        requests[2..]
+            .iter()
+            .filter(|r| r.range.is_some())
+            .all(|r| r.if_range.as_deref() == Some("\"v2\"")),
+        "{requests:?}"
+    );
+}
