@@ -13,7 +13,7 @@ use spool_dl::checksum::{Algorithm, Hasher};
 use spool_dl::report::Status;
 use spool_dl::url_options::UrlOptions;
 use spool_http::server::{Body, Request, Response};
-use spool_tests::{RequestLog, TempDir, TestServer, body_for, quick};
+use spool_tests::{RequestLog, TempDir, TestServer, body_for, names_in, quick};
 
 /// Bytes per second the server sends on each connection.
 const PER_CONNECTION: u64 = 512 * 1024;
@@ -28,6 +28,8 @@ struct Serving {
     /// Whether its `ETag` changes after the first request, as if the file
     /// were replaced while being downloaded.
     changes: bool,
+    /// Whether it answers every range request with a 500.
+    fails_ranges: bool,
 }
 
 /// A server for `body` at `/file.bin`, `PER_CONNECTION` bytes per second
@@ -49,6 +51,9 @@ fn throttled(body: Vec<u8>, serving: Serving, log: RequestLog) -> TestServer {
             .get("range")
             .filter(|_| serving.ranges && request.headers().get("if-range") == Some(etag))
             .and_then(|value| asked_range(value, total));
+        if serving.fails_ranges && request.headers().contains("range") {
+            return std::future::ready(Response::new(500));
+        }
         let (status, range) = match range {
             Some(range) => (206, range),
             None => (200, 0..total),
@@ -108,6 +113,7 @@ fn four_connections_are_about_four_times_faster_and_save_the_same_bytes() {
     let serving = Serving {
         ranges: true,
         changes: false,
+        fails_ranges: false,
     };
 
     let log = RequestLog::new();
@@ -182,6 +188,7 @@ fn a_server_without_ranges_gets_one_stream() {
         Serving {
             ranges: false,
             changes: false,
+            fails_ranges: false,
         },
         log.clone(),
     );
@@ -206,6 +213,7 @@ fn a_file_shorter_than_two_segments_gets_one_stream() {
         Serving {
             ranges: true,
             changes: false,
+            fails_ranges: false,
         },
         log.clone(),
     );
@@ -233,6 +241,7 @@ fn a_file_that_changes_between_segments_is_started_over() {
         Serving {
             ranges: true,
             changes: true,
+            fails_ranges: false,
         },
         log.clone(),
     );
@@ -255,4 +264,38 @@ fn a_file_that_changes_between_segments_is_started_over() {
             .all(|r| r.if_range.as_deref() == Some("\"v2\"")),
         "{requests:?}"
     );
+}
+
+#[test]
+fn a_failed_split_leaves_nothing_that_could_be_resumed_as_a_prefix() {
+    // A split part has holes until every segment is in. When a segment
+    // fails for good, neither the part nor a validator may stay behind,
+    // or a later --continue would append to a file full of zeros.
+    let body = body_for("/file.bin", 256 * 1024);
+    let log = RequestLog::new();
+    let server = throttled(
+        body,
+        Serving {
+            ranges: true,
+            changes: false,
+            fails_ranges: true,
+        },
+        log.clone(),
+    );
+    let dir = TempDir::new("split-failed");
+    let report = quick(dir.path())
+        .retry(spool_dl::backoff::RetryPolicy::new(0, Duration::ZERO))
+        .split(2)
+        .min_split_size(16 * 1024)
+        .build()
+        .unwrap()
+        .run([server.url("/file.bin")]);
+    let d = &report.downloads[0];
+    assert_eq!(
+        (d.status, d.http_status),
+        (Status::Failed, Some(500)),
+        "{d:?}"
+    );
+    assert_eq!(d.bytes, 0);
+    assert_eq!(names_in(dir.path()), Vec::<String>::new());
 }
