@@ -34,7 +34,7 @@ use crate::progress::{Event, Progress};
 use crate::rate_limit::RateLimiter;
 use crate::report::Finished;
 use crate::resume::{Decision, Held, decide};
-use crate::split::{self, parse_content_range};
+use crate::split::{self, SplitState, parse_content_range};
 use crate::url_options::UrlOptions;
 
 /// Bodies at least this large keep their validator on disk (`NAME.part.meta`)
@@ -83,6 +83,9 @@ struct Destination {
     part_path: PathBuf,
     /// The validator of the response the part holds the start of.
     validator: Option<String>,
+    /// For a split download: its version and each segment's progress
+    /// (then `validator` is `None`: the part is not a prefix).
+    split: Option<SplitState>,
     final_path: PathBuf,
 }
 
@@ -285,7 +288,7 @@ fn open_destination<P>(shared: &Shared<P>, wanted: &str) -> Result<Destination, 
     } else {
         PartFile::create(part_path.clone()).map(|part| (part, None))
     };
-    let (part, validator) = opened.map_err(|e| {
+    let (mut part, saved) = opened.map_err(|e| {
         let message = if Untrusted::is(&e) {
             e.to_string() // already names the file and what is wrong with it
         } else {
@@ -293,10 +296,30 @@ fn open_destination<P>(shared: &Shared<P>, wanted: &str) -> Result<Destination, 
         };
         DownloadError::new(ErrorKind::Io, message)
     })?;
+    // A `.meta` of several lines is a split download's: resume it segment
+    // by segment, or not at all if it does not match the part.
+    let (validator, split) = match saved {
+        Some(text) if text.contains('\n') => match SplitState::decode(&text) {
+            Some(state) if state.total() == part.len() => (None, Some(state)),
+            _ => {
+                let io = |e| {
+                    DownloadError::new(
+                        ErrorKind::Io,
+                        format!("emptying {}: {e}", part_path.display()),
+                    )
+                };
+                part.restart().map_err(io)?;
+                part.set_validator(None).map_err(io)?;
+                (None, None)
+            }
+        },
+        other => (other, None),
+    };
     Ok(Destination {
         part,
         part_path,
         validator,
+        split,
         final_path,
     })
 }
@@ -311,6 +334,10 @@ async fn fetch_into<P: Progress>(
     job: &Job<'_>,
     destination: &mut Option<Destination>,
 ) -> Result<u16, AttemptError> {
+    if let Some(d) = destination.as_mut().filter(|d| d.split.is_some()) {
+        d.part.preallocate(d.part.len()).map_err(disk_error)?;
+        return fetch_segments(shared, index, job, d, None, 206).await;
+    }
     // Resume only bytes we can vouch for: everything in `part` came from
     // the response whose validator we hold (restarting the part forgets it).
     let held = Held {
@@ -457,10 +484,9 @@ fn split_plan<P>(
 type Piece<'a> = Pin<Box<dyn Future<Output = Result<(), AttemptError>> + 'a>>;
 
 // ANCHOR: fetch_split
-/// The body of `response` in `segments`: the first from `response`
-/// itself, each other over a connection of its own, all at once, each
-/// written at its offset of the `.part` file. One failed segment fails the
-/// attempt, and the retry starts over from byte 0.
+/// Starts a split download: `response` (asked for whole) brings the first
+/// segment, every other segment comes over a request of its own, and the
+/// `.part` file is made full length so each is written at its offset.
 async fn fetch_split<P: Progress>(
     shared: &Shared<P>,
     index: usize,
@@ -470,38 +496,72 @@ async fn fetch_split<P: Progress>(
     segments: Vec<Range<u64>>,
 ) -> Result<u16, AttemptError> {
     let status = response.status();
-    let total = segments.last().map_or(0, |r| r.end);
-    let validator = d.validator.clone().unwrap_or_default();
-    // A part with holes must never be resumed as a prefix: no validator
-    // is kept on disk for it.
-    d.part.set_validator(None).map_err(disk_error)?;
-    d.part.preallocate(total).map_err(disk_error)?;
+    let validator = d.validator.take().unwrap_or_default();
+    let state = SplitState::new(validator, segments);
+    d.part.preallocate(state.total()).map_err(disk_error)?;
+    // From here on the `.meta` holds the segments, never a bare validator:
+    // a part with holes must not be resumed as a prefix.
+    d.part
+        .set_validator(Some(&state.encode()))
+        .map_err(disk_error)?;
+    d.split = Some(state);
+    fetch_segments(shared, index, job, d, Some(response), status).await
+}
+
+/// Fetches every segment still missing, all at once, and settles the part:
+/// complete (and verified), kept for the next attempt with what each
+/// segment has, or emptied when its bytes cannot be trusted.
+async fn fetch_segments<P: Progress>(
+    shared: &Shared<P>,
+    index: usize,
+    job: &Job<'_>,
+    d: &mut Destination,
+    mut first: Option<Response>,
+    status: u16,
+) -> Result<u16, AttemptError> {
+    let Some(state) = d.split.as_ref() else {
+        unreachable!("called for split downloads only");
+    };
+    let missing: u64 = state.missing().iter().map(|r| r.end - r.start).sum();
     let name = d.final_path.file_name().and_then(|n| n.to_str());
     shared.progress.borrow_mut().event(Event::Started {
         index,
         name: name.unwrap_or(""),
-        total: Some(total),
-        resumed_from: 0,
+        total: Some(state.total()),
+        resumed_from: state.total() - missing,
     });
     let part = &d.part;
-    let mut pieces: Vec<Piece<'_>> = Vec::with_capacity(segments.len());
-    pieces.push(Box::pin(first_segment(
-        shared,
-        index,
-        part,
-        response,
-        segments[0].clone(),
-    )));
-    for range in &segments[1..] {
-        let range = range.clone();
-        pieces.push(Box::pin(segment(
-            shared, index, job, part, &validator, range, total,
-        )));
+    let mut pieces: Vec<Piece<'_>> = Vec::with_capacity(state.len());
+    for i in 0..state.len() {
+        let (range, from) = state.segment(i);
+        if from == range.end {
+            continue;
+        }
+        match first.take() {
+            Some(response) if i == 0 => {
+                pieces.push(Box::pin(first_segment(
+                    shared, index, part, response, state,
+                )));
+            }
+            unused => {
+                first = unused;
+                pieces.push(Box::pin(segment(shared, index, job, part, state, i)));
+            }
+        }
     }
     let fetched = spool::try_join_all(pieces).await;
+    drop(first);
     if let Err(error) = fetched {
-        d.part.restart().map_err(disk_error)?;
-        d.validator = None;
+        if error.error.kind() == ErrorKind::Protocol {
+            // Another version or another range: nothing here is trusted.
+            d.part.restart().map_err(disk_error)?;
+            d.part.set_validator(None).map_err(disk_error)?;
+            d.split = None;
+        } else if let Some(state) = &d.split {
+            d.part
+                .set_validator(Some(&state.encode()))
+                .map_err(disk_error)?;
+        }
         return Err(error);
     }
     if let Some(checksum) = &job.options.checksum {
@@ -522,10 +582,10 @@ async fn first_segment<P: Progress>(
     index: usize,
     part: &PartFile,
     mut response: Response,
-    range: Range<u64>,
+    state: &SplitState,
 ) -> Result<(), AttemptError> {
     let http = |e| AttemptError::from_http(e, &shared.timeouts);
-    let mut at = range.start;
+    let (range, mut at) = state.segment(0);
     while at < range.end {
         let Some(chunk) = response.chunk().await.map_err(http)? else {
             return Err(AttemptError::new(
@@ -537,26 +597,28 @@ async fn first_segment<P: Progress>(
         let wanted = chunk.len().min((range.end - at) as usize);
         part.write_at(at, &chunk[..wanted]).map_err(disk_error)?;
         at += wanted as u64;
+        state.advance(0, wanted as u64);
         received(shared, index, wanted as u64).await;
     }
     Ok(())
 }
 
-/// One segment after the first, over a request of its own.
+/// The missing bytes of segment `i`, over a request of their own, from
+/// the version the state holds (`If-Range`).
 async fn segment<P: Progress>(
     shared: &Shared<P>,
     index: usize,
     job: &Job<'_>,
     part: &PartFile,
-    validator: &str,
-    range: Range<u64>,
-    total: u64,
+    state: &SplitState,
+    i: usize,
 ) -> Result<(), AttemptError> {
     let http = |e| AttemptError::from_http(e, &shared.timeouts);
-    let asked = format!("bytes={}-{}", range.start, range.end - 1);
+    let (range, from) = state.segment(i);
+    let asked = format!("bytes={from}-{}", range.end - 1);
     let mut response = request(shared, job)
         .header("Range", asked)
-        .header("If-Range", validator)
+        .header("If-Range", state.validator())
         .send()
         .await
         .map_err(http)?;
@@ -582,13 +644,13 @@ async fn segment<P: Progress>(
         .headers()
         .get("content-range")
         .and_then(parse_content_range);
-    let same_version = validator_of(&response).is_none_or(|v| v == validator);
-    if answered != Some((range.clone(), Some(total))) || !same_version {
+    let same_version = validator_of(&response).is_none_or(|v| v == state.validator());
+    if answered != Some((from..range.end, Some(state.total()))) || !same_version {
         return Err(start_over(
             "a segment came back as another range or version",
         ));
     }
-    let mut at = range.start;
+    let mut at = from;
     while let Some(chunk) = response.chunk().await.map_err(http)? {
         let len = chunk.len() as u64;
         if at + len > range.end {
@@ -596,6 +658,7 @@ async fn segment<P: Progress>(
         }
         part.write_at(at, chunk).map_err(disk_error)?;
         at += len;
+        state.advance(i, len);
         received(shared, index, len).await;
     }
     if at != range.end {
@@ -667,6 +730,7 @@ fn verify(
     };
     d.part.restart().map_err(disk_error)?;
     d.validator = None;
+    d.split = None;
     d.part.set_validator(None).map_err(disk_error)?;
     Err(AttemptError {
         http_status: Some(status),

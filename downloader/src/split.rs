@@ -21,13 +21,21 @@
 //! server that does not say `Accept-Ranges: bytes` is not asked for ranges
 //! at all.
 //!
-//! What is not done: a split download is not resumed piece by piece. Its
-//! `.part` file has holes until every segment is in, so no validator is
-//! saved for it, and a failed attempt or a later `--continue` starts it
-//! over from byte 0. With a checksum, the digest of a split file is
-//! computed by reading it back once it is complete, since its segments
-//! arrive out of order.
+//! A split download is resumed segment by segment. Its `.part` file has
+//! holes until every segment is in, so it must never be taken for a
+//! prefix: instead of a bare validator, its `.meta` holds a
+//! [`SplitState`], the validator and how much of each segment is on disk.
+//! The state is written when the split starts and whenever an attempt
+//! fails; the retry, or a later `--continue` (with or without `-s`), asks
+//! only for what each segment still lacks, under the same validator. A
+//! segment answered with another version or range empties the part and
+//! the download starts over. A run killed outright resumes from the last
+//! saved state, which never claims more than is on disk.
+//!
+//! With a checksum, the digest of a split file is computed by reading it
+//! back once it is complete, since its segments arrive out of order.
 
+use std::cell::Cell;
 use std::ops::Range;
 
 /// The shortest segment [`plan`] makes unless told otherwise.
@@ -63,6 +71,124 @@ pub fn plan(total: u64, split: usize, min_size: u64) -> Vec<Range<u64>> {
         .collect()
 }
 // ANCHOR_END: plan
+
+/// Where a split download stands: its version, and how much of each
+/// segment is on disk. Kept in `NAME.part.meta` so that `--continue`
+/// fetches only what is missing, segment by segment.
+///
+/// In the file it is the validator on the first line (the whole content
+/// of a `.meta` for a download that is not split), then `split TOTAL`,
+/// then one `START END DONE` line per segment.
+///
+/// # Examples
+///
+/// ```
+/// use spool_dl::split::SplitState;
+///
+/// let state = SplitState::new("\"v1\"".into(), vec![0..50, 50..100]);
+/// state.advance(1, 20);
+/// let text = state.encode();
+/// assert_eq!(text, "\"v1\"\nsplit 100\n0 50 0\n50 100 20\n");
+/// let back = SplitState::decode(&text).unwrap();
+/// assert_eq!(back.missing(), [0..50, 70..100]);
+/// ```
+#[derive(Debug)]
+pub struct SplitState {
+    validator: String,
+    segments: Vec<(Range<u64>, Cell<u64>)>,
+}
+
+impl SplitState {
+    /// A state with nothing on disk yet.
+    pub fn new(validator: String, segments: Vec<Range<u64>>) -> SplitState {
+        let segments = segments.into_iter().map(|r| (r, Cell::new(0))).collect();
+        SplitState {
+            validator,
+            segments,
+        }
+    }
+
+    /// The validator every segment must come from.
+    pub fn validator(&self) -> &str {
+        &self.validator
+    }
+
+    /// The length of the whole file.
+    pub fn total(&self) -> u64 {
+        self.segments.last().map_or(0, |(r, _)| r.end)
+    }
+
+    /// How many segments there are.
+    pub fn len(&self) -> usize {
+        self.segments.len()
+    }
+
+    /// Whether there are no segments (never, for a decoded state).
+    pub fn is_empty(&self) -> bool {
+        self.segments.is_empty()
+    }
+
+    /// Segment `i`'s range, and where its missing bytes start.
+    pub fn segment(&self, i: usize) -> (Range<u64>, u64) {
+        let (range, done) = &self.segments[i];
+        (range.clone(), range.start + done.get())
+    }
+
+    /// Records `bytes` more of segment `i` written to disk.
+    pub fn advance(&self, i: usize, bytes: u64) {
+        let done = &self.segments[i].1;
+        done.set(done.get() + bytes);
+    }
+
+    /// The byte ranges still to fetch, in order.
+    pub fn missing(&self) -> Vec<Range<u64>> {
+        (0..self.segments.len())
+            .map(|i| self.segment(i))
+            .filter(|(range, from)| *from < range.end)
+            .map(|(range, from)| from..range.end)
+            .collect()
+    }
+
+    /// The `.meta` text; see the type's documentation.
+    pub fn encode(&self) -> String {
+        let mut text = format!("{}\nsplit {}\n", self.validator, self.total());
+        for (range, done) in &self.segments {
+            text.push_str(&format!("{} {} {}\n", range.start, range.end, done.get()));
+        }
+        text
+    }
+
+    /// Reads a `.meta` text back; `None` if it is not a split state or is
+    /// not consistent (segments that do not tile `0..TOTAL`, more done
+    /// than a segment holds), in which case nothing in the part is kept.
+    pub fn decode(text: &str) -> Option<SplitState> {
+        let mut lines = text.lines();
+        let validator = lines.next()?.trim();
+        let total: u64 = lines.next()?.strip_prefix("split ")?.trim().parse().ok()?;
+        let mut segments = Vec::new();
+        let mut expected_start = 0;
+        for line in lines.filter(|l| !l.trim().is_empty()) {
+            let numbers: Vec<u64> = line
+                .split_whitespace()
+                .map(str::parse)
+                .collect::<Result<_, _>>()
+                .ok()?;
+            let [start, end, done] = numbers[..] else {
+                return None;
+            };
+            if start != expected_start || end <= start || done > end - start {
+                return None;
+            }
+            expected_start = end;
+            segments.push((start..end, Cell::new(done)));
+        }
+        let tiles = expected_start == total && !segments.is_empty();
+        (tiles && !validator.is_empty()).then(|| SplitState {
+            validator: validator.to_owned(),
+            segments,
+        })
+    }
+}
 
 /// `Content-Range: bytes FIRST-LAST/TOTAL` → the range `FIRST..LAST+1` and
 /// the total, if it is known (`*`).
@@ -160,6 +286,39 @@ mod tests {
         assert_eq!(plan(4 << 20, 8, 1 << 20).len(), 4);
         assert_eq!(plan(5 << 20, 4, 2 << 20).len(), 2);
         assert_eq!(plan(100 << 20, 4, 1 << 20).len(), 4);
+    }
+
+    #[test]
+    fn a_state_survives_its_file_and_tracks_what_is_missing() {
+        let state = SplitState::new("\"e\"".into(), plan(10, 3, 1));
+        assert_eq!(state.missing(), [0..4, 4..7, 7..10]);
+        state.advance(0, 4);
+        state.advance(2, 1);
+        let back = SplitState::decode(&state.encode()).unwrap();
+        assert_eq!(back.validator(), "\"e\"");
+        assert_eq!((back.total(), back.len()), (10, 3));
+        assert_eq!(back.missing(), [4..7, 8..10]);
+        assert_eq!(back.segment(2), (7..10, 8));
+    }
+
+    #[test]
+    fn a_state_that_does_not_add_up_is_refused() {
+        for text in [
+            "",
+            "\"e\"",
+            "\"e\"\nsplit 10\n",
+            "\"e\"\nsplit 10\n0 5 0\n",
+            "\"e\"\nsplit 10\n0 5 0\n6 10 0\n",
+            "\"e\"\nsplit 10\n0 5 6\n5 10 0\n",
+            "\"e\"\nsplit 10\n5 0 0\n",
+            "\"e\"\nsplit 10\n0 10\n",
+            "\"e\"\nsplit 10\n0 10 x\n",
+            "\nsplit 10\n0 10 0\n",
+            "\"e\"\nsplat 10\n0 10 0\n",
+        ] {
+            assert!(SplitState::decode(text).is_none(), "{text:?}");
+        }
+        assert!(SplitState::decode("\"e\"\nsplit 10\n0 4 4\n4 10 6\n").is_some());
     }
 
     #[test]
