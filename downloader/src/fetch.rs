@@ -335,6 +335,8 @@ async fn fetch_into<P: Progress>(
     destination: &mut Option<Destination>,
 ) -> Result<u16, AttemptError> {
     if let Some(d) = destination.as_mut().filter(|d| d.split.is_some()) {
+        // A split part from an earlier run was opened to append; made
+        // "full length" again, it is reopened for writes in place.
         d.part.preallocate(d.part.len()).map_err(disk_error)?;
         return fetch_segments(shared, index, job, d, None, 206).await;
     }
