@@ -57,6 +57,9 @@ pub enum Failure {
     Truncated,
     /// The server answered with this HTTP status code, which is not a success.
     Status(u16),
+    /// The body's digest is not the one given for it. Retried from the
+    /// first byte: a mirror may have served a bad copy this once.
+    Checksum,
     /// Something retrying cannot fix: a malformed URL, a certificate the
     /// trust roots reject, a full disk, a redirect loop.
     Fatal,
@@ -82,7 +85,11 @@ impl Failure {
     /// ```
     pub fn is_retryable(self) -> bool {
         match self {
-            Failure::Connect | Failure::Timeout | Failure::Reset | Failure::Truncated => true,
+            Failure::Connect
+            | Failure::Timeout
+            | Failure::Reset
+            | Failure::Truncated
+            | Failure::Checksum => true,
             Failure::Status(code) => matches!(code, 408 | 429 | 500 | 502 | 503 | 504),
             Failure::Fatal => false,
         }

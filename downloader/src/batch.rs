@@ -17,13 +17,16 @@ use spool::sync::Semaphore;
 use spool_http::Client;
 
 use crate::backoff::RetryPolicy;
-use crate::builder::{DownloaderBuilder, Timeouts};
+use crate::builder::{DownloaderBuilder, RequestSettings, Timeouts};
+use crate::credentials::mask;
 use crate::error::{DownloadError, ErrorKind};
 use crate::fetch::{Shared, download};
 use crate::input::Entry;
 use crate::naming::{NameAllocator, OutputDir};
 use crate::progress::{Event, Progress, Quiet};
+use crate::rate_limit::RateLimiter;
 use crate::report::{Finished, Report, ReportBuilder};
+use crate::url_options::UrlOptions;
 
 /// Downloads batches of URLs into one directory.
 ///
@@ -44,6 +47,7 @@ pub struct Downloader {
     retry: RetryPolicy,
     timeouts: Timeouts,
     resume: bool,
+    requests: RequestSettings,
 }
 
 impl std::fmt::Debug for Downloader {
@@ -55,6 +59,7 @@ impl std::fmt::Debug for Downloader {
             .field("retry", &self.retry)
             .field("timeouts", &self.timeouts)
             .field("resume", &self.resume)
+            .field("requests", &self.requests)
             .finish_non_exhaustive()
     }
 }
@@ -62,8 +67,10 @@ impl std::fmt::Debug for Downloader {
 /// One item of a batch: a URL, or an input line that cannot be one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
-    /// A URL to download (parsed, and possibly rejected, when its turn comes).
-    Url(String),
+    /// A URL to download (parsed, and possibly rejected, when its turn
+    /// comes), with the options given for it alone (a name, a checksum,
+    /// header fields).
+    Url(String, UrlOptions),
     /// A line of input that is not a URL at all (not UTF-8, far too long);
     /// it becomes a failed entry with `reason`.
     Unusable {
@@ -76,22 +83,22 @@ pub enum Target {
 
 impl From<String> for Target {
     fn from(url: String) -> Target {
-        Target::Url(url)
+        Target::Url(url, UrlOptions::default())
     }
 }
 
 impl From<&str> for Target {
     fn from(url: &str) -> Target {
-        Target::Url(url.to_string())
+        Target::Url(url.to_string(), UrlOptions::default())
     }
 }
 
 impl From<Entry> for Target {
     fn from(entry: Entry) -> Target {
         match entry.problem {
-            None => Target::Url(entry.raw),
+            None => Target::Url(entry.raw, entry.options),
             Some(problem) => Target::Unusable {
-                shown: entry.raw,
+                shown: mask(&entry.raw).into_owned(),
                 reason: format!("{}: {problem}", entry.origin),
             },
         }
@@ -112,6 +119,7 @@ impl Downloader {
         retry: RetryPolicy,
         timeouts: Timeouts,
         resume: bool,
+        requests: RequestSettings,
     ) -> Downloader {
         Downloader {
             client,
@@ -120,6 +128,7 @@ impl Downloader {
             retry,
             timeouts,
             resume,
+            requests,
         }
     }
 
@@ -152,14 +161,20 @@ impl Downloader {
             retry: self.retry,
             timeouts: self.timeouts,
             progress: RefCell::new(progress),
+            headers: self.requests.headers.clone(),
+            limiter: self.requests.limit_rate.map(RateLimiter::new),
+            content_disposition: self.requests.content_disposition,
+            split: self.requests.split,
+            min_split_size: self.requests.min_split_size,
         });
         let report = Rc::new(RefCell::new(ReportBuilder::new()));
         let slots = Arc::new(Semaphore::new(self.concurrency));
         let mut targets = targets;
         while let Some(target) = targets.next().await {
-            let url = match target.into() {
-                Target::Url(url) => url,
+            let (url, options) = match target.into() {
+                Target::Url(url, options) => (url, options),
                 Target::Unusable { shown, reason } => {
+                    let shown = mask(&shown).into_owned();
                     let index = report.borrow_mut().enqueue(shown.clone());
                     let outcome = Finished {
                         result: Err(DownloadError::new(ErrorKind::InvalidUrl, reason)),
@@ -172,7 +187,10 @@ impl Downloader {
                     continue;
                 }
             };
-            let index = report.borrow_mut().enqueue(url.clone());
+            // The URL as progress lines and the report show it: without
+            // the credentials it may hold.
+            let shown = mask(&url).into_owned();
+            let index = report.borrow_mut().enqueue(shown.clone());
             // Wait for a free slot before even starting the task: the
             // stream is read no faster than downloads finish.
             let Ok(permit) = slots.clone().acquire_owned().await else {
@@ -180,8 +198,8 @@ impl Downloader {
             };
             let (shared, report) = (shared.clone(), report.clone());
             spool::spawn(async move {
-                let outcome = download(&shared, index, &url).await;
-                finish_one(&shared, &report, index, &url, outcome);
+                let outcome = download(&shared, index, &url, &shown, &options).await;
+                finish_one(&shared, &report, index, &shown, outcome);
                 drop(permit);
             });
         }

@@ -15,7 +15,9 @@ use spool_http::Client;
 
 use crate::backoff::{DEFAULT_CAP, RetryPolicy};
 use crate::batch::Downloader;
+use crate::header::Header;
 use crate::naming::OutputDir;
+use crate::rate_limit::Rate;
 
 /// The time limits of one attempt.
 ///
@@ -51,6 +53,36 @@ pub struct DownloaderBuilder {
     retry: RetryPolicy,
     resume: bool,
     extra_root_pem: Option<Vec<u8>>,
+    user_agent: String,
+    requests: RequestSettings,
+}
+
+/// The settings that shape each request and body of a batch; the
+/// downloader hands them to every download.
+#[derive(Debug, Clone)]
+pub(crate) struct RequestSettings {
+    /// Sent with every request, before a URL's own fields.
+    pub(crate) headers: Vec<Header>,
+    /// One budget for the whole batch; `None` for no limit.
+    pub(crate) limit_rate: Option<Rate>,
+    /// Name files after the server's `Content-Disposition`.
+    pub(crate) content_disposition: bool,
+    /// Connections one file may be fetched over (1: no splitting).
+    pub(crate) split: usize,
+    /// The shortest segment worth its own connection.
+    pub(crate) min_split_size: u64,
+}
+
+impl Default for RequestSettings {
+    fn default() -> Self {
+        RequestSettings {
+            headers: Vec::new(),
+            limit_rate: None,
+            content_disposition: false,
+            split: 1,
+            min_split_size: DownloaderBuilder::DEFAULT_MIN_SPLIT_SIZE,
+        }
+    }
 }
 
 /// Why a [`Downloader`] could not be built.
@@ -101,6 +133,8 @@ impl Default for DownloaderBuilder {
             retry: DownloaderBuilder::DEFAULT_RETRY,
             resume: false,
             extra_root_pem: None,
+            user_agent: DownloaderBuilder::DEFAULT_USER_AGENT.to_owned(),
+            requests: RequestSettings::default(),
         }
     }
 }
@@ -122,6 +156,11 @@ impl DownloaderBuilder {
         first_delay: Duration::from_secs(1),
         cap: DEFAULT_CAP,
     };
+    /// Segments of at least 1 MiB: smaller ones cost a request each for
+    /// little gain.
+    pub const DEFAULT_MIN_SPLIT_SIZE: u64 = crate::split::DEFAULT_MIN_SPLIT_SIZE;
+    /// `spool-dl/VERSION`.
+    pub const DEFAULT_USER_AGENT: &str = concat!("spool-dl/", env!("CARGO_PKG_VERSION"));
 
     /// Where files go; created if missing.
     pub fn output_dir(mut self, dir: impl Into<PathBuf>) -> Self {
@@ -165,6 +204,50 @@ impl DownloaderBuilder {
         self
     }
 
+    /// Header fields to send with every request, in this order, before the
+    /// fields a URL brings with it. A `User-Agent` here replaces the
+    /// [`user_agent`](Self::user_agent); an `Authorization` replaces the
+    /// credentials of a `user:pass@` URL.
+    pub fn headers(mut self, headers: Vec<Header>) -> Self {
+        self.requests.headers = headers;
+        self
+    }
+
+    /// The `User-Agent` sent unless a header field sets one.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// At most this many bytes per second for the whole batch, shared by
+    /// all its downloads; `None` (the default) for no limit.
+    pub fn limit_rate(mut self, rate: Option<Rate>) -> Self {
+        self.requests.limit_rate = rate;
+        self
+    }
+
+    /// Name each file after the server's `Content-Disposition` header when
+    /// it gives a usable name, made safe like a URL name; off by default.
+    pub fn content_disposition(mut self, on: bool) -> Self {
+        self.requests.content_disposition = on;
+        self
+    }
+
+    /// Fetch one large file over up to `n` connections with range
+    /// requests (at least 1, the default: one connection per file). See
+    /// [`split`](crate::split) for when a file is split and when not.
+    pub fn split(mut self, n: usize) -> Self {
+        self.requests.split = n.max(1);
+        self
+    }
+
+    /// The shortest segment of a split file (at least 1 byte); a file
+    /// shorter than two of them is not split.
+    pub fn min_split_size(mut self, bytes: u64) -> Self {
+        self.requests.min_split_size = bytes.max(1);
+        self
+    }
+
     /// Creates the output directory and the shared HTTP client.
     pub fn build(self) -> Result<Downloader, BuildError> {
         let output =
@@ -179,7 +262,8 @@ impl DownloaderBuilder {
             .limit(self.concurrency)
             .per_host(self.per_host.unwrap_or(self.concurrency))
             .connect_timeout(self.timeouts.connect)
-            .read_timeout(self.timeouts.read);
+            .read_timeout(self.timeouts.read)
+            .user_agent(self.user_agent);
         if let Some(pem) = &self.extra_root_pem {
             client = client
                 .add_root_pem(pem)
@@ -193,6 +277,7 @@ impl DownloaderBuilder {
             self.retry,
             self.timeouts,
             self.resume,
+            self.requests,
         ))
     }
 }

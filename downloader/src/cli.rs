@@ -40,7 +40,12 @@ use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser};
 
 use spool_dl::backoff::RetryPolicy;
+use spool_dl::checksum::Checksum;
+use spool_dl::header::Header;
 use spool_dl::input::InputFile;
+use spool_dl::output_name::output_name;
+use spool_dl::rate_limit::Rate;
+use spool_dl::url_options::UrlOptions;
 use spool_dl::{BuildError, Downloader, DownloaderBuilder, Timeouts};
 
 /// The longest duration any flag accepts: one year, in seconds.
@@ -57,74 +62,118 @@ const MAX_SECS: f64 = 365.0 * 24.0 * 3600.0;
     long_about = None
 )]
 pub struct Args {
-    /// URLs to download, before any from --input-file
+    /// URLs to download, before any from --input-file; user:pass@ in one is sent to its origin only
     #[arg(value_name = "URL")]
     pub urls: Vec<String>,
 
-    /// URLs one per line ('-' = stdin); blank lines and '#' comments skipped
-    #[arg(short = 'i', long, value_name = "FILE")]
+    /// URLs one per line ('-' = stdin); indented out=, checksum=, header= lines set options for the URL above
+    #[arg(short = 'i', long, value_name = "FILE", help_heading = "Input")]
     pub input_file: Option<PathBuf>,
 
     /// Directory for the downloaded files, created if missing
     #[arg(short = 'o', long, value_name = "DIR",
-          default_value = DownloaderBuilder::DEFAULT_OUTPUT_DIR)]
+          default_value = DownloaderBuilder::DEFAULT_OUTPUT_DIR, help_heading = "Output")]
     pub output_dir: PathBuf,
+
+    /// File name for the one URL given (no '/'; never replaces a file)
+    #[arg(short = 'O', long = "output", value_name = "NAME", value_parser = output_name,
+          help_heading = "Output")]
+    pub output_name: Option<String>,
+
+    /// Name files as the server's Content-Disposition says, made safe
+    #[arg(long, help_heading = "Output")]
+    pub content_disposition: bool,
+
+    /// Save the one URL given only if its digest matches (sha-256, sha-512, sha-1, md5)
+    #[arg(long, value_name = "ALGORITHM=HEX", help_heading = "Output")]
+    pub checksum: Option<Checksum>,
+
+    /// Write the JSON report
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub report: Option<PathBuf>,
+
+    /// No progress display
+    #[arg(short = 'q', long, help_heading = "Output")]
+    pub quiet: bool,
+
+    /// Extra request header, repeatable; Authorization and Cookie stay with the URL's origin
+    #[arg(
+        short = 'H',
+        long = "header",
+        value_name = "NAME: VALUE",
+        help_heading = "HTTP"
+    )]
+    pub headers: Vec<Header>,
+
+    /// User-Agent to send
+    #[arg(short = 'A', long, value_name = "UA", value_parser = Header::user_agent,
+          default_value = DownloaderBuilder::DEFAULT_USER_AGENT, help_heading = "HTTP")]
+    pub user_agent: Header,
+
+    /// Also trust this PEM root certificate
+    #[arg(long, value_name = "FILE", help_heading = "HTTP")]
+    pub ca_cert: Option<PathBuf>,
 
     /// Downloads in flight
     #[arg(short = 'j', long, value_name = "N",
           default_value_t = DownloaderBuilder::DEFAULT_CONCURRENCY,
-          value_parser = parse_count, allow_negative_numbers = true)]
+          value_parser = parse_count, allow_negative_numbers = true, help_heading = "Limits")]
     pub concurrency: usize,
 
     /// Connections per host [default: same as -j]
-    #[arg(long, value_name = "N", value_parser = parse_count, allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", value_parser = parse_count, allow_negative_numbers = true,
+          help_heading = "Limits")]
     pub per_host: Option<usize>,
+
+    /// Fetch one large file over up to N connections with Range requests
+    #[arg(short = 's', long, value_name = "N", default_value_t = 1,
+          value_parser = parse_count, allow_negative_numbers = true, help_heading = "Limits")]
+    pub split: usize,
+
+    /// Smallest segment when splitting; smaller files stay one stream
+    #[arg(long, value_name = "SIZE",
+          default_value_t = DownloaderBuilder::DEFAULT_MIN_SPLIT_SIZE,
+          value_parser = spool_dl::split::parse_size, help_heading = "Limits")]
+    pub min_split_size: u64,
+
+    /// Bytes per second for the whole batch: 500K, 2M (K = 1024)
+    #[arg(long, value_name = "RATE", help_heading = "Limits")]
+    pub limit_rate: Option<Rate>,
 
     /// Limit for one whole attempt
     #[arg(long, value_name = "SECS",
           default_value_t = Secs(DownloaderBuilder::DEFAULT_TIMEOUTS.attempt),
-          value_parser = parse_timeout, allow_hyphen_values = true)]
+          value_parser = parse_timeout, allow_hyphen_values = true, help_heading = "Limits")]
     pub timeout: Secs,
 
     /// Limit for establishing a connection
     #[arg(long, value_name = "SECS",
           default_value_t = Secs(DownloaderBuilder::DEFAULT_TIMEOUTS.connect),
-          value_parser = parse_timeout, allow_hyphen_values = true)]
+          value_parser = parse_timeout, allow_hyphen_values = true, help_heading = "Limits")]
     pub connect_timeout: Secs,
 
     /// Longest silence while receiving
     #[arg(long, value_name = "SECS",
           default_value_t = Secs(DownloaderBuilder::DEFAULT_TIMEOUTS.read),
-          value_parser = parse_timeout, allow_hyphen_values = true)]
+          value_parser = parse_timeout, allow_hyphen_values = true, help_heading = "Limits")]
     pub read_timeout: Secs,
 
     /// Attempts after the first
     #[arg(long, value_name = "N",
           default_value_t = DownloaderBuilder::DEFAULT_RETRY.retries,
-          allow_negative_numbers = true)]
+          allow_negative_numbers = true, help_heading = "Retries and resuming")]
     pub retries: u32,
 
     /// First backoff; doubled each retry, jittered, capped
     #[arg(long, value_name = "SECS",
           default_value_t = Secs(DownloaderBuilder::DEFAULT_RETRY.first_delay),
-          value_parser = parse_delay, allow_hyphen_values = true)]
+          value_parser = parse_delay, allow_hyphen_values = true,
+          help_heading = "Retries and resuming")]
     pub retry_delay: Secs,
 
     /// Resume NAME.part files with Range + If-Range
-    #[arg(short = 'c', long = "continue")]
+    #[arg(short = 'c', long = "continue", help_heading = "Retries and resuming")]
     pub resume: bool,
-
-    /// Also trust this PEM root certificate
-    #[arg(long, value_name = "FILE")]
-    pub ca_cert: Option<PathBuf>,
-
-    /// Write the JSON report
-    #[arg(long, value_name = "FILE")]
-    pub report: Option<PathBuf>,
-
-    /// No progress display
-    #[arg(short = 'q', long)]
-    pub quiet: bool,
 
     /// Serve demo files on 127.0.0.1 and download them; no network needed
     #[arg(long, conflicts_with_all = ["urls", "input_file"])]
@@ -167,6 +216,20 @@ pub struct Config {
     pub report: Option<PathBuf>,
     /// `-q`: no progress display.
     pub quiet: bool,
+    /// `-H`: fields sent with every request, in the order given.
+    pub headers: Vec<Header>,
+    /// `-A`: the user agent, unless a `-H 'User-Agent: …'` overrides it.
+    pub user_agent: String,
+    /// `--limit-rate`: the batch's bandwidth, if limited.
+    pub limit_rate: Option<Rate>,
+    /// `--content-disposition`: names from the server's header.
+    pub content_disposition: bool,
+    /// `-O` and `--checksum`: the options of the single URL argument.
+    pub url_options: UrlOptions,
+    /// `-s`: connections one file may be fetched over.
+    pub split: usize,
+    /// `--min-split-size`: the shortest segment, in bytes.
+    pub min_split_size: u64,
 }
 
 /// What a batch downloads.
@@ -210,6 +273,14 @@ impl Config {
                 "nothing to download: give URLs, --input-file FILE, or --demo",
             ));
         } else {
+            let for_one_url = args.output_name.is_some() || args.checksum.is_some();
+            if for_one_url && (args.urls.len() != 1 || args.input_file.is_some()) {
+                return Err(Args::command().error(
+                    ErrorKind::ArgumentConflict,
+                    "-O and --checksum describe one file: give exactly one URL and no \
+                     --input-file (in a list, put out= and checksum= lines under each URL)",
+                ));
+            }
             Source::Urls {
                 arguments: args.urls,
                 input_file: args.input_file.map(InputFile::from_arg),
@@ -230,6 +301,17 @@ impl Config {
             ca_cert: args.ca_cert,
             report: args.report,
             quiet: args.quiet,
+            headers: args.headers,
+            user_agent: args.user_agent.value().to_owned(),
+            limit_rate: args.limit_rate,
+            content_disposition: args.content_disposition,
+            url_options: UrlOptions {
+                out: args.output_name,
+                checksum: args.checksum,
+                headers: Vec::new(),
+            },
+            split: args.split,
+            min_split_size: args.min_split_size,
         })
     }
     // ANCHOR_END: from_args
@@ -242,7 +324,13 @@ impl Config {
             .per_host(self.per_host)
             .timeouts(self.timeouts)
             .retry(self.retry)
-            .resume(self.resume);
+            .resume(self.resume)
+            .headers(self.headers.clone())
+            .user_agent(self.user_agent.clone())
+            .limit_rate(self.limit_rate)
+            .content_disposition(self.content_disposition)
+            .split(self.split)
+            .min_split_size(self.min_split_size);
         if let Some(path) = &self.ca_cert {
             let pem = std::fs::read(path)
                 .map_err(|e| format!("reading --ca-cert {}: {e}", path.display()))?;
@@ -364,6 +452,13 @@ mod tests {
                 ca_cert: None,
                 report: None,
                 quiet: false,
+                headers: Vec::new(),
+                user_agent: format!("spool-dl/{}", env!("CARGO_PKG_VERSION")),
+                limit_rate: None,
+                content_disposition: false,
+                url_options: UrlOptions::default(),
+                split: 1,
+                min_split_size: DownloaderBuilder::DEFAULT_MIN_SPLIT_SIZE,
             }
         );
     }
@@ -572,6 +667,82 @@ mod tests {
         usage_error(&["u", "-j"]);
         usage_error(&["u", "--timeout"]);
         usage_error(&["u", "--demo=yes"]);
+    }
+
+    #[test]
+    fn header_and_user_agent_flags() {
+        let c = config(&["-H", "X-A: 1", "--header", "X-B:2", "-A", "bot/1", "u"]);
+        let headers: Vec<String> = c.headers.iter().map(ToString::to_string).collect();
+        assert_eq!(headers, ["X-A: 1", "X-B: 2"]);
+        assert_eq!(c.user_agent, "bot/1");
+        for bad in ["nocolon", "Bad Name: x", "X: a\r\nb", "Connection: close"] {
+            let err = usage_error(&["-H", bad, "u"]);
+            assert_eq!(err.kind(), ErrorKind::ValueValidation, "{bad:?}");
+        }
+        usage_error(&["-A", "a\nb", "u"]);
+    }
+
+    #[test]
+    fn split_flags() {
+        let c = config(&["-s", "4", "--min-split-size", "256K", "u"]);
+        assert_eq!((c.split, c.min_split_size), (4, 256 * 1024));
+        assert_eq!(config(&["--split=2", "u"]).split, 2);
+        usage_error(&["-s", "0", "u"]);
+        usage_error(&["--min-split-size", "0", "u"]);
+        usage_error(&["--min-split-size", "1.5M", "u"]);
+    }
+
+    #[test]
+    fn rate_and_content_disposition_flags() {
+        let c = config(&["--limit-rate", "500K", "--content-disposition", "u"]);
+        assert_eq!(c.limit_rate, Rate::new(512_000));
+        assert!(c.content_disposition);
+        let err = usage_error(&["--limit-rate", "0", "u"]);
+        assert!(err.to_string().contains("at least 1 byte"), "{err}");
+    }
+
+    #[test]
+    fn output_name_and_checksum_belong_to_one_url() {
+        let sum = "md5=900150983cd24fb0d6963f7d28e17f72";
+        let c = config(&["-O", "a.bin", "--checksum", sum, "u"]);
+        assert_eq!(c.url_options.out.as_deref(), Some("a.bin"));
+        assert_eq!(c.url_options.checksum, Some(sum.parse().unwrap()));
+        for argv in [
+            &["-O", "a.bin", "u1", "u2"][..],
+            &["-O", "a.bin", "-i", "list"],
+            &["-O", "a.bin", "-i", "list", "u"],
+            &["--checksum", sum, "u1", "u2"],
+        ] {
+            let err = usage_error(argv);
+            assert_eq!(err.kind(), ErrorKind::ArgumentConflict, "{argv:?}");
+            assert!(err.to_string().contains("exactly one URL"), "{err}");
+        }
+        for bad in ["a/b", "..", ""] {
+            usage_error(&["-O", bad, "u"]);
+        }
+        usage_error(&["--checksum", "sha-256=00", "u"]);
+    }
+
+    #[test]
+    fn help_groups_options_by_what_they_are_for() {
+        let help = Args::command().render_help().to_string();
+        let headings = [
+            "Input:",
+            "Output:",
+            "HTTP:",
+            "Limits:",
+            "Retries and resuming:",
+        ];
+        let at: Vec<usize> = headings
+            .iter()
+            .map(|h| help.find(h).unwrap_or_else(|| panic!("no {h} in\n{help}")))
+            .collect();
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "{help}");
+        let limits = &help[at[3]..at[4]];
+        assert!(limits.contains("--limit-rate <RATE>"), "{limits}");
+        let http = &help[at[2]..at[3]];
+        assert!(http.contains("-H, --header <NAME: VALUE>"), "{http}");
+        assert!(http.contains("[default: spool-dl/"), "{http}");
     }
 
     #[test]

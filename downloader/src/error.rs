@@ -74,6 +74,9 @@ pub enum ErrorKind {
     HttpStatus,
     /// `"redirect"`: more redirects than the client follows.
     Redirect,
+    /// `"checksum"`: the body's digest is not the one given for it; the
+    /// message holds both, expected and actual. Nothing was saved.
+    Checksum,
     /// `"io"`: the local file system: a file could not be created, written
     /// or given its final name, or a file in its place was not ours.
     Io,
@@ -105,6 +108,7 @@ impl ErrorKind {
             ErrorKind::Connection => "connection",
             ErrorKind::HttpStatus => "http_status",
             ErrorKind::Redirect => "redirect",
+            ErrorKind::Checksum => "checksum",
             ErrorKind::Io => "io",
             ErrorKind::NotAttempted => "not_attempted",
         }

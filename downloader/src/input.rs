@@ -26,6 +26,26 @@
 //!   A `#` later in a line is left alone: it starts a URL fragment.
 //! - A UTF-8 byte order mark at the start of the file is ignored, because
 //!   editors on Windows like to write one.
+//! - An indented line of the form `name=value` (the name made of letters,
+//!   digits and `-`) is an option of the URL above it, in aria2c's format:
+//!
+//!   ```text
+//!   https://mirror.test/big.iso
+//!     out=debian.iso
+//!     checksum=sha-256=5f0d…
+//!     header=Authorization: Bearer abc
+//!   ```
+//!
+//!   [`UrlOptions`] says which options exist. A bad option fails its URL
+//!   (with the option's line number in the reason) rather than being
+//!   dropped, and an option line with no URL above it is a failed entry of
+//!   its own. Any other indented line is a URL, as before: `  http://x/?a=b`
+//!   cannot be an option, since its text before `=` is not a name.
+//!
+//! Because a URL's options follow it, a URL is handed out only once the
+//! next URL line (or the end of the input) has been read. From a pipe, that
+//! means each URL waits for the line after it; aria2c reads its lists the
+//! same way.
 //!
 //! Positional arguments are taken exactly as given, even when empty: the user
 //! typed them one by one, and an empty one should show up as a failure rather
@@ -35,6 +55,8 @@ use std::fmt;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::PathBuf;
+
+use crate::url_options::UrlOptions;
 
 /// The longest line accepted as a URL, in bytes.
 ///
@@ -57,9 +79,11 @@ pub struct Entry {
     /// The URL text, trimmed. For an entry with a [`problem`](Entry::problem)
     /// it is a lossy rendering, only good for showing to a person.
     pub raw: String,
-    /// Set when the line cannot be a URL at all; such an entry is reported as
-    /// failed without being attempted.
+    /// Set when the line cannot be a URL at all, or one of its options is
+    /// bad; such an entry is reported as failed without being attempted.
     pub problem: Option<InputProblem>,
+    /// The option lines under the URL (none for a positional argument).
+    pub options: UrlOptions,
 }
 
 /// Where an [`Entry`] was found.
@@ -80,13 +104,22 @@ impl fmt::Display for Origin {
     }
 }
 
-/// What made a line unusable before any URL parsing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What made an entry unusable before any URL parsing.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InputProblem {
     /// The line contains bytes that are not UTF-8.
     NotUtf8,
     /// The line is longer than [`MAX_LINE`] bytes.
     TooLong,
+    /// An option line under the URL was refused.
+    BadOption {
+        /// The option's line, counting from 1.
+        line: u64,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// An option line with no URL above it.
+    OptionWithoutUrl,
 }
 
 impl fmt::Display for InputProblem {
@@ -94,6 +127,12 @@ impl fmt::Display for InputProblem {
         match self {
             InputProblem::NotUtf8 => f.write_str("line is not valid UTF-8"),
             InputProblem::TooLong => write!(f, "line is longer than {MAX_LINE} bytes"),
+            InputProblem::BadOption { line, reason } => {
+                write!(f, "option on input line {line}: {reason}")
+            }
+            InputProblem::OptionWithoutUrl => {
+                f.write_str("an indented option line with no URL above it")
+            }
         }
     }
 }
@@ -197,6 +236,12 @@ impl std::error::Error for InputError {
 pub struct UrlSource<R> {
     arguments: std::vec::IntoIter<String>,
     lines: Option<Lines<R>>,
+    /// The URL line after the one being assembled, read to learn that the
+    /// options of the one before it are complete.
+    lookahead: Option<Line>,
+    /// A read error met while looking ahead; yielded after the entry it
+    /// cut short.
+    deferred_error: Option<io::Error>,
     next_index: usize,
 }
 
@@ -206,9 +251,54 @@ impl<R: BufRead> UrlSource<R> {
         UrlSource {
             arguments: arguments.into_iter(),
             lines: file.map(Lines::new),
+            lookahead: None,
+            deferred_error: None,
             next_index: 0,
         }
     }
+
+    /// The next line of the file: the one read ahead, or a new one.
+    fn next_line(&mut self) -> Option<io::Result<Line>> {
+        if let Some(line) = self.lookahead.take() {
+            return Some(Ok(line));
+        }
+        if let Some(e) = self.deferred_error.take() {
+            return Some(Err(e));
+        }
+        self.lines.as_mut()?.next_line().transpose()
+    }
+
+    // ANCHOR: options
+    /// Reads the option lines under a URL, up to the next URL line (kept
+    /// for the next call) or the end. The first bad option is the problem.
+    fn read_options(&mut self) -> (UrlOptions, Option<InputProblem>) {
+        let mut options = UrlOptions::default();
+        let mut problem = None;
+        while let Some(next) = self.lines.as_mut().and_then(|l| l.next_line().transpose()) {
+            match next {
+                Ok(Line::Option {
+                    line, name, value, ..
+                }) => {
+                    let applied = value
+                        .map_err(|p| p.to_string())
+                        .and_then(|value| options.set(&name, &value).map_err(|e| e.to_string()));
+                    if let (Err(reason), None) = (applied, &problem) {
+                        problem = Some(InputProblem::BadOption { line, reason });
+                    }
+                }
+                Ok(url @ Line::Url { .. }) => {
+                    self.lookahead = Some(url);
+                    break;
+                }
+                Err(e) => {
+                    self.deferred_error = Some(e);
+                    break;
+                }
+            }
+        }
+        (options, problem)
+    }
+    // ANCHOR_END: options
 }
 
 impl<R: BufRead> Iterator for UrlSource<R> {
@@ -223,29 +313,60 @@ impl<R: BufRead> Iterator for UrlSource<R> {
                 origin: Origin::Argument(index + 1),
                 raw,
                 problem: None,
+                options: UrlOptions::default(),
             }));
         }
-        let lines = self.lines.as_mut()?;
-        match lines.next_url() {
-            Ok(Some((line, raw, problem))) => {
-                self.next_index += 1;
-                Some(Ok(Entry {
+        let entry = match self.next_line() {
+            None => {
+                self.lines = None;
+                return None;
+            }
+            Some(Err(e)) => {
+                self.lines = None;
+                return Some(Err(e));
+            }
+            Some(Ok(Line::Option { line, shown, .. })) => Entry {
+                index,
+                origin: Origin::Line(line),
+                raw: shown,
+                problem: Some(InputProblem::OptionWithoutUrl),
+                options: UrlOptions::default(),
+            },
+            Some(Ok(Line::Url { line, raw, problem })) => {
+                let (options, bad_option) = self.read_options();
+                Entry {
                     index,
                     origin: Origin::Line(line),
                     raw,
-                    problem,
-                }))
+                    problem: problem.or(bad_option),
+                    options,
+                }
             }
-            Ok(None) => {
-                self.lines = None;
-                None
-            }
-            Err(e) => {
-                self.lines = None;
-                Some(Err(e))
-            }
-        }
+        };
+        self.next_index += 1;
+        Some(Ok(entry))
     }
+}
+
+/// One meaningful line of the list file.
+#[derive(Debug)]
+enum Line {
+    /// A URL (or what should have been one).
+    Url {
+        line: u64,
+        /// The trimmed text; lossy when there is a problem.
+        raw: String,
+        problem: Option<InputProblem>,
+    },
+    /// An indented `name=value` option line.
+    Option {
+        line: u64,
+        name: String,
+        /// The value, or why it cannot be read.
+        value: Result<String, InputProblem>,
+        /// The trimmed line, for an error message.
+        shown: String,
+    },
 }
 
 /// The list-file half of [`UrlSource`]: the line rules, with bounded memory.
@@ -256,6 +377,9 @@ struct Lines<R> {
     /// than any before it (and never past `MAX_LINE + 1`).
     buf: Vec<u8>,
     line: u64,
+    /// The end was reached; a terminal on stdin would wait for more if
+    /// asked again.
+    ended: bool,
 }
 
 impl<R: BufRead> Lines<R> {
@@ -264,14 +388,15 @@ impl<R: BufRead> Lines<R> {
             reader,
             buf: Vec::new(),
             line: 0,
+            ended: false,
         }
     }
 
     // ANCHOR: next_url
-    /// The next line that holds a URL: its line number, its trimmed text and
-    /// what, if anything, is wrong with it. `None` at the end of the input.
-    fn next_url(&mut self) -> io::Result<Option<(u64, String, Option<InputProblem>)>> {
-        loop {
+    /// The next line that holds a URL or an option. `None` at the end of
+    /// the input.
+    fn next_line(&mut self) -> io::Result<Option<Line>> {
+        while !self.ended {
             self.buf.clear();
             // `take` stops the read one byte past the limit, so a line with
             // no newline in sight costs MAX_LINE bytes of memory, not the
@@ -279,6 +404,7 @@ impl<R: BufRead> Lines<R> {
             let limit = MAX_LINE as u64 + 1;
             let read = Read::take(&mut self.reader, limit).read_until(b'\n', &mut self.buf)?;
             if read == 0 {
+                self.ended = true;
                 return Ok(None);
             }
             self.line += 1;
@@ -291,6 +417,7 @@ impl<R: BufRead> Lines<R> {
             if self.line == 1 {
                 bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
             }
+            let indented = bytes.first().is_some_and(|&b| b == b' ' || b == b'\t');
             let bytes = bytes.trim_ascii();
             if bytes.is_empty() || bytes[0] == b'#' {
                 continue;
@@ -298,14 +425,32 @@ impl<R: BufRead> Lines<R> {
 
             // A problem line is still an entry, so the report can say which
             // line was bad; its text is cut to something a person can read.
-            let (raw, problem) = match std::str::from_utf8(bytes) {
-                Ok(text) if !too_long => (text.to_owned(), None),
-                Ok(_) => (shown_prefix(bytes), Some(InputProblem::TooLong)),
-                Err(_) if too_long => (shown_prefix(bytes), Some(InputProblem::TooLong)),
-                Err(_) => (shown_prefix(bytes), Some(InputProblem::NotUtf8)),
+            let text = match std::str::from_utf8(bytes) {
+                Ok(text) if !too_long => Ok(text.to_owned()),
+                Ok(_) => Err(InputProblem::TooLong),
+                Err(_) if too_long => Err(InputProblem::TooLong),
+                Err(_) => Err(InputProblem::NotUtf8),
             };
-            return Ok(Some((self.line, raw, problem)));
+            if let Some(name) = indented.then(|| option_name(bytes)).flatten() {
+                let value = text.map(|text| text[name.len() + 1..].to_owned());
+                return Ok(Some(Line::Option {
+                    line: self.line,
+                    name: name.to_owned(),
+                    value,
+                    shown: shown_prefix(bytes),
+                }));
+            }
+            let (raw, problem) = match text {
+                Ok(text) => (text, None),
+                Err(problem) => (shown_prefix(bytes), Some(problem)),
+            };
+            return Ok(Some(Line::Url {
+                line: self.line,
+                raw,
+                problem,
+            }));
         }
+        Ok(None)
     }
     // ANCHOR_END: next_url
 
@@ -332,6 +477,15 @@ impl<R: BufRead> Lines<R> {
             }
         }
     }
+}
+
+/// The option name of a trimmed line `name=value`, if it has that form.
+fn option_name(bytes: &[u8]) -> Option<&str> {
+    let end = bytes.iter().position(|&b| b == b'=')?;
+    let name = &bytes[..end];
+    let is_name = !name.is_empty() && name.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-');
+    // All ASCII, so this cannot fail.
+    is_name.then(|| std::str::from_utf8(name).ok()).flatten()
 }
 
 /// The start of a bad line, lossily decoded, for the report.
@@ -596,6 +750,170 @@ mod tests {
             .collect();
         std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(raws, ["http://x/1", "http://x/2"]);
+    }
+
+    const SHA1: &str = "sha-1=a9993e364706816aba3e25717850c26c9cd0d89d";
+
+    #[test]
+    fn indented_option_lines_belong_to_the_url_above() {
+        let text = format!(
+            "http://x/a\n  out=first.bin\n\tchecksum={SHA1}\n  header=X-A: 1\n  header=X-B: 2\n\
+             http://x/b\n# comment between\nhttp://x/c\n   out=c.bin\n"
+        );
+        let entries = from_text(&text);
+        assert_eq!(raws(&entries), ["http://x/a", "http://x/b", "http://x/c"]);
+        let a = &entries[0].options;
+        assert_eq!(a.out.as_deref(), Some("first.bin"));
+        assert_eq!(a.checksum, Some(SHA1.parse().unwrap()));
+        let headers: Vec<String> = a.headers.iter().map(ToString::to_string).collect();
+        assert_eq!(headers, ["X-A: 1", "X-B: 2"]);
+        assert_eq!(entries[1].options, UrlOptions::default());
+        assert_eq!(entries[2].options.out.as_deref(), Some("c.bin"));
+        assert!(entries.iter().all(|e| e.problem.is_none()));
+        let seen: Vec<(usize, Origin)> = entries.iter().map(|e| (e.index, e.origin)).collect();
+        assert_eq!(
+            seen,
+            [
+                (0, Origin::Line(1)),
+                (1, Origin::Line(6)),
+                (2, Origin::Line(8))
+            ]
+        );
+    }
+
+    #[test]
+    fn blank_lines_and_comments_may_sit_among_the_options() {
+        let entries = from_text("http://x/a\n\n  # note\n  out=a.bin\n\r\n  header=X: y\r\n");
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].options.out.as_deref(), Some("a.bin"));
+        assert_eq!(entries[0].options.headers.len(), 1);
+    }
+
+    #[test]
+    fn indented_urls_are_still_urls() {
+        let entries = from_text("  http://x/?a=b\n\thttp://x/c=d\n  https://x/\n");
+        assert_eq!(
+            raws(&entries),
+            ["http://x/?a=b", "http://x/c=d", "https://x/"]
+        );
+        assert!(entries.iter().all(|e| e.options == UrlOptions::default()));
+    }
+
+    #[test]
+    fn an_unindented_option_is_a_url_line() {
+        // aria2c's rule: options must be indented. Left flush, `out=x` is
+        // an entry of its own, which then fails as a URL.
+        let entries = from_text("http://x/a\nout=x\n");
+        assert_eq!(raws(&entries), ["http://x/a", "out=x"]);
+        assert_eq!(entries[0].options.out, None);
+    }
+
+    #[test]
+    fn a_bad_option_fails_its_url_with_the_line_number() {
+        let text = "http://x/a\n  out=ok.bin\n  checksum=sha-256=abc\n  out=../evil\nhttp://x/b\n";
+        let entries = from_text(text);
+        assert_eq!(raws(&entries), ["http://x/a", "http://x/b"]);
+        let problem = entries[0].problem.clone().unwrap();
+        assert!(
+            matches!(&problem, InputProblem::BadOption { line: 3, reason } if reason.starts_with("checksum=: a sha-256 digest")),
+            "{problem:?}"
+        );
+        assert!(
+            problem
+                .to_string()
+                .starts_with("option on input line 3: checksum=:")
+        );
+        assert_eq!(entries[1].problem, None);
+    }
+
+    #[test]
+    fn unknown_and_repeated_options_are_problems() {
+        let entries = from_text("http://x/a\n  checksun=md5=00\nhttp://x/b\n  out=a\n  out=b\n");
+        let reasons: Vec<String> = entries
+            .iter()
+            .map(|e| e.problem.as_ref().unwrap().to_string())
+            .collect();
+        assert!(
+            reasons[0].contains("unknown option \"checksun\""),
+            "{}",
+            reasons[0]
+        );
+        assert!(reasons[1].contains("out= is given twice"), "{}", reasons[1]);
+    }
+
+    #[test]
+    fn an_option_with_no_url_above_is_an_entry_of_its_own() {
+        let entries = from_text("  out=x.bin\nhttp://x/a\n  out=a.bin\n");
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[0].problem, Some(InputProblem::OptionWithoutUrl));
+        assert_eq!(
+            (entries[0].origin, entries[0].raw.as_str()),
+            (Origin::Line(1), "out=x.bin")
+        );
+        assert_eq!(entries[1].options.out.as_deref(), Some("a.bin"));
+    }
+
+    #[test]
+    fn an_option_that_is_not_utf8_fails_its_url() {
+        let bytes = b"http://x/a\n  out=caf\xE9.txt\nhttp://x/b\n";
+        let entries: Vec<Entry> = UrlSource::new(Vec::new(), Some(&bytes[..]))
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(entries.len(), 2);
+        assert_eq!(
+            entries[0].problem,
+            Some(InputProblem::BadOption {
+                line: 2,
+                reason: "line is not valid UTF-8".into()
+            })
+        );
+    }
+
+    #[test]
+    fn a_read_error_after_a_url_comes_after_that_url() {
+        // The error arrives while looking for the URL's options: the URL is
+        // still handed out first, then the error, then nothing.
+        let reader = BufReader::new(Failing { sent: false });
+        let mut source = UrlSource::new(Vec::new(), Some(reader));
+        assert_eq!(source.next().unwrap().unwrap().raw, "http://x/a");
+        assert!(source.next().unwrap().is_err());
+        assert!(source.next().is_none());
+    }
+
+    /// A reader that hands out its lines one `read` at a time and then
+    /// reports the end only once; a second read after the end panics, as a
+    /// terminal would block.
+    struct EndsOnce {
+        lines: Vec<&'static [u8]>,
+        ended: bool,
+    }
+
+    impl Read for EndsOnce {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            if self.lines.is_empty() {
+                assert!(!self.ended, "read again after the end");
+                self.ended = true;
+                return Ok(0);
+            }
+            let line = self.lines.remove(0);
+            out[..line.len()].copy_from_slice(line);
+            Ok(line.len())
+        }
+    }
+
+    #[test]
+    fn the_end_of_the_input_is_read_once() {
+        let reader = BufReader::new(EndsOnce {
+            lines: vec![b"http://x/a\n", b"  out=a\n"],
+            ended: false,
+        });
+        let mut source = UrlSource::new(Vec::new(), Some(reader));
+        assert_eq!(
+            source.next().unwrap().unwrap().options.out.as_deref(),
+            Some("a")
+        );
+        assert!(source.next().is_none());
+        assert!(source.next().is_none());
     }
 
     #[test]

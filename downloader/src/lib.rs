@@ -21,6 +21,19 @@
 //! - [`error`]: why a download failed, as a kind and a message.
 //! - [`report`]: the JSON report and the human summary.
 //!
+//! And the settings users of curl, wget and aria2c reach for, each checked
+//! before anything is fetched:
+//!
+//! - [`header`]: extra header fields and the user agent.
+//! - [`url_options`]: what one URL may carry: a name, a checksum, fields.
+//! - [`output_name`]: names given by the user.
+//! - [`content_disposition`]: names from the server's header.
+//! - [`checksum`]: digests computed while the body streams.
+//! - [`rate_limit`]: one bandwidth budget for the batch.
+//! - [`split`]: one large file over several connections.
+//! - [`credentials`]: `user:pass@` in a URL, sent to its origin only and
+//!   masked wherever a URL is shown.
+//!
 //! The `spool-dl` command is a user of this library like any other:
 //! `main.rs` parses its flags (`cli.rs`, with clap) into these settings and
 //! runs `--demo` (`demo.rs`); none of that is library API, and nothing in
@@ -50,6 +63,11 @@
 //!   between them, is fiddly terminal work that has nothing to do with
 //!   async I/O.
 //!
+//! - **sha2**, **sha1**, **md-5** (RustCrypto) and **hex**: the digests
+//!   for checksums. Hash functions are the textbook case for not writing
+//!   your own.
+//! - **base64**: the encoding of `Authorization: Basic`.
+//!
 //! - **rustix** (Linux only): a safe wrapper for `renameat2` with
 //!   `RENAME_NOREPLACE`, which gives a finished file its name in one system
 //!   call without ever replacing an existing file. Calling it through raw
@@ -66,14 +84,22 @@
 pub mod backoff;
 mod batch;
 mod builder;
+pub mod checksum;
+pub mod content_disposition;
+pub mod credentials;
 pub mod error;
 mod fetch;
+pub mod header;
 pub mod input;
 pub mod naming;
+pub mod output_name;
 pub mod part_file;
 pub mod progress;
+pub mod rate_limit;
 pub mod report;
 pub mod resume;
+pub mod split;
+pub mod url_options;
 
 pub use batch::{Downloader, Target};
 pub use builder::{BuildError, DownloaderBuilder, Timeouts};

@@ -13,7 +13,7 @@ mod flag_hints;
 use spool::stream::{Stream, unfold};
 use spool::sync::Queue;
 use spool_dl::Downloader;
-use spool_dl::input::{Entry, InputFile, UrlSource};
+use spool_dl::input::{Entry, InputFile, Origin, UrlSource};
 use spool_dl::progress::{Bars, Lines, Progress, Quiet};
 use spool_dl::report::Report;
 
@@ -42,7 +42,17 @@ fn main() -> ExitCode {
     };
     // Without a list file, the count is known and the bar can show a percentage.
     let known_count = input.is_none().then_some(arguments.len() as u64);
-    let source = UrlSource::new(arguments, input);
+    // `-O` and `--checksum` belong to the one URL argument (the command
+    // line refuses them otherwise).
+    let url_options = config.url_options.clone();
+    let source = UrlSource::new(arguments, input).map(move |entry| {
+        entry.map(|mut entry| {
+            if entry.origin == Origin::Argument(1) {
+                entry.options = url_options.clone();
+            }
+            entry
+        })
+    });
     let report = if config.quiet {
         run(&downloader, source, Quiet)
     } else if std::io::stderr().is_terminal() {
@@ -84,9 +94,9 @@ fn main() -> ExitCode {
 /// `spool::sync::Queue`: the reader thread blocks on `put` while the queue
 /// is full (a plain `block_on` on that thread), and the batch pulls from it
 /// as slots free up.
-fn run<R, P>(downloader: &Downloader, source: UrlSource<R>, progress: P) -> (Report, Option<String>)
+fn run<S, P>(downloader: &Downloader, source: S, progress: P) -> (Report, Option<String>)
 where
-    R: std::io::BufRead + Send + 'static,
+    S: Iterator<Item = std::io::Result<Entry>> + Send + 'static,
     P: Progress + 'static,
 {
     let queue = Arc::new(Queue::new(256));

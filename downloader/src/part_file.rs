@@ -70,6 +70,9 @@ pub struct PartFile {
     has_meta: bool,
     /// Bytes in the `.part` file: where a resumed request starts.
     len: u64,
+    /// Opened to append (a resumed part): positioned writes would land at
+    /// the end, so [`preallocate`](PartFile::preallocate) reopens it.
+    append: bool,
 }
 
 impl PartFile {
@@ -95,6 +98,7 @@ impl PartFile {
         let file = open_plain(&part, OpenOptions::new().append(true))?;
         let len = file.metadata()?.len();
         let mut this = PartFile::new(file, part, len);
+        this.append = true;
         let validator = match open_plain(&this.meta, OpenOptions::new().read(true)) {
             Ok(mut meta) => {
                 let mut text = String::new();
@@ -123,6 +127,7 @@ impl PartFile {
             meta: meta.into(),
             has_meta: false,
             len,
+            append: false,
         }
     }
 
@@ -182,6 +187,41 @@ impl PartFile {
         match fs::remove_file(&self.meta) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),
+        }
+    }
+
+    /// Makes the part `total` bytes long for a segmented download, whose
+    /// segments are then written in place with
+    /// [`write_at`](PartFile::write_at). [`len`](PartFile::len) is `total`
+    /// from now on, holes included, so a segmented part must never be
+    /// resumed as a prefix: its caller saves no validator for it.
+    pub fn preallocate(&mut self, total: u64) -> io::Result<()> {
+        if self.append {
+            self.file = open_plain(&self.part, OpenOptions::new().write(true))?;
+            self.append = false;
+        }
+        self.file.set_len(total)?;
+        self.len = total;
+        Ok(())
+    }
+
+    /// Writes a piece of a segment at `offset` of a
+    /// [preallocated](PartFile::preallocate) part.
+    pub fn write_at(&self, offset: u64, bytes: &[u8]) -> io::Result<()> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileExt;
+            self.file.write_all_at(bytes, offset)
+        }
+        #[cfg(windows)]
+        {
+            use std::os::windows::fs::FileExt;
+            let mut written = 0;
+            while written < bytes.len() {
+                let at = offset + written as u64;
+                written += self.file.seek_write(&bytes[written..], at)?;
+            }
+            Ok(())
         }
     }
 
@@ -396,6 +436,32 @@ mod tests {
         let _ = fs::remove_dir_all(&d);
         fs::create_dir_all(&d).unwrap();
         d
+    }
+
+    #[test]
+    fn segments_written_in_place_in_any_order_make_the_file() {
+        let d = dir();
+        // A resumed part is opened to append; in-place writes must still
+        // land where they are meant to.
+        fs::write(d.join("s.bin.part"), b"old bytes").unwrap();
+        fs::write(d.join("s.bin.part.meta"), b"\"v\"").unwrap();
+        let (mut part, _) = PartFile::open_existing(d.join("s.bin.part")).unwrap();
+        part.restart().unwrap();
+        part.preallocate(12).unwrap();
+        assert_eq!(part.len(), 12);
+        part.write_at(8, b"IJKL").unwrap();
+        part.write_at(0, b"ABCD").unwrap();
+        part.write_at(4, b"EFGH").unwrap();
+        part.finish(&d.join("s.bin")).unwrap();
+        assert_eq!(fs::read(d.join("s.bin")).unwrap(), b"ABCDEFGHIJKL");
+        // Restarting after a failed split leaves an empty file to append to.
+        let mut part = PartFile::create(d.join("t.bin.part")).unwrap();
+        part.preallocate(8).unwrap();
+        part.write_at(4, b"tail").unwrap();
+        part.restart().unwrap();
+        part.write(b"whole").unwrap();
+        part.finish(&d.join("t.bin")).unwrap();
+        assert_eq!(fs::read(d.join("t.bin")).unwrap(), b"whole");
     }
 
     #[test]

@@ -6,7 +6,10 @@
 use std::fs;
 use std::sync::{Arc, Mutex};
 
+use spool_dl::Target;
+use spool_dl::checksum::{Algorithm, Hasher};
 use spool_dl::report::Status;
+use spool_dl::url_options::UrlOptions;
 use spool_http::Client;
 use spool_http::server::{Request, Response, ServeDir};
 use spool_tests::{RequestLog, TempDir, TestServer, body_for, names_in, quick};
@@ -345,4 +348,63 @@ fn a_206_nobody_asked_for_is_never_saved_as_the_whole_file() {
         "{d:?}"
     );
     assert!(!dir.join("piece.bin").exists());
+}
+
+/// `sha-256=HEX` of `body`, as `--checksum` takes it.
+fn sha256_option(body: &[u8]) -> UrlOptions {
+    let mut hasher = Hasher::new(Algorithm::Sha256);
+    hasher.update(body);
+    let hex: String = hasher.finish().iter().map(|b| format!("{b:02x}")).collect();
+    let mut options = UrlOptions::default();
+    options.set("checksum", &format!("sha-256={hex}")).unwrap();
+    options
+}
+
+#[test]
+fn a_resumed_part_counts_toward_the_checksum() {
+    let files = Files::start();
+    let dir = TempDir::new("resume-sum");
+    leave_part(&dir, &files.body[..SIZE / 3], &files.etag);
+    let url = files.server.url("/data.bin");
+    let report = quick(dir.path())
+        .resume(true)
+        .build()
+        .unwrap()
+        .run([Target::Url(url, sha256_option(&files.body))]);
+    let d = &report.downloads[0];
+    assert_eq!(
+        (d.status, d.attempts, d.http_status),
+        (Status::Ok, 1, Some(206)),
+        "{d:?}"
+    );
+    assert!(fs::read(dir.join("data.bin")).unwrap() == files.body);
+}
+
+#[test]
+fn a_bad_resumed_prefix_fails_the_checksum_and_the_retry_starts_from_zero() {
+    // The part matches the server's ETag but holds a flipped byte: only
+    // the digest can tell. The retry must not resume those bytes again.
+    let files = Files::start();
+    let dir = TempDir::new("resume-sum-bad");
+    let mut prefix = files.body[..SIZE / 3].to_vec();
+    prefix[10] ^= 0xFF;
+    leave_part(&dir, &prefix, &files.etag);
+    let url = files.server.url("/data.bin");
+    let report = quick(dir.path())
+        .resume(true)
+        .build()
+        .unwrap()
+        .run([Target::Url(url, sha256_option(&files.body))]);
+    let d = &report.downloads[0];
+    assert_eq!(
+        (d.status, d.attempts, d.http_status),
+        (Status::Ok, 2, Some(200)),
+        "{d:?}"
+    );
+    let (log, answers) = files.downloads();
+    assert_eq!(log.len(), 2);
+    assert!(log[0].range.is_some() && log[1].range.is_none(), "{log:?}");
+    assert_eq!(answers[1], (200, Some(SIZE as u64)));
+    assert!(fs::read(dir.join("data.bin")).unwrap() == files.body);
+    assert_eq!(names_in(dir.path()), ["data.bin"]);
 }
