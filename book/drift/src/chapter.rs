@@ -83,6 +83,10 @@ impl Chapter {
         let mut heading: Option<String> = None;
         let mut paragraph: Option<String> = None;
         let mut last_paragraph = String::new();
+        // A table that compares us with other tools (a column named
+        // `spool…` beside columns named after curl, wget, asyncio…) holds
+        // their names and flags too: only the spool columns are ours.
+        let mut table = Table::default();
         // mdBook's options: tables, footnotes, strikethrough, task lists.
         let options = Options::ENABLE_TABLES
             | Options::ENABLE_FOOTNOTES
@@ -150,10 +154,27 @@ impl Chapter {
                     }
                 }
                 Event::Text(t) => {
+                    if table.in_head
+                        && let Some(h) = table.headers.last_mut()
+                    {
+                        h.push_str(&t);
+                    }
                     for text in [heading.as_mut(), paragraph.as_mut()].into_iter().flatten() {
                         text.push_str(&t);
                     }
                 }
+                Event::Start(Tag::Table(_)) => table = Table::default(),
+                Event::Start(Tag::TableHead) => table.in_head = true,
+                Event::End(TagEnd::TableHead) => table.in_head = false,
+                Event::Start(Tag::TableRow) => table.column = 0,
+                Event::Start(Tag::TableCell) => {
+                    if table.in_head {
+                        table.headers.push(String::new());
+                    }
+                }
+                Event::End(TagEnd::TableCell) => table.column += 1,
+                Event::End(TagEnd::Table) => table = Table::default(),
+                Event::Code(_) if table.is_foreign_column() => {}
                 Event::Code(c) => {
                     for text in [heading.as_mut(), paragraph.as_mut()].into_iter().flatten() {
                         text.push_str(&c);
@@ -172,6 +193,25 @@ impl Chapter {
         }
         chapter.text = text;
         chapter
+    }
+}
+
+/// Where the parser is in a Markdown table.
+#[derive(Default)]
+struct Table {
+    headers: Vec<String>,
+    in_head: bool,
+    column: usize,
+}
+
+impl Table {
+    /// Is the current cell in another tool's column of a comparison table?
+    fn is_foreign_column(&self) -> bool {
+        let ours = |h: &String| h.to_lowercase().contains("spool");
+        !self.in_head
+            && self.headers.iter().any(ours)
+            && self.headers.get(self.column).is_some_and(|h| !ours(h))
+            && self.column > 0
     }
 }
 
@@ -228,6 +268,14 @@ mod tests {
             "the-way-out-drop-for-what-is-quick"
         );
         assert_eq!(heading_id("The demo: 10 × 2 s"), "the-demo-10--2-s");
+    }
+
+    #[test]
+    fn other_tools_columns_of_a_comparison_table_are_not_ours() {
+        let text = "| what | curl | spool-dl |\n| --- | --- | --- |\n| `Thing` | `-x` | `-j` |\n";
+        let c = Chapter::parse("a.md".into(), ".".into(), text.to_string());
+        let spans: Vec<&str> = c.spans.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(spans, ["Thing", "-j"]);
     }
 
     #[test]

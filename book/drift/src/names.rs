@@ -187,6 +187,11 @@ const ALLOWED: &[&[&str]] = &[
         "renameat2",
         "RENAME_NOREPLACE",
         "SO_LINGER",
+        "Basic",
+        "http_proxy",
+        "https_proxy",
+        "no_proxy",
+        "all_proxy",
     ],
 ];
 
