@@ -23,6 +23,11 @@
 
 #![warn(missing_docs)]
 
+pub mod command;
+pub mod faults;
+pub mod json_report;
+pub mod soak;
+
 use std::fs;
 use std::io::{self, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
