@@ -91,6 +91,8 @@ const CARGO_RUN_VARIABLES: [&str; 7] = [
 /// One look at a running process, from `/proc/PID`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Sample {
+    /// The process, for a caller that wants to read more of `/proc/PID`.
+    pub pid: u32,
     /// Time since the process started.
     pub at: Duration,
     /// Resident memory now (`VmRSS`), KiB.
@@ -114,6 +116,7 @@ impl Sample {
         };
         let fds = fs::read_dir(format!("/proc/{pid}/fd")).ok()?.count();
         Some(Sample {
+            pid,
             at,
             rss_kib: field("VmRSS")?,
             hwm_kib: field("VmHWM")?,
@@ -176,6 +179,7 @@ pub fn watch(
         if let Some(sample) = Sample::of(child.id(), started.elapsed()) {
             samples += 1;
             peak = Sample {
+                pid: sample.pid,
                 at: sample.at,
                 rss_kib: peak.rss_kib.max(sample.rss_kib),
                 hwm_kib: peak.hwm_kib.max(sample.hwm_kib),

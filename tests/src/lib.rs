@@ -27,6 +27,7 @@ pub mod command;
 pub mod faults;
 pub mod json_report;
 pub mod soak;
+pub mod verify;
 
 use std::fs;
 use std::io::{self, Read, Write};

@@ -24,11 +24,10 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use sha2::{Digest, Sha256};
-
 use crate::command::{self, Verdict, Watched};
 use crate::faults::{Catalog, Fault, FaultEvent, FaultPlan, FaultServer, ServerCounts};
 use crate::json_report;
+use crate::verify::{self, Settled};
 
 /// What to soak, and how hard.
 #[derive(Debug, Clone)]
@@ -272,7 +271,14 @@ pub fn run_logged(config: &SoakConfig, work: &Path) -> (Figures, Vec<FaultEvent>
         }
     }
 
-    check_disk(&mut figures, &outcomes, catalog, &out);
+    let disk = verify::check_dir(&out, catalog, |id| match outcomes[id] {
+        Some(Outcome::Reported | Outcome::FoundAfterKill) => Settled::Ok,
+        Some(Outcome::Failed(_)) => Settled::Failed,
+        None => Settled::Unknown,
+    });
+    figures.corrupt = disk.corrupt;
+    figures.parts_kept = disk.parts_kept;
+    figures.problems.extend(disk.problems);
     for (id, outcome) in outcomes.iter().enumerate() {
         match outcome {
             Some(Outcome::Reported) => figures.ok += 1,
@@ -356,66 +362,6 @@ fn settle_from_report(
                     .push(format!("{} failed without a reason", entry.url));
             }
             outcomes[id] = Some(Outcome::Failed(entry.reason().to_string()));
-        }
-    }
-}
-
-/// Checks every file in `out` against the outcomes: final names hold the
-/// catalog's bytes and only for `ok` URLs, no `.part` or `.meta` is left
-/// for an `ok` URL, nothing else is there, and every `ok` URL has its file.
-fn check_disk(figures: &mut Figures, outcomes: &[Option<Outcome>], catalog: Catalog, out: &Path) {
-    let mut seen = vec![false; outcomes.len()];
-    let entries = fs::read_dir(out).expect("listing the output directory");
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let (id, suffix) = match name.find(".bin") {
-            Some(end) => match name[..end].parse::<usize>() {
-                Ok(id) if id < outcomes.len() => (id, &name[end + 4..]),
-                _ => (usize::MAX, ""),
-            },
-            None => (usize::MAX, ""),
-        };
-        let ok = matches!(
-            outcomes.get(id),
-            Some(Some(Outcome::Reported | Outcome::FoundAfterKill))
-        );
-        match suffix {
-            "" if id != usize::MAX => {
-                seen[id] = true;
-                if !ok {
-                    figures.corrupt += 1;
-                    figures.problems.push(format!(
-                        "{name} is under its final name, but its URL is not ok"
-                    ));
-                    continue;
-                }
-                let bytes = fs::read(entry.path()).unwrap_or_default();
-                let digest: [u8; 32] = Sha256::digest(&bytes).into();
-                if digest != catalog.sha256(id) {
-                    figures.corrupt += 1;
-                    figures.problems.push(format!(
-                        "{name}: {} bytes whose SHA-256 is not the server's ({} bytes sent)",
-                        bytes.len(),
-                        catalog.size(id)
-                    ));
-                }
-            }
-            ".part" | ".part.meta" if ok => figures
-                .problems
-                .push(format!("{name} left behind for a URL that is ok")),
-            ".part" => figures.parts_kept += 1,
-            ".part.meta" => {}
-            _ => figures
-                .problems
-                .push(format!("{name}: a file no URL should have made")),
-        }
-    }
-    for (id, outcome) in outcomes.iter().enumerate() {
-        if matches!(outcome, Some(Outcome::Reported)) && !seen[id] {
-            figures.problems.push(format!(
-                "{} is reported ok but is not on disk",
-                Catalog::file_name(id)
-            ));
         }
     }
 }
