@@ -235,6 +235,10 @@ pub struct FaultPlan {
     /// The pause between pieces of a trickle; shorter than the client's
     /// read timeout, so the trickle completes.
     pub trickle_pause: Duration,
+    /// The share of bodies sent chunked. With no length up front, the
+    /// downloader keeps a resume validator (`.meta`) even for a small file,
+    /// so a kill can leave it something to resume.
+    pub chunked: f64,
 }
 
 impl FaultPlan {
@@ -244,6 +248,7 @@ impl FaultPlan {
             rate: 0.0,
             stall: Duration::ZERO,
             trickle_pause: Duration::ZERO,
+            chunked: 0.2,
         }
     }
 }
@@ -299,6 +304,8 @@ struct Shared {
     /// Requests seen per ID: the `nth` that picks a request's fault.
     seen: Mutex<HashMap<usize, u32>>,
     log: Mutex<Vec<FaultEvent>>,
+    /// `(id, start)` of every `Range: bytes=START-` request, in order.
+    ranges: Mutex<Vec<(usize, u64)>>,
 }
 
 /// The fault-injecting server, on 127.0.0.1; stopped on drop.
@@ -328,6 +335,7 @@ impl FaultServer {
             faults: Default::default(),
             seen: Mutex::new(HashMap::new()),
             log: Mutex::new(Vec::new()),
+            ranges: Mutex::new(Vec::new()),
         });
         let thread = thread::spawn({
             let shared = shared.clone();
@@ -378,6 +386,20 @@ impl FaultServer {
             not_satisfiable: self.shared.not_satisfiable.load(Ordering::SeqCst),
             faults,
         }
+    }
+
+    /// The `(id, start)` of every range request (`Range: bytes=START-`)
+    /// after the first `skip`, in arrival order.
+    pub fn range_requests(&self, skip: usize) -> Vec<(usize, u64)> {
+        lock(&self.shared.ranges)
+            .get(skip..)
+            .unwrap_or_default()
+            .to_vec()
+    }
+
+    /// How many range requests have arrived.
+    pub fn range_request_count(&self) -> usize {
+        lock(&self.shared.ranges).len()
     }
 
     /// Every fault injected so far, in the order they were decided.
@@ -503,6 +525,9 @@ fn respond(shared: &Shared, stream: &mut TcpStream, head: &RequestHead) -> io::R
         stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")?;
         return Ok(After::KeepAlive);
     }
+    if let Some(start) = head.range_start {
+        lock(&shared.ranges).push((id, start));
+    }
     let nth = {
         let mut seen = lock(&shared.seen);
         let count = seen.entry(id).or_insert(0);
@@ -570,9 +595,7 @@ fn respond(shared: &Shared, stream: &mut TcpStream, head: &RequestHead) -> io::R
         _ => ("200 OK", String::new(), 0),
     };
     let content = &body[start as usize..];
-    // A fifth of the answers are chunked: no length up front, so the
-    // downloader keeps a resume validator even for small files.
-    let chunked = rng.u8(0..5) == 0;
+    let chunked = rng.f64() < shared.plan.chunked;
     let framing = if chunked {
         "Transfer-Encoding: chunked\r\n".to_string()
     } else {

@@ -11,7 +11,10 @@
 //! like any other); anything else goes back into the queue, its `.part`
 //! file waiting for `--continue`. Kills land after a random number of the
 //! batch's requests, so they hit every stage: before a head, mid-body,
-//! during a retry's backoff, around a rename.
+//! during a retry's backoff, around a rename. Every other kill also waits
+//! until some download of the batch has bytes in its `.part` and a saved
+//! validator, so that the next run must resume it with a range request
+//! from the part's length; the soak checks that it does.
 //!
 //! A re-run gets only the unsettled URLs, as a user's script would: the
 //! downloader never replaces a finished file, so a finished URL given
@@ -67,6 +70,7 @@ impl SoakConfig {
                 rate: 0.2,
                 stall: Duration::from_secs(5),
                 trickle_pause: Duration::from_millis(20),
+                chunked: 0.2,
             },
             jobs: 32,
             batch: 1_000,
@@ -79,12 +83,19 @@ impl SoakConfig {
     }
 
     /// The version `cargo test` runs: 300 URLs in batches of 100, two kills.
+    /// Half the bodies are chunked, so the kill that waits for a download
+    /// with a saved validator soon finds one.
     pub fn short(seed: u64) -> SoakConfig {
+        let full = SoakConfig::full(300, seed);
         SoakConfig {
             batch: 100,
             kills: 2,
             jobs: 16,
-            ..SoakConfig::full(300, seed)
+            plan: FaultPlan {
+                chunked: 0.5,
+                ..full.plan
+            },
+            ..full
         }
     }
 
@@ -124,6 +135,12 @@ pub struct Figures {
     pub server: ServerCounts,
     /// Attempts beyond the first, summed over the reports' entries.
     pub retries: u64,
+    /// `.part` files a kill left with bytes and a saved validator, so that
+    /// `--continue` must resume them.
+    pub resumable_after_kill: usize,
+    /// Of those, how many the next run asked for with `Range: bytes=LEN-`,
+    /// LEN being the `.part`'s length.
+    pub resumed_after_kill: usize,
     /// URLs saved, with verified bytes.
     pub ok: usize,
     /// Of those, how many were found finished after a kill.
@@ -180,6 +197,8 @@ pub fn run_logged(config: &SoakConfig, work: &Path) -> (Figures, Vec<FaultEvent>
     let mut kills_left = config.kills;
     // A run that gets nowhere would loop forever; no sane soak needs this many.
     let max_runs = 3 * catalog.count.div_ceil(config.batch) + 2 * config.kills + 10;
+    // The `.part` files the last kill left for `--continue`: (id, length).
+    let mut resumable: Vec<(usize, u64)> = Vec::new();
 
     loop {
         let unsettled: Vec<usize> = (0..catalog.count)
@@ -198,6 +217,7 @@ pub fn run_logged(config: &SoakConfig, work: &Path) -> (Figures, Vec<FaultEvent>
         let batch = &unsettled[..unsettled.len().min(config.batch)];
         let runs_left = unsettled.len().div_ceil(config.batch);
         let kill = kills_left > 0 && rng.f64() < kills_left as f64 / runs_left as f64;
+        let mid_body = figures.kills % 2 == 0;
         let kill_after = server.requests()
             + rng
                 .u64(batch.len() as u64 / 10..=batch.len() as u64 * 9 / 10)
@@ -228,8 +248,12 @@ pub fn run_logged(config: &SoakConfig, work: &Path) -> (Figures, Vec<FaultEvent>
             .arg(&list)
             .stdout(File::create(work.join(format!("stdout-{n}.txt"))).expect("a stdout file"))
             .stderr(File::create(&stderr_path).expect("a stderr file"));
+        let ranges_before = server.range_request_count();
         let watched = command::watch(&mut spool_dl, |_| {
-            if kill && server.requests() >= kill_after {
+            let now = kill
+                && server.requests() >= kill_after
+                && (!mid_body || !resumable_parts(&out, batch).is_empty());
+            if now {
                 Verdict::Kill
             } else {
                 Verdict::Continue
@@ -239,6 +263,18 @@ pub fn run_logged(config: &SoakConfig, work: &Path) -> (Figures, Vec<FaultEvent>
         figures.peak_rss_kib = figures.peak_rss_kib.max(watched.peak.hwm_kib);
         figures.max_fds = figures.max_fds.max(watched.peak.fds);
 
+        let asked = server.range_requests(ranges_before);
+        for &(id, len) in &resumable {
+            if asked.contains(&(id, len)) {
+                figures.resumed_after_kill += 1;
+            } else if !watched.killed {
+                figures.problems.push(format!(
+                    "{}.part ({len} bytes, validator saved) was not resumed with Range: bytes={len}-",
+                    Catalog::file_name(id)
+                ));
+            }
+        }
+        resumable.clear();
         if watched.killed {
             kills_left -= 1;
             figures.kills += 1;
@@ -247,6 +283,8 @@ pub fn run_logged(config: &SoakConfig, work: &Path) -> (Figures, Vec<FaultEvent>
                     outcomes[id] = Some(Outcome::FoundAfterKill);
                 }
             }
+            resumable = resumable_parts(&out, batch);
+            figures.resumable_after_kill += resumable.len();
             continue;
         }
         if kill {
@@ -295,6 +333,11 @@ pub fn run_logged(config: &SoakConfig, work: &Path) -> (Figures, Vec<FaultEvent>
                 .push(format!("{}: never settled", server.url(id))),
         }
     }
+    if let Some((low, high)) = figures.run_peaks_kib.filter(|(low, high)| *high > 2 * low) {
+        figures.problems.push(format!(
+            "peak memory of a full run ranged from {low} to {high} KiB: not flat"
+        ));
+    }
     if figures.max_fds > figures.fd_bound {
         figures.problems.push(format!(
             "a run held {} descriptors open, more than {} for -j {}",
@@ -304,6 +347,21 @@ pub fn run_logged(config: &SoakConfig, work: &Path) -> (Figures, Vec<FaultEvent>
     figures.server = server.counts();
     figures.elapsed = started.elapsed();
     (figures, server.log())
+}
+
+/// The `.part` files of `batch` holding bytes and a saved validator:
+/// what `--continue` must resume, as `(id, length)`.
+fn resumable_parts(out: &Path, batch: &[usize]) -> Vec<(usize, u64)> {
+    batch
+        .iter()
+        .filter_map(|&id| {
+            let part = out.join(Catalog::file_name(id) + ".part");
+            let len = fs::metadata(&part).ok()?.len();
+            let mut meta = part.into_os_string();
+            meta.push(".meta");
+            (len > 0 && Path::new(&meta).exists()).then_some((id, len))
+        })
+        .collect()
 }
 
 /// Settles a finished run's batch from its report.
@@ -392,6 +450,11 @@ impl fmt::Display for Figures {
             f,
             "resumed: {} answers 206 (a .part continued), {} answers 416 (a .part already whole)",
             self.server.partial, self.server.not_satisfiable
+        )?;
+        writeln!(
+            f,
+            "after kills: {} .part files left resumable (counted per kill), {} of them resumed with a range from their length",
+            self.resumable_after_kill, self.resumed_after_kill
         )?;
         writeln!(
             f,
