@@ -37,18 +37,17 @@ use sha2::{Digest, Sha256};
 ///
 /// Most URLs are `/files/ID.bin`; one in a hundred is `/gone/ID.bin`, which
 /// always answers `404`, so every run also has downloads that must fail
-/// with a reason. Sizes are mostly small, with a share of 1–2.5 MiB files:
-/// the downloader saves a resume validator only for bodies of 1 MiB or
-/// more (or of unknown length), so those are what `--continue` resumes
-/// after a kill.
+/// with a reason. Sizes ([`size`](Catalog::size)) are mostly small, some
+/// middling, and one in a hundred large: with the soak's 2.5 MiB maximum
+/// those are 1–2.5 MiB, the sizes for which the downloader saves a resume
+/// validator even when the length is known.
 #[derive(Debug, Clone, Copy)]
 pub struct Catalog {
     /// Seeds every size, every byte and every fault.
     pub seed: u64,
     /// IDs run from 0 to `count - 1`.
     pub count: usize,
-    /// Largest file size; small catalogs (the `cargo test` soak) use a
-    /// smaller one to stay quick in debug builds.
+    /// The largest body, in bytes.
     pub max_size: usize,
 }
 
@@ -83,7 +82,8 @@ impl Catalog {
         mix(&[self.seed, GONE_SALT, id as u64]) % 100 == 0
     }
 
-    /// The length of `id`'s body.
+    /// The length of `id`'s body: 85% up to `max_size / 80`, 14% up to
+    /// `max_size / 5`, 1% from `2 * max_size / 5` to `max_size`.
     pub fn size(&self, id: usize) -> usize {
         let mut rng = fastrand::Rng::with_seed(mix(&[self.seed, SIZE_SALT, id as u64]));
         let max = self.max_size.max(2);
