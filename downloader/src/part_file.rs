@@ -255,7 +255,12 @@ impl PartFile {
     /// Renaming goes by path, and someone sharing the directory could have
     /// swapped another file in under `NAME.part` while we wrote to ours; so
     /// the final name is checked to hold the very file we wrote.
+    ///
+    /// The validator goes first: a crash between the two steps then leaves
+    /// a `.part` without its `.meta`, which `--continue` simply starts over,
+    /// rather than a finished file with a stray `.meta` beside it forever.
     pub fn finish(mut self, final_path: &Path) -> io::Result<()> {
+        let _ = self.forget_validator();
         if !rename_noreplace(&self.part, final_path)? {
             match fs::hard_link(&self.part, final_path) {
                 Ok(()) => fs::remove_file(&self.part)?,
@@ -271,7 +276,6 @@ impl PartFile {
                 }
             }
         }
-        let _ = self.forget_validator();
         self.check_named(final_path)
     }
     // ANCHOR_END: finish

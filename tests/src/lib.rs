@@ -23,6 +23,12 @@
 
 #![warn(missing_docs)]
 
+pub mod command;
+pub mod faults;
+pub mod json_report;
+pub mod soak;
+pub mod verify;
+
 use std::fs;
 use std::io::{self, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
