@@ -212,6 +212,15 @@ fn pooled_name() -> impl Strategy<Value = String> {
     .prop_map(str::to_owned)
 }
 
+/// A name near `MAX_NAME`, from few enough choices that they collide.
+fn long_wanted_name() -> impl Strategy<Value = String> {
+    (
+        MAX_NAME - 4..=MAX_NAME,
+        prop::sample::select(vec!["", ".gz", ".html"]),
+    )
+        .prop_map(|(len, ext)| format!("{}{ext}", "n".repeat(len - ext.len())))
+}
+
 proptest! {
     /// Whatever is wanted and whatever is on disk, each allocation is a
     /// safe name that no earlier allocation (nor its `.part`) holds and
@@ -221,7 +230,10 @@ proptest! {
     fn allocated_names_never_collide_or_clobber(
         resume in any::<bool>(),
         on_disk in prop::collection::hash_set(pooled_name(), 0..10),
-        wanted in prop::collection::vec(prop_oneof![pooled_name(), hostile_text()], 1..20),
+        wanted in prop::collection::vec(
+            prop_oneof![pooled_name(), hostile_text(), long_wanted_name()],
+            1..20,
+        ),
     ) {
         let disk = Holding(on_disk);
         let mut names = NameAllocator::new(resume);

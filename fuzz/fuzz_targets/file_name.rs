@@ -4,14 +4,14 @@
 //! Input: any bytes, read as UTF-8 (lossily).
 //!
 //! Asserts: `sanitize` refuses exactly the empty string, `.` and `..`, and
-//! otherwise returns a safe name (`spool_fuzz::assert_safe_name`) no longer
+//! otherwise returns a safe name (`spool_fuzz::assert_safe_name`, at most `MAX_NAME` bytes) no longer
 //! than its input that sanitizes to itself; every name from a URL path is
 //! safe; and `OutputDir::join`, the last line of defence, accepts them all.
 
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use spool_dl::naming::{OutputDir, name_from_url_path, sanitize};
+use spool_dl::naming::{MAX_NAME, OutputDir, name_from_url_path, sanitize};
 use spool_fuzz::assert_safe_name;
 use std::sync::OnceLock;
 
@@ -19,6 +19,7 @@ fn check(name: &str) {
     static DIR: OnceLock<OutputDir> = OnceLock::new();
     let dir = DIR.get_or_init(|| OutputDir::create(std::env::temp_dir()).unwrap());
     assert_safe_name(name);
+    assert!(name.len() <= MAX_NAME, "{} bytes: {name:?}", name.len());
     assert_eq!(dir.join(name).parent(), Some(dir.path()));
 }
 
