@@ -1,0 +1,93 @@
+//! `NameAllocator`: the naming half of the resume decision. With
+//! `--continue` an existing `NAME.part` (and no `NAME`) is resumed;
+//! otherwise it is avoided like any taken name.
+//!
+//! Input: one flags byte (bit 0: `--continue`), two bytes whose sixteen
+//! bits say which names of a small pool are on disk, then the wanted names, one per
+//! line (lossy UTF-8, sanitized first; a line of one byte below 16 picks a
+//! pool name instead, so collisions are common).
+//!
+//! Asserts: each allocation is a safe name, is not on disk, never equals an
+//! earlier allocation or its `.part`, and leaves room for `.part` within
+//! 255 bytes; `resume` is set exactly when its `.part` is on disk, and a
+//! `.part` on disk is only ever handed out with `--continue`.
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use spool_dl::naming::{Disk, NameAllocator, PART_SUFFIX, part_name, sanitize};
+use spool_fuzz::assert_safe_name;
+use std::collections::HashSet;
+use std::io;
+
+const POOL: [&str; 16] = [
+    "a",
+    "a.txt",
+    "a.1.txt",
+    "a.2.txt",
+    "a.txt.part",
+    "a.1.txt.part",
+    "a.part",
+    "a.part.part",
+    "b",
+    "b.1",
+    "b.part",
+    "b.1.part",
+    "index.html",
+    "index.1.html",
+    "x.tar.gz",
+    "x.tar.1.gz",
+];
+
+struct Holding(HashSet<String>);
+
+impl Disk for Holding {
+    fn exists(&self, name: &str) -> io::Result<bool> {
+        Ok(self.0.contains(name))
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let [flags, low, high, wanted @ ..] = data else {
+        return;
+    };
+    let resume = flags & 1 == 1;
+    let on_disk = u16::from_le_bytes([*low, *high]);
+    let disk = Holding(
+        (0..16)
+            .filter(|&i| on_disk & (1 << i) != 0)
+            .map(|i| POOL[i].to_owned())
+            .collect(),
+    );
+
+    let mut names = NameAllocator::new(resume);
+    let mut given: Vec<String> = Vec::new();
+    for line in wanted.split(|&b| b == b'\n') {
+        let wanted = match line {
+            [pick] if *pick < 16 => POOL[usize::from(*pick)].to_owned(),
+            _ => match sanitize(&String::from_utf8_lossy(line)) {
+                Some(name) => name,
+                None => continue,
+            },
+        };
+        let allocation = names
+            .allocate(&wanted, &disk)
+            .expect("the disk always answers");
+        let name = &allocation.name;
+        assert_safe_name(name);
+        assert!(name.len() + PART_SUFFIX.len() <= 255, "{name:?}");
+        assert!(!disk.0.contains(name), "{name:?} is on disk");
+        let part_on_disk = disk.0.contains(&part_name(name));
+        assert_eq!(allocation.resume, part_on_disk, "{name:?}");
+        assert!(
+            resume || !part_on_disk,
+            "{name:?} would overwrite its .part"
+        );
+        for earlier in &given {
+            assert_ne!(earlier, name);
+            assert_ne!(&part_name(earlier), name);
+            assert_ne!(earlier, &part_name(name));
+        }
+        given.push(allocation.name);
+    }
+});
