@@ -64,6 +64,6 @@ pub mod proto;
 pub mod server;
 pub mod tls;
 
-pub use client::{Client, ClientBuilder, RequestBuilder, Response};
+pub use client::{Client, ClientBuilder, Proxy, RequestBuilder, Response};
 pub use error::{Error, ErrorKind, Result, TimeoutKind};
 pub use headers::Headers;
