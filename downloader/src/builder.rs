@@ -11,7 +11,7 @@ use std::io;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use spool_http::Client;
+use spool_http::{Client, Proxy};
 
 use crate::backoff::{DEFAULT_CAP, RetryPolicy};
 use crate::batch::Downloader;
@@ -51,6 +51,7 @@ pub struct DownloaderBuilder {
     retry: RetryPolicy,
     resume: bool,
     extra_root_pem: Option<Vec<u8>>,
+    proxy: Proxy,
 }
 
 /// Why a [`Downloader`] could not be built.
@@ -101,6 +102,7 @@ impl Default for DownloaderBuilder {
             retry: DownloaderBuilder::DEFAULT_RETRY,
             resume: false,
             extra_root_pem: None,
+            proxy: Proxy::none(),
         }
     }
 }
@@ -165,6 +167,13 @@ impl DownloaderBuilder {
         self
     }
 
+    /// The HTTP proxy to download through (default: none; the command
+    /// passes `Proxy::from_env()` unless told otherwise, as curl does).
+    pub fn proxy(mut self, proxy: Proxy) -> Self {
+        self.proxy = proxy;
+        self
+    }
+
     /// Creates the output directory and the shared HTTP client.
     pub fn build(self) -> Result<Downloader, BuildError> {
         let output =
@@ -179,7 +188,8 @@ impl DownloaderBuilder {
             .limit(self.concurrency)
             .per_host(self.per_host.unwrap_or(self.concurrency))
             .connect_timeout(self.timeouts.connect)
-            .read_timeout(self.timeouts.read);
+            .read_timeout(self.timeouts.read)
+            .proxy(self.proxy.clone());
         if let Some(pem) = &self.extra_root_pem {
             client = client
                 .add_root_pem(pem)

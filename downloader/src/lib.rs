@@ -77,3 +77,5 @@ pub mod resume;
 
 pub use batch::{Downloader, Target};
 pub use builder::{BuildError, DownloaderBuilder, Timeouts};
+/// The proxy setting of [`DownloaderBuilder::proxy`], from spool-http.
+pub use spool_http::Proxy;
