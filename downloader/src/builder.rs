@@ -11,7 +11,7 @@ use std::io;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use spool_http::Client;
+use spool_http::{Client, Proxy};
 
 use crate::backoff::{DEFAULT_CAP, RetryPolicy};
 use crate::batch::Downloader;
@@ -55,6 +55,7 @@ pub struct DownloaderBuilder {
     extra_root_pem: Option<Vec<u8>>,
     user_agent: String,
     requests: RequestSettings,
+    proxy: Proxy,
 }
 
 /// The settings that shape each request and body of a batch; the
@@ -135,6 +136,7 @@ impl Default for DownloaderBuilder {
             extra_root_pem: None,
             user_agent: DownloaderBuilder::DEFAULT_USER_AGENT.to_owned(),
             requests: RequestSettings::default(),
+            proxy: Proxy::none(),
         }
     }
 }
@@ -248,6 +250,13 @@ impl DownloaderBuilder {
         self
     }
 
+    /// The HTTP proxy to download through (default: none; the command
+    /// passes `Proxy::from_env()` unless told otherwise, as curl does).
+    pub fn proxy(mut self, proxy: Proxy) -> Self {
+        self.proxy = proxy;
+        self
+    }
+
     /// Creates the output directory and the shared HTTP client.
     pub fn build(self) -> Result<Downloader, BuildError> {
         let output =
@@ -263,7 +272,8 @@ impl DownloaderBuilder {
             .per_host(self.per_host.unwrap_or(self.concurrency))
             .connect_timeout(self.timeouts.connect)
             .read_timeout(self.timeouts.read)
-            .user_agent(self.user_agent);
+            .user_agent(self.user_agent)
+            .proxy(self.proxy.clone());
         if let Some(pem) = &self.extra_root_pem {
             client = client
                 .add_root_pem(pem)

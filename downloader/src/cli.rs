@@ -47,6 +47,7 @@ use spool_dl::output_name::output_name;
 use spool_dl::rate_limit::Rate;
 use spool_dl::url_options::UrlOptions;
 use spool_dl::{BuildError, Downloader, DownloaderBuilder, Timeouts};
+use spool_http::Proxy;
 
 /// The longest duration any flag accepts: one year, in seconds.
 const MAX_SECS: f64 = 365.0 * 24.0 * 3600.0;
@@ -113,6 +114,16 @@ pub struct Args {
     /// Also trust this PEM root certificate
     #[arg(long, value_name = "FILE", help_heading = "HTTP")]
     pub ca_cert: Option<PathBuf>,
+
+    /// Download through this HTTP proxy, [user:pass@]host[:port] ('' = none)
+    /// [default: $http_proxy / $https_proxy / $all_proxy]
+    #[arg(long, value_name = "URL", value_parser = parse_proxy, help_heading = "HTTP")]
+    pub proxy: Option<String>,
+
+    /// Hosts to reach without the proxy: a,b.example,10.0.0.0/8 ('*' = all)
+    /// [default: $no_proxy]
+    #[arg(long, value_name = "LIST", help_heading = "HTTP")]
+    pub noproxy: Option<String>,
 
     /// Downloads in flight
     #[arg(short = 'j', long, value_name = "N",
@@ -212,6 +223,10 @@ pub struct Config {
     pub resume: bool,
     /// An extra trusted root certificate (`--ca-cert`), PEM.
     pub ca_cert: Option<PathBuf>,
+    /// `--proxy`: `None` means the environment decides, `""` no proxy.
+    pub proxy: Option<String>,
+    /// `--noproxy`: `None` means the environment's `no_proxy`.
+    pub noproxy: Option<String>,
     /// Where to write the JSON report (`--report`), if anywhere.
     pub report: Option<PathBuf>,
     /// `-q`: no progress display.
@@ -299,6 +314,8 @@ impl Config {
             retry: RetryPolicy::new(args.retries, args.retry_delay.0),
             resume: args.resume,
             ca_cert: args.ca_cert,
+            proxy: args.proxy,
+            noproxy: args.noproxy,
             report: args.report,
             quiet: args.quiet,
             headers: args.headers,
@@ -316,7 +333,8 @@ impl Config {
     }
     // ANCHOR_END: from_args
 
-    /// The library settings these flags stand for. Reads `--ca-cert`.
+    /// The library settings these flags stand for. Reads `--ca-cert`, and
+    /// the proxy variables unless `--proxy` is given.
     pub fn settings(&self) -> Result<DownloaderBuilder, String> {
         let mut settings = Downloader::builder()
             .output_dir(&self.output_dir)
@@ -336,7 +354,7 @@ impl Config {
                 .map_err(|e| format!("reading --ca-cert {}: {e}", path.display()))?;
             settings = settings.extra_root_pem(pem);
         }
-        Ok(settings)
+        Ok(settings.proxy(self.proxy()?))
     }
 
     /// Builds the downloader, naming the flag behind a failure.
@@ -348,6 +366,34 @@ impl Config {
             _ => e.to_string(),
         })
     }
+}
+
+impl Config {
+    // ANCHOR: proxy
+    /// The proxy to download through, as curl picks it: `--proxy` for
+    /// every URL (`--proxy ''` for none), else the environment's
+    /// `http_proxy`, `https_proxy` and `all_proxy` (see
+    /// [`Proxy::from_env`]); `--noproxy` in place of `no_proxy`.
+    fn proxy(&self) -> Result<Proxy, String> {
+        let proxy = match self.proxy.as_deref() {
+            Some("") => Proxy::none(),
+            Some(url) => Proxy::all(url).map_err(|e| format!("--proxy: {e}"))?,
+            None => Proxy::from_env().map_err(|e| e.to_string())?,
+        };
+        Ok(match &self.noproxy {
+            Some(list) => proxy.no_proxy(list),
+            None => proxy,
+        })
+    }
+    // ANCHOR_END: proxy
+}
+
+/// `--proxy`: a usable proxy URL, or empty for none.
+fn parse_proxy(text: &str) -> Result<String, String> {
+    if !text.is_empty() {
+        Proxy::all(text).map_err(|e| e.to_string())?;
+    }
+    Ok(text.to_owned())
 }
 
 /// A count that must be at least 1 (`-j`, `--per-host`).
@@ -450,6 +496,8 @@ mod tests {
                 },
                 resume: false,
                 ca_cert: None,
+                proxy: None,
+                noproxy: None,
                 report: None,
                 quiet: false,
                 headers: Vec::new(),
@@ -487,6 +535,10 @@ mod tests {
             "--continue",
             "--ca-cert",
             "ca.pem",
+            "--proxy",
+            "http://u:p@proxy.test:3128",
+            "--noproxy",
+            "localhost,.internal",
             "--report",
             "r.json",
             "--quiet",
@@ -512,7 +564,39 @@ mod tests {
         assert_eq!(c.retry, RetryPolicy::new(0, Duration::from_millis(500)));
         assert!(c.resume && c.quiet);
         assert_eq!(c.ca_cert, Some(PathBuf::from("ca.pem")));
+        assert_eq!(c.proxy.as_deref(), Some("http://u:p@proxy.test:3128"));
+        assert_eq!(c.noproxy.as_deref(), Some("localhost,.internal"));
         assert_eq!(c.report, Some(PathBuf::from("r.json")));
+    }
+
+    #[test]
+    fn proxy_flags_pick_the_proxy_and_a_bad_one_is_a_usage_error() {
+        let url = |s: &str| url::Url::parse(s).unwrap();
+        let c = config(&[
+            "--proxy",
+            "proxy.test:3128",
+            "--noproxy",
+            "direct.test",
+            "http://x/",
+        ]);
+        let proxy = c.proxy().unwrap();
+        assert!(proxy.is_used_for(&url("https://x.test/")));
+        assert!(!proxy.is_used_for(&url("https://a.direct.test/")));
+        assert_eq!(
+            proxy,
+            Proxy::all("proxy.test:3128")
+                .unwrap()
+                .no_proxy("direct.test")
+        );
+        // An empty --proxy turns the proxy off, whatever the environment says.
+        let c = config(&["--proxy", "", "http://x/"]);
+        assert_eq!(c.proxy().unwrap(), Proxy::none());
+
+        let err = usage_error(&["--proxy", "socks5://p.test:1080", "http://x/"]);
+        assert!(
+            err.to_string().contains("socks5 proxies are not supported"),
+            "{err}"
+        );
     }
 
     #[test]

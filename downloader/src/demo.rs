@@ -121,7 +121,10 @@ async fn phase(
         .settings()?
         .output_dir(&dir)
         .concurrency(concurrency)
-        .per_host(concurrency);
+        .per_host(concurrency)
+        // The demo's server is on 127.0.0.1: no proxy in the environment
+        // should stand between them.
+        .proxy(spool_http::Proxy::none());
     let downloader = config.build(settings)?;
     println!("{title} (-j {concurrency}):");
     let started = Instant::now();

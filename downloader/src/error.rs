@@ -72,6 +72,9 @@ pub enum ErrorKind {
     /// `"http_status"`: the server answered with a status that is not a
     /// success; the report's `http_status` holds it.
     HttpStatus,
+    /// `"proxy"`: the HTTP proxy refused the connection, wanted
+    /// credentials (407), or would not open a tunnel to the host.
+    Proxy,
     /// `"redirect"`: more redirects than the client follows.
     Redirect,
     /// `"checksum"`: the body's digest is not the one given for it; the
@@ -107,6 +110,7 @@ impl ErrorKind {
             ErrorKind::Protocol => "protocol",
             ErrorKind::Connection => "connection",
             ErrorKind::HttpStatus => "http_status",
+            ErrorKind::Proxy => "proxy",
             ErrorKind::Redirect => "redirect",
             ErrorKind::Checksum => "checksum",
             ErrorKind::Io => "io",

@@ -135,6 +135,9 @@ impl AttemptError {
                 (Failure::Truncated, ErrorKind::Connection)
             }
             Http::TooManyRedirects => (Failure::Fatal, ErrorKind::Redirect),
+            // Retried like a failed connection: a proxy that is restarting
+            // or a gateway error is often over by the next attempt.
+            Http::Proxy => (Failure::Connect, ErrorKind::Proxy),
             _ => (Failure::Fatal, ErrorKind::Protocol),
         };
         let message = match kind {

@@ -103,3 +103,5 @@ pub mod url_options;
 
 pub use batch::{Downloader, Target};
 pub use builder::{BuildError, DownloaderBuilder, Timeouts};
+/// The proxy setting of [`DownloaderBuilder::proxy`], from spool-http.
+pub use spool_http::Proxy;

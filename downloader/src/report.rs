@@ -435,6 +435,7 @@ mod tests {
             (ErrorKind::Protocol, "protocol"),
             (ErrorKind::Connection, "connection"),
             (ErrorKind::HttpStatus, "http_status"),
+            (ErrorKind::Proxy, "proxy"),
             (ErrorKind::Redirect, "redirect"),
             (ErrorKind::Io, "io"),
             (ErrorKind::NotAttempted, "not_attempted"),

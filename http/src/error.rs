@@ -82,6 +82,10 @@ pub enum ErrorKind {
     TooManyRedirects,
     /// The body is larger than the configured limit.
     BodyTooLarge,
+    /// The HTTP proxy failed us: it refused the connection, its name did
+    /// not resolve, it asked for credentials (407), or it answered the
+    /// `CONNECT` for an `https` URL with anything but 2xx.
+    Proxy,
     /// An I/O error that none of the kinds above describes better.
     Io,
 }

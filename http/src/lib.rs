@@ -32,7 +32,9 @@
 //!   and one fair line of waiters, a DNS cache whose concurrent lookups of
 //!   one name share one query, TLS through rustls driven by socket
 //!   readiness ([`tls`]), connect, read and total timeouts that say which
-//!   one ran out, redirects, and a transparent retry when a pooled
+//!   one ran out, redirects, HTTP proxies ([`Proxy`]: forwarding for
+//!   `http`, `CONNECT` tunnels for `https`, the `http_proxy` family of
+//!   variables on request), and a transparent retry when a pooled
 //!   connection turns out to have been closed by the server.
 //!
 //! A [`Client`] is cheap to clone and meant to be shared, like an aiohttp
@@ -64,6 +66,6 @@ pub mod proto;
 pub mod server;
 pub mod tls;
 
-pub use client::{Client, ClientBuilder, RequestBuilder, Response};
+pub use client::{Client, ClientBuilder, Proxy, RequestBuilder, Response};
 pub use error::{Error, ErrorKind, Result, TimeoutKind};
 pub use headers::Headers;

@@ -10,6 +10,7 @@ use rustls::pki_types::pem::PemObject;
 use crate::client::connect::Connector;
 use crate::client::dns::Resolver;
 use crate::client::pool::Pool;
+use crate::client::proxy::Proxy;
 use crate::client::{Client, Inner};
 use crate::error::{Error, ErrorKind, Result};
 use crate::proto::HeadLimits;
@@ -27,6 +28,7 @@ pub(crate) struct Config {
     pub(crate) max_redirects: usize,
     pub(crate) head_limits: HeadLimits,
     pub(crate) user_agent: String,
+    pub(crate) proxy: Proxy,
 }
 
 /// Configures and builds a [`Client`].
@@ -67,6 +69,7 @@ impl ClientBuilder {
                 max_redirects: 10,
                 head_limits: HeadLimits::default(),
                 user_agent: concat!("spool-http/", env!("CARGO_PKG_VERSION")).to_owned(),
+                proxy: Proxy::none(),
             },
             roots: RootCertStore {
                 roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
@@ -150,6 +153,14 @@ impl ClientBuilder {
         self
     }
 
+    /// Sends requests through an HTTP proxy (see [`Proxy`]). Default:
+    /// none, whatever the environment says; pass
+    /// [`Proxy::from_env`] to follow `http_proxy` and friends as curl does.
+    pub fn proxy(mut self, proxy: Proxy) -> ClientBuilder {
+        self.config.proxy = proxy;
+        self
+    }
+
     /// Trusts the certificates in `pem` as roots, on top of the Mozilla
     /// roots from `webpki-roots`: for a private CA or a test server.
     ///
@@ -210,6 +221,7 @@ impl ClientBuilder {
                     resolver: Resolver::system(config.dns_ttl),
                     tls: Arc::new(tls),
                     connect_timeout: config.connect_timeout,
+                    head_limits: config.head_limits,
                 },
                 config,
             }),

@@ -20,9 +20,12 @@ use url::Host;
 use crate::client::conn::Connection;
 use crate::client::deadline::Deadlines;
 use crate::client::dns::Resolver;
+use crate::client::proxy::ProxyServer;
 use crate::client::slot::{PoolKey, Slot};
 use crate::client::transport::Transport;
+use crate::client::tunnel::open_tunnel;
 use crate::error::{Error, ErrorKind, Result};
+use crate::proto::HeadLimits;
 use crate::tls::TlsStream;
 
 /// What opening a connection needs from the client.
@@ -30,6 +33,8 @@ pub(crate) struct Connector {
     pub(crate) resolver: Resolver,
     pub(crate) tls: Arc<rustls::ClientConfig>,
     pub(crate) connect_timeout: Duration,
+    /// For the proxy's answer to `CONNECT`, as for any response head.
+    pub(crate) head_limits: HeadLimits,
 }
 
 impl Connector {
@@ -37,15 +42,21 @@ impl Connector {
     /// that fails.
     pub(crate) async fn connect(&self, slot: Slot, deadlines: &Deadlines) -> Result<Connection> {
         let key = slot.key().clone();
-        let ips = match &key.host {
-            Host::Domain(name) => {
-                let lookup = self.resolver.resolve(name);
-                deadlines.connect(self.connect_timeout, lookup).await??
+        let tcp = match &key.proxy {
+            None => self.open_tcp(&key.host, key.port, deadlines).await?,
+            Some(proxy) => {
+                let tcp = self
+                    .open_tcp(&proxy.host, proxy.port, deadlines)
+                    .await
+                    .map_err(|e| proxy_connect_error(proxy, e))?;
+                if key.https {
+                    let tunnel = open_tunnel(tcp, proxy, &key, &self.head_limits);
+                    deadlines.connect(self.connect_timeout, tunnel).await??
+                } else {
+                    tcp
+                }
             }
-            Host::Ipv4(ip) => Rc::from([IpAddr::V4(*ip)]),
-            Host::Ipv6(ip) => Rc::from([IpAddr::V6(*ip)]),
         };
-        let tcp = self.connect_tcp(&key, &ips, deadlines).await?;
         let transport = if key.https {
             let handshake = self.handshake(&key, tcp);
             Transport::Tls(Box::new(
@@ -57,15 +68,34 @@ impl Connector {
         Ok(Connection::new(transport, slot))
     }
 
+    /// Resolves `host` and connects to it: the origin, or the proxy.
+    async fn open_tcp(
+        &self,
+        host: &Host<String>,
+        port: u16,
+        deadlines: &Deadlines,
+    ) -> Result<TcpStream> {
+        let ips = match host {
+            Host::Domain(name) => {
+                let lookup = self.resolver.resolve(name);
+                deadlines.connect(self.connect_timeout, lookup).await??
+            }
+            Host::Ipv4(ip) => Rc::from([IpAddr::V4(*ip)]),
+            Host::Ipv6(ip) => Rc::from([IpAddr::V6(*ip)]),
+        };
+        self.connect_tcp(host, port, &ips, deadlines).await
+    }
+
     async fn connect_tcp(
         &self,
-        key: &PoolKey,
+        host: &Host<String>,
+        port: u16,
         ips: &[IpAddr],
         deadlines: &Deadlines,
     ) -> Result<TcpStream> {
         let mut last = None;
         for &ip in ips {
-            let addr = SocketAddr::new(ip, key.port);
+            let addr = SocketAddr::new(ip, port);
             let attempt = deadlines
                 .connect(self.connect_timeout, TcpStream::connect(addr))
                 .await;
@@ -78,7 +108,7 @@ impl Connector {
                 }
                 Ok(Err(e)) => Error::new(
                     ErrorKind::Connect,
-                    format!("could not connect to {}", target(key, addr)),
+                    format!("could not connect to {}", target(host, port, addr)),
                 )
                 .with_source(e),
                 // The whole request ran out of time: no point trying on.
@@ -89,7 +119,7 @@ impl Connector {
                     e.kind(),
                     format!(
                         "could not connect to {}: {}",
-                        target(key, addr),
+                        target(host, port, addr),
                         e.message()
                     ),
                 ),
@@ -99,7 +129,7 @@ impl Connector {
         Err(last.unwrap_or_else(|| {
             Error::new(
                 ErrorKind::Dns,
-                format!("host {key} resolved to no addresses"),
+                format!("host {host}:{port} resolved to no addresses"),
             )
         }))
     }
@@ -139,11 +169,28 @@ impl Connector {
 
 /// `localhost:8080 (127.0.0.1:8080)`, or just the address when the URL
 /// named it.
-fn target(key: &PoolKey, addr: SocketAddr) -> String {
-    match key.host {
-        Host::Domain(_) => format!("{key} ({addr})"),
+fn target(host: &Host<String>, port: u16, addr: SocketAddr) -> String {
+    match host {
+        Host::Domain(_) => format!("{host}:{port} ({addr})"),
         _ => addr.to_string(),
     }
+}
+
+/// A failure to reach the proxy is the proxy's, and says so: "could not
+/// connect to 127.0.0.1:3128" would leave the user wondering what that
+/// address is. Timeouts stay timeouts (the limit that ran out is what to
+/// change), with the proxy named in the message.
+fn proxy_connect_error(proxy: &ProxyServer, e: Error) -> Error {
+    let refused = std::error::Error::source(&e)
+        .and_then(|source| source.downcast_ref::<std::io::Error>())
+        .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused);
+    let message = match e.kind() {
+        ErrorKind::Connect if refused => format!("the proxy {proxy} refused the connection"),
+        ErrorKind::Connect => format!("could not connect to the proxy {proxy}: {}", e.message()),
+        ErrorKind::Dns => format!("could not resolve the proxy {proxy}: {}", e.message()),
+        kind => return Error::new(kind, format!("the proxy {proxy}: {}", e.message())),
+    };
+    Error::new(ErrorKind::Proxy, message)
 }
 
 /// A handshake failure is a TLS error whatever its cause (a refused
@@ -190,6 +237,7 @@ mod tests {
             resolver: Resolver::system(Duration::from_secs(10)),
             tls: Arc::new(tls),
             connect_timeout: Duration::from_secs(5),
+            head_limits: HeadLimits::default(),
         }
     }
 
@@ -202,19 +250,20 @@ mod tests {
                 https: false,
                 host: Host::Domain("multi.test".to_owned()),
                 port,
+                proxy: None,
             };
             let deadlines = Deadlines::start(Duration::from_secs(5), None);
             // Nothing listens on 127.0.0.2 (the listener is bound to
             // 127.0.0.1 only), so the first address is refused.
             let ips: [IpAddr; 2] = ["127.0.0.2".parse().unwrap(), "127.0.0.1".parse().unwrap()];
             let tcp = connector()
-                .connect_tcp(&key, &ips, &deadlines)
+                .connect_tcp(&key.host, key.port, &ips, &deadlines)
                 .await
                 .unwrap();
             assert_eq!(tcp.peer_addr().unwrap(), SocketAddr::new(ips[1], port));
 
             let err = connector()
-                .connect_tcp(&key, &ips[..1], &deadlines)
+                .connect_tcp(&key.host, key.port, &ips[..1], &deadlines)
                 .await
                 .unwrap_err();
             assert_eq!(err.kind(), ErrorKind::Connect);

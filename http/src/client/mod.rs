@@ -10,7 +10,10 @@
 //! | `request.rs`  | [`RequestBuilder`] and the redirect loop                   |
 //! | `pool.rs`     | keep-alive reuse and the connection limits                 |
 //! | `slot.rs`     | a connection's origin and its place in the pool's counts   |
-//! | `connect.rs`  | opening a connection: DNS, TCP, TLS                        |
+//! | `proxy.rs`    | [`Proxy`]: which proxy a request goes through, from the environment |
+//! | `no_proxy.rs` | the `no_proxy` list and how hosts match it                 |
+//! | `connect.rs`  | opening a connection: DNS, TCP, proxy tunnel, TLS          |
+//! | `tunnel.rs`   | a `CONNECT` tunnel through a proxy, for https              |
 //! | `dns.rs`      | the resolver cache                                         |
 //! | `conn.rs`     | one connection: sending a request, reading a head          |
 //! | `transport.rs`| plain TCP or TLS underneath                                |
@@ -22,21 +25,25 @@ mod conn;
 mod connect;
 mod deadline;
 mod dns;
+mod no_proxy;
 mod pool;
+mod proxy;
 mod request;
 mod response;
 mod slot;
 mod transport;
+mod tunnel;
 
 use std::rc::Rc;
 
 use url::Url;
 
-use crate::error::{ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::headers::Headers;
 use crate::proto::ClientExchange;
 
 pub use builder::ClientBuilder;
+pub use proxy::Proxy;
 pub use request::RequestBuilder;
 pub use response::Response;
 
@@ -146,12 +153,22 @@ impl Client {
         body: Option<&[u8]>,
         deadlines: &Deadlines,
     ) -> Result<Response> {
-        let key = PoolKey::from_url(url)?;
+        let config = &self.inner.config;
+        let key = PoolKey::for_request(url, &config.proxy)?;
         let mut head = Vec::new();
         let body_len = body.map(|body| body.len() as u64);
-        let mut exchange = ClientExchange::new(method, url, headers, body_len, &mut head)?;
+        // A plain request to a proxy names the whole URL, and carries the
+        // proxy's credentials; an https one goes through a tunnel, where
+        // the proxy is out of the picture and its credentials stay out.
+        let forwarding = key.proxy.clone().filter(|_| !key.https);
+        let mut exchange = match &forwarding {
+            Some(proxy) => {
+                let credentials = proxy.authorization.as_deref();
+                ClientExchange::via_proxy(method, url, headers, credentials, body_len, &mut head)?
+            }
+            None => ClientExchange::new(method, url, headers, body_len, &mut head)?,
+        };
         let body = body.unwrap_or_default();
-        let config = &self.inner.config;
 
         let mut conn = self.connection(key, deadlines).await?;
         let mut retried = false;
@@ -179,6 +196,21 @@ impl Client {
             }
         };
 
+        // Only a proxy asks for proxy credentials (RFC 9110 §15.5.8), so a
+        // 407 is the proxy failing the request, not the origin's answer.
+        if let Some(proxy) = forwarding.as_ref().filter(|_| head.status == 407) {
+            let mut shown = url.clone();
+            let _ = shown.set_password(None);
+            let _ = shown.set_username("");
+            return Err(Error::new(
+                ErrorKind::Proxy,
+                format!(
+                    "the proxy {proxy} answered 407 {} to {method} {shown}{}",
+                    head.reason,
+                    tunnel::credentials_hint(proxy)
+                ),
+            ));
+        }
         let body = exchange.read_head(&head)?;
         let pool = self.inner.pool.downgrade();
         Ok(Response::new(

@@ -11,17 +11,35 @@ use std::rc::{Rc, Weak};
 
 use url::{Host, Url};
 
+use crate::client::proxy::{Proxy, ProxyServer};
 use crate::error::{Error, ErrorKind, Result};
 
-/// What connections are pooled by: the origin of a URL.
+/// What connections are pooled by: the origin of a URL, and the proxy the
+/// connection goes through. A connection through a proxy is never reused
+/// for a direct request or one through another proxy (or with other proxy
+/// credentials), nor the other way round: for `https` it is a tunnel the
+/// proxy opened for these credentials, and for `http` its requests are
+/// written in the proxy's absolute form.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct PoolKey {
     pub(crate) https: bool,
     pub(crate) host: Host<String>,
     pub(crate) port: u16,
+    pub(crate) proxy: Option<ProxyServer>,
 }
 
 impl PoolKey {
+    /// The key of a request for `url`, through the proxy `proxy` picks for
+    /// it.
+    pub(crate) fn for_request(url: &Url, proxy: &Proxy) -> Result<PoolKey> {
+        let key = PoolKey::from_url(url)?;
+        Ok(PoolKey {
+            proxy: proxy.for_url(url).cloned(),
+            ..key
+        })
+    }
+
+    /// The key of a direct request for `url`.
     pub(crate) fn from_url(url: &Url) -> Result<PoolKey> {
         let https = match url.scheme() {
             "http" => false,
@@ -44,6 +62,7 @@ impl PoolKey {
             port: url
                 .port_or_known_default()
                 .unwrap_or(if https { 443 } else { 80 }),
+            proxy: None,
         })
     }
 }
@@ -89,5 +108,23 @@ impl Drop for Slot {
         if let Some(counts) = self.counts.upgrade() {
             counts.release(&self.key);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_proxy_and_its_credentials_are_part_of_the_key() {
+        let url = Url::parse("http://a.test/").unwrap();
+        let direct = PoolKey::from_url(&url).unwrap();
+        let key = |proxy: &str| PoolKey::for_request(&url, &Proxy::all(proxy).unwrap()).unwrap();
+        assert_ne!(key("p.test:1"), direct);
+        assert_ne!(key("p.test:1"), key("p.test:2"));
+        assert_ne!(key("u:a@p.test:1"), key("u:b@p.test:1"));
+        assert_eq!(key("p.test:1"), key("http://p.test:1"));
+        let bypassed = Proxy::all("p.test:1").unwrap().no_proxy("a.test");
+        assert_eq!(PoolKey::for_request(&url, &bypassed).unwrap(), direct);
     }
 }

@@ -39,7 +39,7 @@ use crate::proto::error::Result;
 use crate::proto::fields::says_close;
 use crate::proto::framing::{body_framing, connection_reusable};
 use crate::proto::head::HeadLimits;
-use crate::proto::request::encode_request_head;
+use crate::proto::request::{encode_proxy_request_head, encode_request_head};
 use crate::proto::response::{ParsedHead, ResponseHead, parse_response_head};
 use url::Url;
 
@@ -94,18 +94,41 @@ impl ClientExchange {
         body_len: Option<u64>,
         out: &mut Vec<u8>,
     ) -> Result<ClientExchange> {
-        let body_len = match body_len {
-            None if matches!(method, "POST" | "PUT" | "PATCH") => Some(0),
-            len => len,
-        };
-        encode_request_head(method, url, headers, body_len, out)?;
-        Ok(ClientExchange {
+        encode_request_head(method, url, headers, body_len_of(method, body_len), out)?;
+        Ok(ClientExchange::started(method, headers))
+    }
+    // ANCHOR_END: client_exchange_new
+
+    /// Starts an exchange with an HTTP proxy that forwards the request: as
+    /// [`new`](ClientExchange::new), with the head written by
+    /// [`encode_proxy_request_head`] (absolute-form target, and
+    /// `Proxy-Authorization` when given). Only for `http` URLs: an `https`
+    /// request goes through a [`Tunnel`](super::Tunnel) and then
+    /// [`new`](ClientExchange::new), as if the proxy were not there.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`encode_proxy_request_head`]; nothing is appended.
+    pub fn via_proxy(
+        method: &str,
+        url: &Url,
+        headers: &Headers,
+        proxy_authorization: Option<&str>,
+        body_len: Option<u64>,
+        out: &mut Vec<u8>,
+    ) -> Result<ClientExchange> {
+        let body_len = body_len_of(method, body_len);
+        encode_proxy_request_head(method, url, headers, proxy_authorization, body_len, out)?;
+        Ok(ClientExchange::started(method, headers))
+    }
+
+    fn started(method: &str, headers: &Headers) -> ClientExchange {
+        ClientExchange {
             method: method.to_owned(),
             close_requested: says_close(headers),
             sent: false,
-        })
+        }
     }
-    // ANCHOR_END: client_exchange_new
 
     /// Whether the bytes that arrived while the request was still going
     /// out answer it, so the sending stops: a whole response head, or bytes
@@ -148,6 +171,15 @@ impl ClientExchange {
             decoder: BodyDecoder::new(framing),
             reusable: connection_reusable(head, framing) && !self.close_requested && self.sent,
         })
+    }
+}
+
+/// The length to announce: a `POST`, `PUT` or `PATCH` without a body
+/// still says `Content-Length: 0`.
+fn body_len_of(method: &str, body_len: Option<u64>) -> Option<u64> {
+    match body_len {
+        None if matches!(method, "POST" | "PUT" | "PATCH") => Some(0),
+        len => len,
     }
 }
 

@@ -21,6 +21,8 @@
 //!   side ([`ClientExchange`], [`ServerExchange`]), the small objects the
 //!   drivers hold and ask.
 //! - `redirect.rs`: whether and where the client follows a redirect.
+//! - `tunnel.rs`: a `CONNECT` tunnel through an HTTP proxy ([`Tunnel`]):
+//!   the request, and whether the proxy's answer opened it.
 //! - `error.rs`: the protocol's one [`Error`]; each driver maps it to what
 //!   a failure means on its side.
 //!
@@ -113,6 +115,7 @@ mod redirect;
 mod request;
 mod response;
 mod server_exchange;
+mod tunnel;
 mod uri;
 
 pub use client_exchange::{ClientExchange, ResponseBody};
@@ -122,9 +125,12 @@ pub use error::{Error, ErrorKind, Result};
 pub use framing::{Framing, body_framing, connection_reusable, request_framing, response_framing};
 pub use head::{HeadLimits, Version};
 pub(crate) use redirect::follow_redirect;
-pub use request::{ParsedRequest, RequestHead, encode_request_head, parse_request_head};
+pub use request::{
+    ParsedRequest, RequestHead, encode_proxy_request_head, encode_request_head, parse_request_head,
+};
 pub use response::{
     ParsedHead, ResponseHead, encode_response_head, parse_response_head, reason_phrase,
 };
 pub use server_exchange::ServerExchange;
+pub use tunnel::{Tunnel, TunnelAnswer};
 pub(crate) use uri::escapes_are_well_formed;

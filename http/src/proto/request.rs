@@ -101,6 +101,75 @@ pub fn encode_request_head(
     body_len: Option<u64>,
     out: &mut Vec<u8>,
 ) -> Result<()> {
+    encode_head(method, url, headers, body_len, Target::Origin, out)
+}
+// ANCHOR_END: encode_request_head
+
+// ANCHOR: encode_proxy_request_head
+/// Appends the head of a `method` request for `url` to `out`, as sent to
+/// an HTTP proxy that forwards it: the same head as
+/// [`encode_request_head`] writes, but with the target in absolute form
+/// (`GET http://example.com/path HTTP/1.1`, RFC 9112 §3.2.2), which tells
+/// the proxy where to forward it, and with `Proxy-Authorization` after
+/// `Host` when `proxy_authorization` is given. `Host` still names the
+/// origin. `https` requests never take this path: they go through a
+/// [`Tunnel`](super::Tunnel), with the proxy seeing only ciphertext.
+///
+/// # Errors
+///
+/// Those of [`encode_request_head`], and
+/// [`ErrorKind::InvalidMessage`] if `proxy_authorization` holds a control
+/// byte. On error nothing is appended.
+///
+/// # Examples
+///
+/// ```
+/// use spool_http::Headers;
+/// use spool_http::proto::encode_proxy_request_head;
+///
+/// let url = url::Url::parse("http://example.com/a?b#frag").unwrap();
+/// let mut out = Vec::new();
+/// encode_proxy_request_head("GET", &url, &Headers::new(), Some("Basic dTpw"), None, &mut out)?;
+/// assert_eq!(
+///     out,
+///     b"GET http://example.com/a?b HTTP/1.1\r\nHost: example.com\r\nProxy-Authorization: Basic dTpw\r\n\r\n"
+/// );
+/// # Ok::<(), spool_http::proto::Error>(())
+/// ```
+pub fn encode_proxy_request_head(
+    method: &str,
+    url: &Url,
+    headers: &Headers,
+    proxy_authorization: Option<&str>,
+    body_len: Option<u64>,
+    out: &mut Vec<u8>,
+) -> Result<()> {
+    let target = Target::Absolute {
+        proxy_authorization,
+    };
+    encode_head(method, url, headers, body_len, target, out)
+}
+// ANCHOR_END: encode_proxy_request_head
+
+/// Which form of request target to write (RFC 9112 §3.2).
+#[derive(Clone, Copy)]
+enum Target<'a> {
+    /// `/path?query`, to the origin itself.
+    Origin,
+    /// `http://host/path?query`, to a proxy, with its credentials if any.
+    Absolute {
+        proxy_authorization: Option<&'a str>,
+    },
+}
+
+fn encode_head(
+    method: &str,
+    url: &Url,
+    headers: &Headers,
+    body_len: Option<u64>,
+    target: Target<'_>,
+    out: &mut Vec<u8>,
+) -> Result<()> {
     check_url(url)?;
     check_method(method)?;
     for (name, value) in headers.iter() {
@@ -112,9 +181,22 @@ pub fn encode_request_head(
             ));
         }
     }
+    if let Target::Absolute {
+        proxy_authorization: Some(credentials),
+    } = target
+    {
+        check_field("Proxy-Authorization", credentials.as_bytes(), "request")?;
+    }
 
     out.extend_from_slice(method.as_bytes());
     out.push(b' ');
+    if let Target::Absolute { .. } = target {
+        // Scheme and authority, without the credentials: those are for
+        // the origin's own authentication, never for the proxy's eyes.
+        out.extend_from_slice(url.scheme().as_bytes());
+        out.extend_from_slice(b"://");
+        out.extend_from_slice(host_value(url).as_bytes());
+    }
     out.extend_from_slice(url.path().as_bytes());
     if let Some(query) = url.query() {
         out.push(b'?');
@@ -125,6 +207,12 @@ pub fn encode_request_head(
     if !headers.contains("host") {
         write_field(out, "Host", host_value(url).as_bytes());
     }
+    if let Target::Absolute {
+        proxy_authorization: Some(credentials),
+    } = target
+    {
+        write_field(out, "Proxy-Authorization", credentials.as_bytes());
+    }
     for (name, value) in headers.iter() {
         write_field(out, name, value);
     }
@@ -134,7 +222,6 @@ pub fn encode_request_head(
     out.extend_from_slice(b"\r\n");
     Ok(())
 }
-// ANCHOR_END: encode_request_head
 
 /// `host[:port]`, where `Url::port` is already `None` for the scheme's
 /// default port, so `http://h:80/` and `http://h/` both give `h`. The URL
