@@ -246,7 +246,6 @@ impl Jitter {
     }
 }
 
-// ANCHOR: retry_after
 /// Reads a `Retry-After` header value as a wait from `now`.
 ///
 /// The header has two forms (RFC 9110, section 10.2.3): a number of seconds,
@@ -281,7 +280,6 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let when = httpdate::parse_http_date(value).ok()?;
     Some(when.duration_since(now).unwrap_or(Duration::ZERO))
 }
-// ANCHOR_END: retry_after
 
 #[cfg(test)]
 mod tests {

@@ -46,7 +46,6 @@ use spool_dl::{BuildError, Downloader, DownloaderBuilder, Timeouts};
 /// The longest duration any flag accepts: one year, in seconds.
 const MAX_SECS: f64 = 365.0 * 24.0 * 3600.0;
 
-// ANCHOR: args
 /// The command line as typed. Defaults come from [`DownloaderBuilder`].
 #[derive(Debug, Clone, Parser)]
 #[command(
@@ -130,7 +129,6 @@ pub struct Args {
     #[arg(long, conflicts_with_all = ["urls", "input_file"])]
     pub demo: bool,
 }
-// ANCHOR_END: args
 
 /// A duration flag's value: typed as seconds (`2.5`), and shown the same
 /// way in `--help`.
@@ -196,7 +194,6 @@ impl Config {
         Config::from_args(Args::try_parse_from(argv)?)
     }
 
-    // ANCHOR: from_args
     /// Resolves defaults and checks what clap's declarations cannot.
     ///
     /// Fails, as a usage error, only when there is nothing to download:
@@ -232,7 +229,6 @@ impl Config {
             quiet: args.quiet,
         })
     }
-    // ANCHOR_END: from_args
 
     /// The library settings these flags stand for. Reads `--ca-cert`.
     pub fn settings(&self) -> Result<DownloaderBuilder, String> {
@@ -285,7 +281,6 @@ fn parse_delay(text: &str) -> Result<Secs, String> {
     parse_secs(text).map(Secs)
 }
 
-// ANCHOR: parse_secs
 /// Seconds, fractions allowed, as a `Duration`.
 ///
 /// `f64`'s parser accepts `nan`, `inf` and `-1`, so each is caught here
@@ -308,7 +303,6 @@ fn parse_secs(text: &str) -> Result<Duration, String> {
     }
     Ok(Duration::from_secs_f64(secs))
 }
-// ANCHOR_END: parse_secs
 
 #[cfg(test)]
 mod tests {

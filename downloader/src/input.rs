@@ -267,7 +267,6 @@ impl<R: BufRead> Lines<R> {
         }
     }
 
-    // ANCHOR: next_url
     /// The next line that holds a URL: its line number, its trimmed text and
     /// what, if anything, is wrong with it. `None` at the end of the input.
     fn next_url(&mut self) -> io::Result<Option<(u64, String, Option<InputProblem>)>> {
@@ -307,7 +306,6 @@ impl<R: BufRead> Lines<R> {
             return Ok(Some((self.line, raw, problem)));
         }
     }
-    // ANCHOR_END: next_url
 
     /// Discards input up to and including the next newline, a buffer at a time.
     fn skip_rest_of_line(&mut self) -> io::Result<()> {
