@@ -253,7 +253,6 @@ impl Jitter {
     }
 }
 
-// ANCHOR: retry_after
 /// Reads a `Retry-After` header value as a wait from `now`.
 ///
 /// The header has two forms (RFC 9110, section 10.2.3): a number of seconds,
@@ -288,7 +287,6 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let when = httpdate::parse_http_date(value).ok()?;
     Some(when.duration_since(now).unwrap_or(Duration::ZERO))
 }
-// ANCHOR_END: retry_after
 
 #[cfg(test)]
 mod tests {

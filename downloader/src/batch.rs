@@ -4,8 +4,9 @@
 //! matter at scale. URLs are *pulled* from a stream as slots free up, rather
 //! than turned into a list of tasks up front, so a list of 100,000 URLs
 //! costs 100,000 small report entries and never 100,000 tasks or sockets.
-//! And the loop waits for the last downloads by taking back every permit:
-//! when all `-j` permits are home, nothing is in flight.
+//! And the loop waits for the last downloads with
+//! [`Semaphore::all_returned`]: when all `-j` permits are home, nothing is
+//! in flight.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -204,12 +205,7 @@ impl Downloader {
             });
         }
         // Every permit home means every download finished.
-        let mut home = Vec::with_capacity(self.concurrency);
-        for _ in 0..self.concurrency {
-            if let Ok(permit) = slots.acquire().await {
-                home.push(permit);
-            }
-        }
+        slots.all_returned().await;
         shared.progress.borrow_mut().finish();
         let report = std::mem::take(&mut *report.borrow_mut());
         report.finish(started.elapsed())

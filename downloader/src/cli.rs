@@ -52,7 +52,6 @@ use spool_http::Proxy;
 /// The longest duration any flag accepts: one year, in seconds.
 const MAX_SECS: f64 = 365.0 * 24.0 * 3600.0;
 
-// ANCHOR: args
 /// The command line as typed. Defaults come from [`DownloaderBuilder`].
 #[derive(Debug, Clone, Parser)]
 #[command(
@@ -190,7 +189,6 @@ pub struct Args {
     #[arg(long, conflicts_with_all = ["urls", "input_file"])]
     pub demo: bool,
 }
-// ANCHOR_END: args
 
 /// A duration flag's value: typed as seconds (`2.5`), and shown the same
 /// way in `--help`.
@@ -274,7 +272,6 @@ impl Config {
         Config::from_args(Args::try_parse_from(argv)?)
     }
 
-    // ANCHOR: from_args
     /// Resolves defaults and checks what clap's declarations cannot.
     ///
     /// Fails, as a usage error, only when there is nothing to download:
@@ -331,7 +328,6 @@ impl Config {
             min_split_size: args.min_split_size,
         })
     }
-    // ANCHOR_END: from_args
 
     /// The library settings these flags stand for. Reads `--ca-cert`, and
     /// the proxy variables unless `--proxy` is given.
@@ -369,7 +365,6 @@ impl Config {
 }
 
 impl Config {
-    // ANCHOR: proxy
     /// The proxy to download through, as curl picks it: `--proxy` for
     /// every URL (`--proxy ''` for none), else the environment's
     /// `http_proxy`, `https_proxy` and `all_proxy` (see
@@ -385,7 +380,6 @@ impl Config {
             None => proxy,
         })
     }
-    // ANCHOR_END: proxy
 }
 
 /// `--proxy`: a usable proxy URL, or empty for none.
@@ -419,7 +413,6 @@ fn parse_delay(text: &str) -> Result<Secs, String> {
     parse_secs(text).map(Secs)
 }
 
-// ANCHOR: parse_secs
 /// Seconds, fractions allowed, as a `Duration`.
 ///
 /// `f64`'s parser accepts `nan`, `inf` and `-1`, so each is caught here
@@ -442,7 +435,6 @@ fn parse_secs(text: &str) -> Result<Duration, String> {
     }
     Ok(Duration::from_secs_f64(secs))
 }
-// ANCHOR_END: parse_secs
 
 #[cfg(test)]
 mod tests {

@@ -392,7 +392,6 @@ impl<R: BufRead> Lines<R> {
         }
     }
 
-    // ANCHOR: next_url
     /// The next line that holds a URL or an option. `None` at the end of
     /// the input.
     fn next_line(&mut self) -> io::Result<Option<Line>> {
@@ -452,7 +451,6 @@ impl<R: BufRead> Lines<R> {
         }
         Ok(None)
     }
-    // ANCHOR_END: next_url
 
     /// Discards input up to and including the next newline, a buffer at a time.
     fn skip_rest_of_line(&mut self) -> io::Result<()> {

@@ -124,7 +124,6 @@ pub fn sanitize(name: &str) -> Option<String> {
     sanitize_for(name, cfg!(windows))
 }
 
-// ANCHOR: sanitize
 /// [`sanitize`] with the platform as a parameter, so the Windows rules are
 /// tested everywhere.
 fn sanitize_for(name: &str, windows: bool) -> Option<String> {
@@ -151,7 +150,6 @@ fn sanitize_for(name: &str, windows: bool) -> Option<String> {
     debug_assert!(is_single_component(&safe), "{safe:?}");
     Some(safe)
 }
-// ANCHOR_END: sanitize
 
 /// Characters that must not appear in a file name we create.
 fn is_unsafe(c: char, windows: bool) -> bool {
@@ -246,7 +244,6 @@ impl Allocation {
     }
 }
 
-// ANCHOR: allocator
 /// Hands out distinct, non-clobbering file names for one batch.
 ///
 /// # Examples
@@ -340,7 +337,6 @@ impl NameAllocator {
         Allocation { name, resume }
     }
 }
-// ANCHOR_END: allocator
 
 /// The output directory: where names are checked and paths are built.
 #[derive(Debug, Clone)]

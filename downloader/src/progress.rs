@@ -124,7 +124,6 @@ impl<W: Write> Progress for Lines<W> {
     }
 }
 
-// ANCHOR: bars
 /// Live bars for a terminal: one overall line, and one line per download
 /// slot (`-j` of them), reused as downloads come and go.
 ///
@@ -270,7 +269,6 @@ impl Progress for Bars {
         self.overall.finish_and_clear();
     }
 }
-// ANCHOR_END: bars
 
 fn style(template: &str) -> ProgressStyle {
     // The templates are fixed strings checked by the tests below.

@@ -95,7 +95,6 @@ pub struct Finished {
     pub elapsed: Duration,
 }
 
-// ANCHOR: builder
 /// Collects outcomes that arrive in any order into a report in input order.
 ///
 /// # Examples
@@ -174,7 +173,6 @@ impl ReportBuilder {
         }
     }
 }
-// ANCHOR_END: builder
 
 impl Download {
     fn new(url: String, done: Finished) -> Download {
@@ -232,7 +230,6 @@ impl Report {
         self.succeeded() < self.downloads.len()
     }
 
-    // ANCHOR: summary
     /// A summary for people: totals, then the files saved with their sizes,
     /// then the failures with their reasons.
     ///
@@ -302,7 +299,6 @@ impl Report {
         more(&mut out, failed.len());
         out
     }
-    // ANCHOR_END: summary
 }
 
 /// The "… and N more" line for a list cut at [`SUMMARY_LINES`].

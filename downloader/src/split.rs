@@ -41,7 +41,6 @@ use std::ops::Range;
 /// The shortest segment [`plan`] makes unless told otherwise.
 pub const DEFAULT_MIN_SPLIT_SIZE: u64 = 1 << 20;
 
-// ANCHOR: plan
 /// The byte ranges of a `total`-byte body fetched over at most `split`
 /// connections, none shorter than `min_size`: consecutive, covering
 /// `0..total` exactly, in order, sizes differing by at most one byte. One
@@ -70,7 +69,6 @@ pub fn plan(total: u64, split: usize, min_size: u64) -> Vec<Range<u64>> {
         })
         .collect()
 }
-// ANCHOR_END: plan
 
 /// Where a split download stands: its version, and how much of each
 /// segment is on disk. Kept in `NAME.part.meta` so that `--continue`

@@ -6,54 +6,19 @@
 //! against hostile servers is tested in the `spool-tests` package.
 
 use std::io::Write;
-use std::net::{Ipv4Addr, SocketAddr};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
 use serde_json::Value;
-use spool_http::server::{Request, Response, Server, ShutdownHandle};
+use spool_http::server::{Request, Response};
+use spool_tests::{TempDir, TestServer, open_fds_of, read_report, status_kib_of, stderr};
 
-/// The test server, on its own thread and loop: `/slow/…` answers after
-/// 300 ms, `/missing` is a 404, anything else is its own path as the body.
-struct Site {
-    addr: SocketAddr,
-    shutdown: ShutdownHandle,
-    thread: Option<thread::JoinHandle<()>>,
-}
-
-impl Site {
-    fn start() -> Site {
-        let (tx, rx) = mpsc::channel();
-        let thread = thread::spawn(move || {
-            spool::block_on(async move {
-                let server = Server::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).unwrap();
-                let _ = tx.send((server.local_addr(), server.shutdown_handle()));
-                server.serve(answer).await;
-            })
-        });
-        let (addr, shutdown) = rx.recv().unwrap();
-        Site {
-            addr,
-            shutdown,
-            thread: Some(thread),
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-}
-
-impl Drop for Site {
-    fn drop(&mut self) {
-        self.shutdown.shutdown();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
+/// The test server: `/slow/…` answers after 300 ms, `/missing` is a 404,
+/// anything else is its own path as the body.
+fn site() -> TestServer {
+    TestServer::start(answer)
 }
 
 async fn answer(request: Request) -> Response {
@@ -66,51 +31,18 @@ async fn answer(request: Request) -> Response {
     }
 }
 
-/// A scratch directory, removed on drop.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(label: &str) -> Scratch {
-        let path =
-            std::env::temp_dir().join(format!("spool-dl-cli-{}-{label}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).unwrap();
-        Scratch(path)
-    }
-
-    fn join(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 fn spool_dl(args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_spool-dl"));
-    command.args(["--retry-delay", "0.01"]).args(args);
-    command
+    spool_tests::spool_dl(env!("CARGO_BIN_EXE_spool-dl"), args)
 }
 
 fn run(args: &[&str]) -> Output {
     spool_dl(args).output().unwrap()
 }
 
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn read_report(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
 #[test]
 fn exit_status_is_0_when_everything_downloaded() {
-    let site = Site::start();
-    let dir = Scratch::new("exit0");
+    let site = site();
+    let dir = TempDir::new("exit0");
     let out = dir.join("out");
     let output = run(&[
         "-q",
@@ -128,8 +60,8 @@ fn exit_status_is_0_when_everything_downloaded() {
 
 #[test]
 fn exit_status_is_1_when_any_download_failed() {
-    let site = Site::start();
-    let dir = Scratch::new("exit1");
+    let site = site();
+    let dir = TempDir::new("exit1");
     let out = dir.join("out");
     let output = run(&[
         "-q",
@@ -144,7 +76,7 @@ fn exit_status_is_1_when_any_download_failed() {
 
 #[test]
 fn exit_status_is_2_for_usage_errors_and_nothing_is_downloaded() {
-    let dir = Scratch::new("exit2");
+    let dir = TempDir::new("exit2");
     let out = dir.join("out");
     let out = out.to_str().unwrap();
     let missing = dir.join("no-such-list.txt");
@@ -175,8 +107,8 @@ fn exit_status_is_2_for_usage_errors_and_nothing_is_downloaded() {
 
 #[test]
 fn the_report_has_one_entry_per_input_url_in_input_order() {
-    let site = Site::start();
-    let dir = Scratch::new("report");
+    let site = site();
+    let dir = TempDir::new("report");
     let out = dir.join("out");
     let report_path = dir.join("r.json");
     let urls = [
@@ -295,8 +227,8 @@ fn the_report_has_one_entry_per_input_url_in_input_order() {
 
 #[test]
 fn urls_come_from_stdin_with_comments_and_blank_lines_skipped() {
-    let site = Site::start();
-    let dir = Scratch::new("stdin");
+    let site = site();
+    let dir = TempDir::new("stdin");
     let out = dir.join("out");
     let report_path = dir.join("r.json");
     let list = format!(
@@ -340,8 +272,8 @@ fn urls_come_from_stdin_with_comments_and_blank_lines_skipped() {
 
 #[test]
 fn off_a_terminal_each_finished_file_is_one_line_and_quiet_prints_none() {
-    let site = Site::start();
-    let dir = Scratch::new("progress");
+    let site = site();
+    let dir = TempDir::new("progress");
     let urls = [site.url("/a.txt"), site.url("/b.txt"), site.url("/missing")];
     let out = dir.join("out");
     let mut args = vec!["-o", out.to_str().unwrap()];
@@ -370,8 +302,8 @@ fn off_a_terminal_each_finished_file_is_one_line_and_quiet_prints_none() {
 
 #[test]
 fn a_list_line_that_is_not_text_is_a_failed_entry_and_the_rest_still_runs() {
-    let site = Site::start();
-    let dir = Scratch::new("bad-line");
+    let site = site();
+    let dir = TempDir::new("bad-line");
     let list = dir.join("list.txt");
     let mut bytes = format!("{}\n", site.url("/one.txt")).into_bytes();
     bytes.extend_from_slice(b"http://x/\xff\xfe\n");
@@ -403,8 +335,8 @@ fn a_list_line_that_is_not_text_is_a_failed_entry_and_the_rest_still_runs() {
 
 #[test]
 fn an_output_path_that_is_a_file_is_refused_before_downloading() {
-    let site = Site::start();
-    let dir = Scratch::new("out-is-file");
+    let site = site();
+    let dir = TempDir::new("out-is-file");
     let out = dir.join("out");
     std::fs::write(&out, b"not a directory").unwrap();
     let output = run(&["-q", "-o", out.to_str().unwrap(), &site.url("/a.txt")]);
@@ -421,8 +353,8 @@ fn an_output_path_that_is_a_file_is_refused_before_downloading() {
 /// that sets it, on the progress line and in the report.
 #[test]
 fn a_timeout_is_reported_with_its_kind_and_the_flag_that_sets_it() {
-    let site = Site::start();
-    let dir = Scratch::new("timeout");
+    let site = site();
+    let dir = TempDir::new("timeout");
     let out = dir.join("out");
     let report_path = dir.join("r.json");
     let output = run(&[
@@ -453,7 +385,7 @@ fn a_timeout_is_reported_with_its_kind_and_the_flag_that_sets_it() {
 
 #[test]
 fn a_bad_ca_cert_is_a_usage_error_that_names_the_flag_and_the_file() {
-    let dir = Scratch::new("bad-ca");
+    let dir = TempDir::new("bad-ca");
     let pem = dir.join("ca.pem");
     std::fs::write(&pem, b"not a certificate").unwrap();
     let out = dir.join("out");
@@ -475,8 +407,8 @@ fn a_bad_ca_cert_is_a_usage_error_that_names_the_flag_and_the_file() {
 
 #[test]
 fn a_report_that_cannot_be_written_makes_the_run_fail() {
-    let site = Site::start();
-    let dir = Scratch::new("report-unwritable");
+    let site = site();
+    let dir = TempDir::new("report-unwritable");
     let out = dir.join("out");
     let report_path = dir.join("no-such-dir").join("r.json");
     let output = run(&[
@@ -500,21 +432,16 @@ fn a_report_that_cannot_be_written_makes_the_run_fail() {
 fn ten_thousand_urls_through_the_command_in_bounded_memory_and_descriptors() {
     const URLS: usize = 10_000;
     const JOBS: usize = 8;
-    let site = Site::start();
-    let dir = Scratch::new("scale");
+    let site = site();
+    let dir = TempDir::new("scale");
     let list = dir.join("urls.txt");
     let text: String = (0..URLS)
         .map(|i| site.url(&format!("/f-{i}.txt\n")))
         .collect();
     std::fs::write(&list, text).unwrap();
     // In memory where possible: this measures the downloader, not the disk.
-    let shm = Path::new("/dev/shm");
-    let out = if shm.is_dir() {
-        shm.join(format!("spool-dl-cli-{}-scale-out", std::process::id()))
-    } else {
-        dir.join("out")
-    };
-    let _ = std::fs::remove_dir_all(&out);
+    let scratch = TempDir::in_memory("scale-out");
+    let out = scratch.join("out");
     let mut child = spool_dl(&[
         "-q",
         "-j",
@@ -528,27 +455,17 @@ fn ten_thousand_urls_through_the_command_in_bounded_memory_and_descriptors() {
     .stderr(Stdio::piped())
     .spawn()
     .unwrap();
-    let proc_dir = PathBuf::from(format!("/proc/{}", child.id()));
     let (mut max_fds, mut peak_kib) = (0, 0u64);
     let status = loop {
         if let Some(status) = child.try_wait().unwrap() {
             break status;
         }
-        if let Ok(fds) = std::fs::read_dir(proc_dir.join("fd")) {
-            max_fds = max_fds.max(fds.count());
-        }
-        if let Ok(text) = std::fs::read_to_string(proc_dir.join("status")) {
-            let hwm = text.lines().find_map(|l| {
-                let kib = l.strip_prefix("VmHWM:")?.trim().strip_suffix("kB")?;
-                kib.trim().parse::<u64>().ok()
-            });
-            peak_kib = peak_kib.max(hwm.unwrap_or(0));
-        }
+        max_fds = max_fds.max(open_fds_of(child.id()).unwrap_or(0));
+        peak_kib = peak_kib.max(status_kib_of(child.id(), "VmHWM").unwrap_or(0));
         thread::sleep(Duration::from_millis(20));
     };
     let saved = std::fs::read_dir(&out).map(|d| d.count()).unwrap_or(0);
     let sample = std::fs::read(out.join("f-9999.txt")).unwrap_or_default();
-    let _ = std::fs::remove_dir_all(&out);
     assert_eq!(status.code(), Some(0));
     assert_eq!(saved, URLS);
     assert_eq!(sample, b"/f-9999.txt");

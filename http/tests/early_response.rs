@@ -6,13 +6,11 @@
 //! reset or a write timeout (RFC 9112 §9.5), and must not reuse the
 //! connection, whose request never ended.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
 use spool_http::Client;
-use support::pki::{pki, server_config, trusting_client};
-use support::{Server, Step, ok, run, write};
+use spool_tests::pki::{pki, server_config, trusting_client};
+use spool_tests::{RawServer, Step, ok, run, write};
 
 /// Far more than the socket buffers on both sides hold, so the upload is
 /// still in flight when the answer comes.
@@ -64,7 +62,7 @@ fn an_early_answer_from_a_server_that_then_closes_is_delivered() {
     run(async {
         // Closing with the body unread makes the server's kernel send a
         // reset, which fails the client's next write.
-        let server = Server::start(refusing(Step::Close));
+        let server = RawServer::script(refusing(Step::Close));
         upload_refused(&client(), &server.url("/upload")).await;
         assert_eq!(server.accepted(), 2);
     });
@@ -76,7 +74,7 @@ fn an_early_answer_from_a_server_that_stops_reading_is_delivered_and_its_connect
         // The 413 has a length and no `Connection: close`, but the request
         // never ended: the second request must not go on this connection,
         // where the server is not reading.
-        let server = Server::start(refusing(Step::Sleep(STALL)));
+        let server = RawServer::script(refusing(Step::Sleep(STALL)));
         upload_refused(&client(), &server.url("/upload")).await;
         assert_eq!(server.accepted(), 2);
     });
@@ -85,12 +83,12 @@ fn an_early_answer_from_a_server_that_stops_reading_is_delivered_and_its_connect
 #[test]
 fn an_early_answer_over_tls_is_delivered() {
     let pki = pki();
-    let server = Server::start_tls(
+    let server = RawServer::script_tls(
         server_config(&pki, rustls::DEFAULT_VERSIONS),
         refusing(Step::Sleep(STALL)),
     );
     run(async {
-        let url = format!("https://localhost:{}/upload", server.addr.port());
+        let url = format!("https://localhost:{}/upload", server.addr().port());
         upload_refused(&trusting_client(&pki), &url).await;
         assert_eq!(server.accepted(), 2);
     });
@@ -99,7 +97,7 @@ fn an_early_answer_over_tls_is_delivered() {
 #[test]
 fn a_whole_upload_still_leaves_its_connection_reusable() {
     run(async {
-        let server = Server::each(vec![
+        let server = RawServer::each(vec![
             Step::Read,
             Step::Write(ok("stored")),
             Step::Read,

@@ -1,16 +1,14 @@
 //! Every way a response body can be delimited, end to end over a socket,
 //! and every way it can be cut short.
 
-mod support;
-
 use spool_http::proto::Version;
 use spool_http::{Client, ErrorKind};
-use support::{Server, Step, ok, run, write};
+use spool_tests::{RawServer, Step, ok, run, write};
 
 /// Fetches `path` from a server that answers one request with `response`
 /// and then closes; returns the status and body, or the error.
 async fn fetch(method: &str, response: &str) -> Result<(u16, Vec<u8>), spool_http::Error> {
-    let server = Server::each(vec![Step::Read, write(response)]);
+    let server = RawServer::each(vec![Step::Read, write(response)]);
     let client = Client::new();
     let response = client.request(method, &server.url("/")).send().await?;
     let status = response.status();
@@ -55,7 +53,7 @@ fn head_204_and_304_have_no_body_whatever_the_headers_say() {
     run(async {
         // If the client waited for the bodies the headers announce, it
         // would hang: every connection stays open after its answers.
-        let server = Server::start(|n| match n {
+        let server = RawServer::script(|n| match n {
             0 => vec![
                 Step::Read,
                 write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"),
@@ -91,7 +89,7 @@ fn a_204_or_304_announcing_a_body_is_not_followed_by_a_reused_connection() {
             // The first connection plays a server that sends the body it
             // announced: on a reused connection, the second request would
             // read those bytes as its response.
-            let server = Server::start(move |n| match n {
+            let server = RawServer::script(move |n| match n {
                 0 => vec![
                     Step::Read,
                     write(&format!("HTTP/1.1 {status}\r\nContent-Length: 5\r\n\r\n")),
@@ -127,7 +125,7 @@ fn interim_1xx_responses_are_skipped() {
 #[test]
 fn response_accessors() {
     run(async {
-        let server = Server::each(vec![
+        let server = RawServer::each(vec![
             Step::Read,
             write(
                 "HTTP/1.0 201 Created\r\nContent-Type: Text/HTML; charset=utf-8\r\nContent-Length: 2\r\nX-A: 1\r\n\r\nhi",
@@ -152,7 +150,7 @@ fn response_accessors() {
 #[test]
 fn request_carries_host_user_agent_and_body_but_no_accept_encoding() {
     run(async {
-        let server = Server::each(vec![Step::Read, Step::Write(ok(""))]);
+        let server = RawServer::each(vec![Step::Read, Step::Write(ok(""))]);
         let client = Client::new();
         client
             .request("POST", &server.url("/submit"))
@@ -165,7 +163,7 @@ fn request_carries_host_user_agent_and_body_but_no_accept_encoding() {
         assert_eq!(request.request_line(), "POST /submit HTTP/1.1");
         assert_eq!(
             request.header("host"),
-            Some(server.addr.to_string().as_str())
+            Some(server.addr().to_string().as_str())
         );
         let user_agent = format!("spool-http/{}", env!("CARGO_PKG_VERSION"));
         assert_eq!(request.header("user-agent"), Some(user_agent.as_str()));
@@ -234,7 +232,7 @@ fn malformed_chunk_is_a_protocol_error() {
 #[test]
 fn chunk_reports_the_error_and_then_ends() {
     run(async {
-        let server = Server::each(vec![
+        let server = RawServer::each(vec![
             Step::Read,
             write("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello"),
         ]);
@@ -251,7 +249,7 @@ fn chunk_reports_the_error_and_then_ends() {
 #[test]
 fn reset_mid_body_is_an_io_error() {
     run(async {
-        let server = Server::each(vec![
+        let server = RawServer::each(vec![
             Step::Read,
             write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nhel"),
             Step::Sleep(std::time::Duration::from_millis(50)),
@@ -271,7 +269,7 @@ fn reset_mid_body_is_an_io_error() {
 #[test]
 fn reset_before_the_response_is_an_io_error() {
     run(async {
-        let server = Server::each(vec![Step::Read, Step::Reset]);
+        let server = RawServer::each(vec![Step::Read, Step::Reset]);
         let err = Client::new()
             .get(&server.url("/"))
             .send()
@@ -287,7 +285,7 @@ fn oversize_head_names_the_limit() {
         let mut response = "HTTP/1.1 200 OK\r\nX-Big: ".to_owned();
         response.push_str(&"a".repeat(2000));
         response.push_str("\r\n\r\n");
-        let server = Server::each(vec![Step::Read, write(&response), Step::Hold]);
+        let server = RawServer::each(vec![Step::Read, write(&response), Step::Hold]);
         let client = Client::builder().max_head_size(1024).build().unwrap();
         let err = client.get(&server.url("/")).send().await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Protocol);
@@ -299,7 +297,7 @@ fn oversize_head_names_the_limit() {
 #[test]
 fn non_http_garbage_is_a_protocol_error() {
     run(async {
-        let server = Server::each(vec![
+        let server = RawServer::each(vec![
             Step::Read,
             write("SSH-2.0-OpenSSH_9.6\r\n"),
             Step::Hold,
@@ -320,7 +318,7 @@ fn non_http_garbage_is_a_protocol_error() {
 #[test]
 fn body_too_large_for_bytes() {
     run(async {
-        let server = Server::each(vec![Step::Read, Step::Write(ok("0123456789"))]);
+        let server = RawServer::each(vec![Step::Read, Step::Write(ok("0123456789"))]);
         let err = Client::new()
             .get(&server.url("/"))
             .send()
@@ -331,7 +329,7 @@ fn body_too_large_for_bytes() {
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::BodyTooLarge);
         // Without a Content-Length the limit is hit while reading.
-        let server = Server::each(vec![Step::Read, write("HTTP/1.1 200 OK\r\n\r\n0123456789")]);
+        let server = RawServer::each(vec![Step::Read, write("HTTP/1.1 200 OK\r\n\r\n0123456789")]);
         let err = Client::new()
             .get(&server.url("/"))
             .send()
@@ -354,7 +352,7 @@ fn large_body_streams_through_one_buffer() {
         let body: String = (0..200_000)
             .map(|i| char::from(b'a' + (i % 26) as u8))
             .collect();
-        let server = Server::each(vec![Step::Read, Step::Write(ok(&body))]);
+        let server = RawServer::each(vec![Step::Read, Step::Write(ok(&body))]);
         let mut response = Client::new().get(&server.url("/")).send().await.unwrap();
         let mut received = Vec::new();
         let mut largest = 0;
@@ -392,7 +390,7 @@ fn invalid_urls_and_schemes_are_reported_by_send() {
 fn into_stream_yields_the_body_and_stops_after_an_error() {
     use spool::stream::StreamExt;
     run(async {
-        let server = Server::each(vec![
+        let server = RawServer::each(vec![
             Step::Read,
             write(
                 "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n3\r\ndef\r\n0\r\n\r\n",
@@ -403,7 +401,7 @@ fn into_stream_yields_the_body_and_stops_after_an_error() {
         let body: Vec<u8> = pieces.into_iter().flat_map(Result::unwrap).collect();
         assert_eq!(body, b"abcdef");
 
-        let server = Server::each(vec![
+        let server = RawServer::each(vec![
             Step::Read,
             write("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello"),
         ]);

@@ -1,16 +1,14 @@
 //! Connection reuse and the connection limits, observed from the server.
 
-mod support;
-
 use std::time::Duration;
 
 use spool_http::{Client, ErrorKind};
-use support::{Server, Step, ok, run, write};
+use spool_tests::{RawServer, Step, ok, run, write};
 
 #[test]
 fn one_connection_carries_twenty_sequential_requests() {
     run(async {
-        let server = Server::each(vec![Step::Serve {
+        let server = RawServer::each(vec![Step::Serve {
             response: ok("pong"),
             delay: Duration::ZERO,
         }]);
@@ -34,7 +32,7 @@ fn one_connection_carries_twenty_sequential_requests() {
 #[test]
 fn chunked_and_bodyless_responses_keep_the_connection_too() {
     run(async {
-        let server = Server::each(vec![
+        let server = RawServer::each(vec![
             Step::Read,
             write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"),
             Step::Read,
@@ -79,7 +77,7 @@ fn connection_close_from_the_server_opens_a_new_connection() {
     run(async {
         // The server would happily serve more on the same connection; only
         // the header tells the client not to reuse it.
-        let server = Server::each(vec![Step::Serve {
+        let server = RawServer::each(vec![Step::Serve {
             response: b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"
                 .to_vec(),
             delay: Duration::ZERO,
@@ -102,7 +100,7 @@ fn connection_close_from_the_server_opens_a_new_connection() {
 #[test]
 fn connection_close_from_the_request_is_honoured() {
     run(async {
-        let server = Server::each(vec![Step::Serve {
+        let server = RawServer::each(vec![Step::Serve {
             response: ok("ok"),
             delay: Duration::ZERO,
         }]);
@@ -118,7 +116,7 @@ fn connection_close_from_the_request_is_honoured() {
 #[test]
 fn http_1_0_closes_unless_keep_alive() {
     run(async {
-        let server = Server::each(vec![Step::Serve {
+        let server = RawServer::each(vec![Step::Serve {
             response: b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok".to_vec(),
             delay: Duration::ZERO,
         }]);
@@ -130,7 +128,7 @@ fn http_1_0_closes_unless_keep_alive() {
         }
         assert_eq!(server.accepted(), 2);
 
-        let server = Server::each(vec![Step::Serve {
+        let server = RawServer::each(vec![Step::Serve {
             response: b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok"
                 .to_vec(),
             delay: Duration::ZERO,
@@ -152,7 +150,7 @@ fn http_1_0_closes_unless_keep_alive() {
 #[test]
 fn a_body_until_close_is_never_reused() {
     run(async {
-        let server = Server::each(vec![Step::Read, write("HTTP/1.1 200 OK\r\n\r\nall of it")]);
+        let server = RawServer::each(vec![Step::Read, write("HTTP/1.1 200 OK\r\n\r\nall of it")]);
         let client = Client::new();
         for _ in 0..2 {
             let body = client
@@ -172,7 +170,7 @@ fn a_body_until_close_is_never_reused() {
 #[test]
 fn a_dropped_unfinished_body_closes_its_connection() {
     run(async {
-        let server = Server::each(vec![Step::Serve {
+        let server = RawServer::each(vec![Step::Serve {
             response: ok("0123456789"),
             delay: Duration::ZERO,
         }]);
@@ -196,7 +194,7 @@ fn bytes_after_the_body_prevent_reuse() {
     run(async {
         // The body says 2 bytes, the server sends 5: the extra bytes would
         // be taken for the next response if the connection were reused.
-        let server = Server::each(vec![Step::Serve {
+        let server = RawServer::each(vec![Step::Serve {
             response: b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokXYZ".to_vec(),
             delay: Duration::ZERO,
         }]);
@@ -219,7 +217,7 @@ fn bytes_after_the_body_prevent_reuse() {
 #[test]
 fn idle_connections_expire() {
     run(async {
-        let server = Server::each(vec![Step::Serve {
+        let server = RawServer::each(vec![Step::Serve {
             response: ok("ok"),
             delay: Duration::ZERO,
         }]);
@@ -271,7 +269,7 @@ async fn concurrent_gets(client: &Client, url: &str, n: usize) {
 #[test]
 fn never_more_connections_than_the_total_limit() {
     run(async {
-        let server = Server::each(vec![Step::Serve {
+        let server = RawServer::each(vec![Step::Serve {
             response: ok("ok"),
             delay: Duration::from_millis(30),
         }]);
@@ -286,7 +284,7 @@ fn never_more_connections_than_the_total_limit() {
 #[test]
 fn never_more_connections_to_one_host_than_per_host() {
     run(async {
-        let server = Server::each(vec![Step::Serve {
+        let server = RawServer::each(vec![Step::Serve {
             response: ok("ok"),
             delay: Duration::from_millis(30),
         }]);
@@ -303,13 +301,13 @@ fn an_idle_connection_of_another_host_makes_room_at_the_limit() {
         // 127.0.0.1 and localhost are different origins to the pool. With
         // a limit of 1 the second request can only proceed if the idle
         // connection to the first origin is closed for it.
-        let server = Server::each(vec![Step::Serve {
+        let server = RawServer::each(vec![Step::Serve {
             response: ok("ok"),
             delay: Duration::ZERO,
         }]);
         let client = Client::builder().limit(1).build().unwrap();
         let by_ip = server.url("/");
-        let by_name = format!("http://localhost:{}/", server.addr.port());
+        let by_name = format!("http://localhost:{}/", server.addr().port());
         client
             .get(&by_ip)
             .send()
@@ -343,7 +341,7 @@ fn a_waiter_gets_the_connection_that_goes_idle() {
     run(async {
         // The second request waits for the only slot; when the first
         // response ends, its connection is handed over, not closed.
-        let server = Server::each(vec![Step::Serve {
+        let server = RawServer::each(vec![Step::Serve {
             response: ok("ok"),
             delay: Duration::from_millis(50),
         }]);
@@ -356,7 +354,7 @@ fn a_waiter_gets_the_connection_that_goes_idle() {
 #[test]
 fn a_cancelled_request_gives_its_place_back() {
     run(async {
-        let server = Server::each(vec![Step::Serve {
+        let server = RawServer::each(vec![Step::Serve {
             response: ok("ok"),
             delay: Duration::from_millis(100),
         }]);
@@ -387,7 +385,7 @@ fn a_cancelled_request_gives_its_place_back() {
 #[test]
 fn a_pooled_connection_closed_by_the_server_while_idle_is_replaced() {
     run(async {
-        let server = Server::start(|n| match n {
+        let server = RawServer::script(|n| match n {
             0 => vec![Step::Read, Step::Write(ok("first")), Step::Close],
             _ => vec![Step::Read, Step::Write(ok("second")), Step::Hold],
         });
@@ -425,7 +423,7 @@ fn a_connection_closed_while_idle_is_noticed_before_a_post_is_spent_on_it() {
     run(async {
         // A POST is never retried, so it only succeeds if the pool checks
         // the idle connection before using it.
-        let server = Server::start(|n| match n {
+        let server = RawServer::script(|n| match n {
             0 => vec![Step::Read, Step::Write(ok("first")), Step::Close],
             _ => vec![Step::Read, Step::Write(ok("posted")), Step::Hold],
         });
@@ -457,7 +455,7 @@ fn a_stale_connection_is_retried_once_for_idempotent_requests() {
         // a byte of response: the race a keep-alive client loses when the
         // server times the connection out just as the request arrives.
         for last in [Step::Close, Step::Reset] {
-            let server = Server::start({
+            let server = RawServer::script({
                 let last = last.clone();
                 move |n| match n {
                     0 => vec![
@@ -500,7 +498,7 @@ fn a_stale_connection_is_retried_once_for_idempotent_requests() {
 #[test]
 fn a_stale_connection_is_not_retried_for_post() {
     run(async {
-        let server = Server::start(|n| match n {
+        let server = RawServer::script(|n| match n {
             0 => vec![
                 Step::Read,
                 Step::Write(ok("first")),
@@ -537,7 +535,7 @@ fn a_stale_connection_is_not_retried_for_post() {
 #[test]
 fn a_fresh_connection_closing_early_is_not_retried() {
     run(async {
-        let server = Server::each(vec![Step::Read, Step::Close]);
+        let server = RawServer::each(vec![Step::Read, Step::Close]);
         let err = Client::new()
             .get(&server.url("/"))
             .send()
@@ -551,12 +549,12 @@ fn a_fresh_connection_closing_early_is_not_retried() {
 #[test]
 fn localhost_resolves() {
     run(async {
-        let server = Server::each(vec![Step::Serve {
+        let server = RawServer::each(vec![Step::Serve {
             response: ok("ok"),
             delay: Duration::ZERO,
         }]);
         let client = Client::new();
-        let url = format!("http://localhost:{}/", server.addr.port());
+        let url = format!("http://localhost:{}/", server.addr().port());
         for _ in 0..2 {
             assert_eq!(
                 client

@@ -1,13 +1,11 @@
 //! Following redirects, end to end.
 
-mod support;
-
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use spool_http::{Client, ErrorKind, RequestBuilder};
-use support::pki::{pki, server_config, trusting_client};
-use support::{Recorded, Server, Step, ok, run, write};
+use spool_tests::pki::{pki, server_config, trusting_client};
+use spool_tests::{RawServer, Recorded, Step, ok, run, write};
 
 fn redirect(status: u16, location: &str) -> Step {
     write(&format!(
@@ -18,7 +16,7 @@ fn redirect(status: u16, location: &str) -> Step {
 #[test]
 fn a_chain_of_relative_and_absolute_redirects_is_followed_on_one_connection() {
     run(async {
-        let server = Server::start(|_| {
+        let server = RawServer::script(|_| {
             vec![
                 Step::Read,
                 redirect(301, "/b"),
@@ -54,7 +52,7 @@ fn a_chain_of_relative_and_absolute_redirects_is_followed_on_one_connection() {
 #[test]
 fn a_redirect_loop_stops_at_the_limit() {
     run(async {
-        let server = Server::each(vec![Step::Serve {
+        let server = RawServer::each(vec![Step::Serve {
             response: b"HTTP/1.1 302 Found\r\nLocation: /loop\r\nContent-Length: 0\r\n\r\n"
                 .to_vec(),
             delay: Duration::ZERO,
@@ -71,7 +69,7 @@ fn a_redirect_loop_stops_at_the_limit() {
 #[test]
 fn max_redirects_zero_returns_the_redirect_itself() {
     run(async {
-        let server = Server::each(vec![Step::Read, redirect(302, "/elsewhere"), Step::Hold]);
+        let server = RawServer::each(vec![Step::Read, redirect(302, "/elsewhere"), Step::Hold]);
         let client = Client::builder().max_redirects(0).build().unwrap();
         let response = client.get(&server.url("/")).send().await.unwrap();
         assert_eq!(response.status(), 302);
@@ -82,7 +80,7 @@ fn max_redirects_zero_returns_the_redirect_itself() {
 #[test]
 fn see_other_turns_post_into_get_without_body() {
     run(async {
-        let server = Server::each(vec![
+        let server = RawServer::each(vec![
             Step::Read,
             redirect(303, "/result"),
             Step::Read,
@@ -111,7 +109,7 @@ fn see_other_turns_post_into_get_without_body() {
 #[test]
 fn temporary_redirect_repeats_post_with_its_body() {
     run(async {
-        let server = Server::each(vec![
+        let server = RawServer::each(vec![
             Step::Read,
             redirect(307, "/again"),
             Step::Read,
@@ -133,9 +131,9 @@ fn temporary_redirect_repeats_post_with_its_body() {
 #[test]
 fn authorization_is_dropped_across_origins_and_kept_within_one() {
     run(async {
-        let other = Server::each(vec![Step::Read, Step::Write(ok("other")), Step::Hold]);
+        let other = RawServer::each(vec![Step::Read, Step::Write(ok("other")), Step::Hold]);
         let target = other.url("/landing");
-        let origin = Server::each(vec![
+        let origin = RawServer::each(vec![
             Step::Read,
             redirect(302, "/same-origin"),
             Step::Read,
@@ -158,7 +156,7 @@ fn authorization_is_dropped_across_origins_and_kept_within_one() {
         assert_eq!(second[0].header("authorization"), None);
         assert_eq!(
             second[0].header("host"),
-            Some(other.addr.to_string().as_str())
+            Some(other.addr().to_string().as_str())
         );
     });
 }
@@ -166,7 +164,7 @@ fn authorization_is_dropped_across_origins_and_kept_within_one() {
 #[test]
 fn a_redirect_without_location_is_the_final_response() {
     run(async {
-        let server = Server::each(vec![
+        let server = RawServer::each(vec![
             Step::Read,
             Step::Write(b"HTTP/1.1 302 Found\r\nContent-Length: 0\r\n\r\n".to_vec()),
         ]);
@@ -200,9 +198,9 @@ fn assert_credentials(request: &Recorded, present: bool) {
 #[test]
 fn credentials_follow_same_origin_redirects_but_not_to_another_port() {
     run(async {
-        let other = Server::each(vec![Step::Read, Step::Write(ok("other")), Step::Hold]);
+        let other = RawServer::each(vec![Step::Read, Step::Write(ok("other")), Step::Hold]);
         let target = other.url("/landing");
-        let origin = Server::each(vec![
+        let origin = RawServer::each(vec![
             Step::Read,
             redirect(307, "/same-origin"),
             Step::Read,
@@ -227,7 +225,7 @@ fn credentials_do_not_follow_a_redirect_to_another_host() {
         // 127.0.0.1 and localhost reach the same server on the same port,
         // but they are different origins.
         let port = Arc::new(OnceLock::new());
-        let server = Server::start({
+        let server = RawServer::script({
             let port = port.clone();
             move |n| match n {
                 0 => vec![
@@ -238,7 +236,7 @@ fn credentials_do_not_follow_a_redirect_to_another_host() {
                 _ => vec![Step::Read, Step::Write(ok("landed")), Step::Hold],
             }
         });
-        port.set(server.addr.port()).unwrap();
+        port.set(server.addr().port()).unwrap();
         let response = with_credentials(Client::new().get(&server.url("/start")))
             .send()
             .await
@@ -254,13 +252,13 @@ fn credentials_do_not_follow_a_redirect_to_another_host() {
 #[test]
 fn credentials_do_not_follow_a_redirect_from_https_to_http() {
     let pki = pki();
-    let plain = Server::each(vec![Step::Read, Step::Write(ok("plain")), Step::Hold]);
-    let target = format!("http://localhost:{}/landing", plain.addr.port());
-    let secure = Server::start_tls(server_config(&pki, rustls::DEFAULT_VERSIONS), move |_| {
+    let plain = RawServer::each(vec![Step::Read, Step::Write(ok("plain")), Step::Hold]);
+    let target = format!("http://localhost:{}/landing", plain.addr().port());
+    let secure = RawServer::script_tls(server_config(&pki, rustls::DEFAULT_VERSIONS), move |_| {
         vec![Step::Read, redirect(302, &target), Step::Hold]
     });
     run(async {
-        let start = format!("https://localhost:{}/start", secure.addr.port());
+        let start = format!("https://localhost:{}/start", secure.addr().port());
         let response = with_credentials(trusting_client(&pki).get(&start))
             .send()
             .await

@@ -1,10 +1,8 @@
 //! `ServeDir`: files served from one directory and never from outside it,
 //! with HEAD, byte ranges and `If-Range`, as a resuming downloader needs.
 
-mod server_support;
-
-use server_support::{TestServer, get, start};
 use spool_http::server::ServeDir;
+use spool_tests::{TestServer, get};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -55,7 +53,7 @@ impl Tree {
 
     fn serve(&self) -> TestServer {
         let files = ServeDir::new(self.root()).unwrap();
-        start(|b| b, files)
+        TestServer::start_with(|b| b, files)
     }
 }
 

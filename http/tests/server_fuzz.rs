@@ -6,10 +6,8 @@
 //! instead. The hook is process-wide, which is why this test lives in a
 //! file of its own.
 
-mod server_support;
-
-use server_support::{get, start};
 use spool_http::server::{Body, Request, Response};
+use spool_tests::{TestServer, get};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -75,7 +73,7 @@ fn mangled_requests_never_panic_the_server() {
         default_hook(info);
     }));
 
-    let server = start(
+    let server = TestServer::start_with(
         |b| {
             b.header_timeout(Duration::from_millis(200))
                 .max_head_size(512)

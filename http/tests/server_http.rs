@@ -2,11 +2,9 @@
 //! blocking client: keep-alive, pipelining, framing of every body shape,
 //! HEAD, and refusals of malformed requests.
 
-mod server_support;
-
-use server_support::{Conn, TestServer, get, start};
 use spool::stream;
 use spool_http::server::{Body, Request, Response};
+use spool_tests::{RawClient, TestServer, get};
 use std::io;
 use std::time::Duration;
 
@@ -72,7 +70,7 @@ async fn route(request: Request) -> Response {
 }
 
 fn server() -> TestServer {
-    start(|builder| builder.max_body_size(1000), route)
+    TestServer::start_with(|builder| builder.max_body_size(1000), route)
 }
 
 #[test]
@@ -149,7 +147,7 @@ fn http10_closes_unless_keep_alive_is_asked_for() {
     let mut conn = server.connect();
     conn.send("GET /text HTTP/1.0\r\n\r\n");
     let raw = conn.read_to_close();
-    let text = server_support::without_date(&raw);
+    let text = spool_tests::without_date(&raw);
     assert_eq!(
         text,
         "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 5\r\n\r\nhello"
@@ -215,7 +213,7 @@ fn streamed_body_to_http10_ends_with_the_connection() {
     conn.send("GET /chunked HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
     let raw = conn.read_to_close();
     assert_eq!(
-        server_support::without_date(&raw),
+        spool_tests::without_date(&raw),
         "HTTP/1.1 200 OK\r\n\r\nhello, 0123456789abcdef"
     );
 }
@@ -227,7 +225,7 @@ fn a_stream_that_breaks_ends_the_connection_without_the_last_chunk() {
     conn.send(get("/broken", ""));
     let raw = conn.read_to_close();
     assert_eq!(
-        server_support::without_date(&raw),
+        spool_tests::without_date(&raw),
         "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\npart\r\n"
     );
 }
@@ -238,13 +236,13 @@ fn a_sized_stream_that_breaks_its_promise_ends_the_connection() {
     let mut conn = server.connect();
     conn.send(get("/short", ""));
     let raw = conn.read_to_close();
-    assert!(server_support::without_date(&raw).ends_with("Content-Length: 10\r\n\r\nhello"));
+    assert!(spool_tests::without_date(&raw).ends_with("Content-Length: 10\r\n\r\nhello"));
 
     let mut conn = server.connect();
     conn.send(get("/long", ""));
     let raw = conn.read_to_close();
     assert!(
-        server_support::without_date(&raw).ends_with("Content-Length: 3\r\n\r\nhel"),
+        spool_tests::without_date(&raw).ends_with("Content-Length: 3\r\n\r\nhel"),
         "never more than announced"
     );
 }
@@ -395,7 +393,8 @@ fn unsupported_transfer_coding_gets_501() {
 
 #[test]
 fn oversize_heads_get_431() {
-    let server = start(|builder| builder.max_head_size(1024).max_headers(10), route);
+    let server =
+        TestServer::start_with(|builder| builder.max_head_size(1024).max_headers(10), route);
 
     let mut conn = server.connect();
     conn.send(get("/text", &format!("X-Big: {}\r\n", "a".repeat(2000))));
@@ -429,7 +428,7 @@ fn a_client_that_vanishes_mid_request_does_not_disturb_others() {
         let mut conn = server.connect();
         conn.send("GET /te");
     }
-    let mut conn: Conn = server.connect();
+    let mut conn: RawClient = server.connect();
     conn.send(get("/text", ""));
     assert_eq!(conn.response("GET").body, b"hello");
     assert!(conn.silent_for(Duration::from_millis(50)));
@@ -437,7 +436,7 @@ fn a_client_that_vanishes_mid_request_does_not_disturb_others() {
 
 #[test]
 fn an_overlong_target_gets_414() {
-    let server = start(|builder| builder.max_head_size(1024), route);
+    let server = TestServer::start_with(|builder| builder.max_head_size(1024), route);
 
     let mut conn = server.connect();
     conn.send(get(&format!("/{}", "a".repeat(2000)), ""));

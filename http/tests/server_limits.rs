@@ -3,10 +3,8 @@
 //! graceful shutdown. Timing assertions use safe lower bounds and generous
 //! upper bounds.
 
-mod server_support;
-
-use server_support::{Conn, get, start};
 use spool_http::server::{Body, Request, Response};
+use spool_tests::{RawClient, TestServer, get};
 use std::io::Write;
 use std::time::{Duration, Instant};
 
@@ -28,7 +26,7 @@ async fn route(request: Request) -> Response {
 
 #[test]
 fn header_timeout_cuts_off_a_slowloris_client() {
-    let server = start(|b| b.header_timeout(Duration::from_millis(300)), route);
+    let server = TestServer::start_with(|b| b.header_timeout(Duration::from_millis(300)), route);
     let mut conn = server.connect();
     let started = Instant::now();
     conn.send("GET / HTTP/1.1\r\n");
@@ -53,7 +51,7 @@ fn header_timeout_cuts_off_a_slowloris_client() {
 
 #[test]
 fn idle_keep_alive_connections_are_closed_silently() {
-    let server = start(|b| b.header_timeout(Duration::from_millis(300)), route);
+    let server = TestServer::start_with(|b| b.header_timeout(Duration::from_millis(300)), route);
     let mut conn = server.connect();
     conn.send(get("/", ""));
     assert_eq!(conn.response("GET").body, b"quick");
@@ -69,7 +67,7 @@ fn idle_keep_alive_connections_are_closed_silently() {
 #[test]
 fn a_busy_connection_is_not_cut_off_by_the_header_timeout() {
     // The timeout covers waiting for a head, not the handler's work.
-    let server = start(|b| b.header_timeout(Duration::from_millis(200)), route);
+    let server = TestServer::start_with(|b| b.header_timeout(Duration::from_millis(200)), route);
     let mut conn = server.connect();
     conn.send(get("/slow", ""));
     assert_eq!(conn.response("GET").body, b"finally");
@@ -77,7 +75,7 @@ fn a_busy_connection_is_not_cut_off_by_the_header_timeout() {
 
 #[test]
 fn connections_beyond_the_cap_wait_until_one_closes() {
-    let server = start(|b| b.max_connections(2), route);
+    let server = TestServer::start_with(|b| b.max_connections(2), route);
     let mut first = server.connect();
     let mut second = server.connect();
     for conn in [&mut first, &mut second] {
@@ -103,7 +101,7 @@ fn connections_beyond_the_cap_wait_until_one_closes() {
 
 #[test]
 fn graceful_shutdown_lets_the_slow_response_finish() {
-    let server = start(|b| b, route);
+    let server = TestServer::start_with(|b| b, route);
     let mut idle = server.connect();
     idle.send(get("/", ""));
     assert_eq!(idle.response("GET").body, b"quick");
@@ -117,7 +115,7 @@ fn graceful_shutdown_lets_the_slow_response_finish() {
     // The idle connection is closed at once, without a response.
     assert!(idle.closes_within(Duration::from_secs(2)));
     // The listener is gone: new clients are refused or see the door shut.
-    if let Some(mut late) = Conn::try_open(server.addr) {
+    if let Some(mut late) = RawClient::try_open(server.addr()) {
         assert!(late.try_response("GET").is_none());
     }
 
@@ -139,7 +137,7 @@ fn graceful_shutdown_lets_the_slow_response_finish() {
 
 #[test]
 fn shutdown_of_an_idle_server_is_prompt() {
-    let server = start(|b| b, route);
+    let server = TestServer::start_with(|b| b, route);
     let mut conn = server.connect();
     conn.send(get("/", ""));
     assert_eq!(conn.response("GET").body, b"quick");
@@ -151,7 +149,7 @@ fn shutdown_of_an_idle_server_is_prompt() {
 
 #[test]
 fn a_stalled_request_body_gets_408() {
-    let server = start(|b| b.io_timeout(Duration::from_millis(300)), route);
+    let server = TestServer::start_with(|b| b.io_timeout(Duration::from_millis(300)), route);
     let mut conn = server.connect();
     let started = Instant::now();
     conn.send("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc");
@@ -167,7 +165,7 @@ fn a_client_that_stops_reading_is_given_up_on() {
     // The client asks for a huge body and never reads it. Once the socket
     // buffers fill, the server's write stalls; after io_timeout it gives
     // up, so even a graceful shutdown does not wait for this client.
-    let server = start(|b| b.io_timeout(Duration::from_millis(300)), route);
+    let server = TestServer::start_with(|b| b.io_timeout(Duration::from_millis(300)), route);
     let mut conn = server.connect();
     conn.send(get("/huge", ""));
     std::thread::sleep(Duration::from_millis(100));
@@ -183,7 +181,7 @@ fn a_client_that_stops_reading_is_given_up_on() {
 fn a_body_that_takes_too_long_gets_408() {
     // Every pause is well within io_timeout; the whole body is not within
     // body_timeout.
-    let server = start(|b| b.body_timeout(Duration::from_millis(500)), route);
+    let server = TestServer::start_with(|b| b.body_timeout(Duration::from_millis(500)), route);
     let mut conn = server.connect();
     let started = Instant::now();
     conn.send("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n");
@@ -205,7 +203,7 @@ fn slow_bodies_cannot_hold_every_slot() {
     // it a byte every 50 ms: never stalled for io_timeout, never done. A
     // legitimate client waiting behind them is served once body_timeout
     // frees a slot.
-    let server = start(
+    let server = TestServer::start_with(
         |b| {
             b.max_connections(2)
                 .max_body_size(1 << 20)

@@ -1,13 +1,11 @@
 //! The server over HTTPS, checked with our own client.
 
-mod support;
-
 use std::time::Duration;
 
 use spool::io::{AsyncReadExt, AsyncWriteExt};
 use spool_http::server::{Response, Server};
 use spool_http::{Client, ErrorKind};
-use support::pki::{pki, server_config, trusting_client};
+use spool_tests::pki::{pki, server_config, trusting_client};
 
 #[test]
 fn https_server_answers_a_trusting_client_and_refuses_plain_http() {

@@ -1,18 +1,16 @@
 //! The connect, read and total timeouts, each named in its error.
 
-mod support;
-
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use socket2::{Domain, Socket, Type};
 use spool_http::{Client, ErrorKind, TimeoutKind};
-use support::{Server, Step, run, write};
+use spool_tests::{RawServer, Step, run, write};
 
 #[test]
 fn stalled_head_is_a_read_timeout() {
     run(async {
-        let server = Server::each(vec![Step::Read, write("HTTP/1.1 200 OK\r\n"), Step::Hold]);
+        let server = RawServer::each(vec![Step::Read, write("HTTP/1.1 200 OK\r\n"), Step::Hold]);
         let client = Client::builder()
             .read_timeout(Duration::from_millis(200))
             .build()
@@ -33,7 +31,7 @@ fn stalled_head_is_a_read_timeout() {
 #[test]
 fn stalled_body_is_a_read_timeout() {
     run(async {
-        let server = Server::each(vec![
+        let server = RawServer::each(vec![
             Step::Read,
             write("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello"),
             Step::Hold,
@@ -54,7 +52,7 @@ fn a_trickle_that_outlives_the_total_timeout_is_cut_off() {
     run(async {
         // One byte every 100 ms never trips a 1 s read timeout, but the
         // 30-byte body would take 3 s.
-        let server = Server::each(vec![
+        let server = RawServer::each(vec![
             Step::Read,
             write("HTTP/1.1 200 OK\r\nContent-Length: 30\r\n\r\n"),
             Step::Trickle(vec![b'x'; 30], Duration::from_millis(100)),
@@ -82,7 +80,7 @@ fn a_trickle_that_outlives_the_total_timeout_is_cut_off() {
 #[test]
 fn per_request_timeout_overrides_the_client_total() {
     run(async {
-        let server = Server::each(vec![Step::Read, Step::Hold]);
+        let server = RawServer::each(vec![Step::Read, Step::Hold]);
         let client = Client::builder()
             .total_timeout(Some(Duration::from_secs(30)))
             .build()

@@ -1,22 +1,20 @@
 //! HTTPS against local servers with certificates made by rcgen.
 
-mod support;
-
 use spool::io::{AsyncReadExt, AsyncWriteExt};
 use spool_http::tls::TlsStream;
 use spool_http::{Client, ErrorKind};
-use support::pki::{pki, pki_for, server_config, trusting_client};
-use support::{Server, Step, ok, run, write};
+use spool_tests::pki::{pki, pki_for, server_config, trusting_client};
+use spool_tests::{RawServer, Step, ok, run, write};
 
-fn https(server: &Server, path: &str) -> String {
-    format!("https://localhost:{}{path}", server.addr.port())
+fn https(server: &RawServer, path: &str) -> String {
+    format!("https://localhost:{}{path}", server.addr().port())
 }
 
 #[test]
 fn https_requests_succeed_and_reuse_the_session() {
     let pki = pki();
     let big = "x".repeat(300_000);
-    let server = Server::start_tls(server_config(&pki, rustls::DEFAULT_VERSIONS), {
+    let server = RawServer::script_tls(server_config(&pki, rustls::DEFAULT_VERSIONS), {
         let big = big.clone();
         move |_| {
             vec![
@@ -47,7 +45,7 @@ fn https_requests_succeed_and_reuse_the_session() {
         assert_eq!(server.accepted(), 1);
         assert_eq!(
             server.requests()[0].header("host"),
-            Some(format!("localhost:{}", server.addr.port()).as_str())
+            Some(format!("localhost:{}", server.addr().port()).as_str())
         );
     });
 }
@@ -55,7 +53,7 @@ fn https_requests_succeed_and_reuse_the_session() {
 #[test]
 fn tls_1_2_works_too() {
     let pki = pki();
-    let server = Server::start_tls(server_config(&pki, &[&rustls::version::TLS12]), |_| {
+    let server = RawServer::script_tls(server_config(&pki, &[&rustls::version::TLS12]), |_| {
         vec![Step::Read, Step::Write(ok("tls12")), Step::Hold]
     });
     run(async {
@@ -74,7 +72,7 @@ fn tls_1_2_works_too() {
 #[test]
 fn an_unknown_issuer_is_refused() {
     let pki = pki();
-    let server = Server::start_tls(server_config(&pki, rustls::DEFAULT_VERSIONS), |_| {
+    let server = RawServer::script_tls(server_config(&pki, rustls::DEFAULT_VERSIONS), |_| {
         vec![Step::Read]
     });
     run(async {
@@ -93,7 +91,7 @@ fn an_unknown_issuer_is_refused() {
 #[test]
 fn a_certificate_for_another_name_is_refused() {
     let pki = pki_for(&["example.test"]);
-    let server = Server::start_tls(server_config(&pki, rustls::DEFAULT_VERSIONS), |_| {
+    let server = RawServer::script_tls(server_config(&pki, rustls::DEFAULT_VERSIONS), |_| {
         vec![Step::Read]
     });
     run(async {
@@ -110,7 +108,7 @@ fn a_certificate_for_another_name_is_refused() {
 #[test]
 fn sni_carries_dns_names_but_not_ip_addresses() {
     let pki = pki();
-    let server = Server::start_tls(server_config(&pki, rustls::DEFAULT_VERSIONS), |_| {
+    let server = RawServer::script_tls(server_config(&pki, rustls::DEFAULT_VERSIONS), |_| {
         vec![Step::Read, Step::Write(ok("ok")), Step::Hold]
     });
     run(async {
@@ -125,7 +123,7 @@ fn sni_carries_dns_names_but_not_ip_addresses() {
             .unwrap();
         // An IP address is checked against the certificate's IP entries
         // and never sent as SNI.
-        let by_ip = format!("https://127.0.0.1:{}/", server.addr.port());
+        let by_ip = format!("https://127.0.0.1:{}/", server.addr().port());
         client
             .get(&by_ip)
             .send()
@@ -141,7 +139,7 @@ fn sni_carries_dns_names_but_not_ip_addresses() {
 #[test]
 fn eof_without_close_notify_mid_body_is_incomplete() {
     let pki = pki();
-    let server = Server::start_tls(server_config(&pki, rustls::DEFAULT_VERSIONS), |_| {
+    let server = RawServer::script_tls(server_config(&pki, rustls::DEFAULT_VERSIONS), |_| {
         vec![
             Step::Read,
             write("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello"),
@@ -162,7 +160,7 @@ fn eof_without_close_notify_mid_body_is_incomplete() {
 #[test]
 fn eof_without_close_notify_after_a_body_that_runs_until_close_is_unconfirmed() {
     let pki = pki();
-    let server = Server::start_tls(server_config(&pki, rustls::DEFAULT_VERSIONS), |_| {
+    let server = RawServer::script_tls(server_config(&pki, rustls::DEFAULT_VERSIONS), |_| {
         vec![
             Step::Read,
             write("HTTP/1.1 200 OK\r\n\r\nall of it?"),
@@ -193,7 +191,7 @@ fn eof_without_close_notify_after_a_body_that_runs_until_close_is_unconfirmed() 
 #[test]
 fn close_notify_ends_a_body_that_runs_until_close() {
     let pki = pki();
-    let server = Server::start_tls(server_config(&pki, rustls::DEFAULT_VERSIONS), |_| {
+    let server = RawServer::script_tls(server_config(&pki, rustls::DEFAULT_VERSIONS), |_| {
         vec![
             Step::Read,
             write("HTTP/1.1 200 OK\r\n\r\nall of it"),

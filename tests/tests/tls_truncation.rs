@@ -6,40 +6,22 @@
 //! attempt, retried like any other cut body, and never saved under its
 //! final name.
 
-// The certificate helper of the HTTP crate's tests, shared rather than
-// copied; this test uses part of it.
-#[allow(dead_code)]
-#[path = "../../http/tests/support/pki.rs"]
-mod pki;
-
-use std::io::{Read, Write};
-use std::sync::Arc;
-
 use spool_dl::report::Status;
+use spool_tests::pki::{self, Pki};
 use spool_tests::{RawServer, TempDir, names_in, quick};
 
 /// Answers every request with a close-delimited body over TLS, then
 /// closes `close_notify` first only if `confirm` is set.
-fn server(pki: &pki::Pki, confirm: bool) -> RawServer {
+fn server(pki: &Pki, confirm: bool) -> RawServer {
     let config = pki::server_config(pki, rustls::DEFAULT_VERSIONS);
-    RawServer::start(move |c| {
-        let tcp = c.stream.try_clone().expect("cloning the socket");
-        let conn = rustls::ServerConnection::new(Arc::clone(&config)).unwrap();
-        let mut tls = rustls::StreamOwned::new(conn, tcp);
-        let mut head = Vec::new();
-        let mut byte = [0u8; 1];
-        while !head.ends_with(b"\r\n\r\n") {
-            match tls.read(&mut byte) {
-                Ok(1) => head.push(byte[0]),
-                _ => return,
+    RawServer::start_tls(config, move |mut c| {
+        if c.read_request().is_some() {
+            c.write(b"HTTP/1.1 200 OK\r\n\r\n");
+            c.write(&[b'x'; 4000]);
+            if confirm {
+                let _ = c.close_notify();
             }
         }
-        let _ = tls.write_all(b"HTTP/1.1 200 OK\r\n\r\n");
-        let _ = tls.write_all(&[b'x'; 4000]);
-        if confirm {
-            tls.conn.send_close_notify();
-        }
-        let _ = tls.flush();
     })
 }
 

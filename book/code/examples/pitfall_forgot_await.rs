@@ -43,7 +43,6 @@ fn main() {
     });
     assert_eq!(disk.borrow().len(), 1);
 
-    // ANCHOR: spawn
     let disk = std::rc::Rc::new(RefCell::new(Vec::new()));
     spool::block_on({
         let disk = disk.clone();
@@ -56,6 +55,5 @@ fn main() {
         "or: spool::spawn(save(..)), then await the handle; saved: {:?}",
         disk.borrow()
     );
-    // ANCHOR_END: spawn
     assert_eq!(disk.borrow().len(), 1);
 }

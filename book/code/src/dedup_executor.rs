@@ -73,7 +73,6 @@ impl Executor {
     }
 
     /// Runs until every task has finished; returns the number of polls.
-    // ANCHOR: run
     pub fn run(&mut self) -> u64 {
         let mut live = self.tasks.iter().filter(|t| t.is_some()).count();
         let mut polls = 0;
@@ -98,7 +97,6 @@ impl Executor {
         }
         polls
     }
-    // ANCHOR_END: run
 
     fn next_woken(&self) -> usize {
         let mut ready = self.queue.ready.lock().unwrap();

@@ -10,7 +10,6 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-// ANCHOR: step
 /// Pending once, then ready with its value.
 pub struct Step<T> {
     label: &'static str,
@@ -45,7 +44,6 @@ impl<T> Future for Step<T> {
         Poll::Ready(self.value.take().expect("Step polled after it finished"))
     }
 }
-// ANCHOR_END: step
 
 #[cfg(test)]
 mod tests {

@@ -15,7 +15,8 @@
 //!   exist, or a `spool-dl` flag the command line does not accept
 //!   ([`commands`]);
 //! - an internal link, `#anchor` or `{{#include path:anchor}}` that does not
-//!   resolve ([`links`]);
+//!   resolve ([`links`]), and an `// ANCHOR:` in the code that no chapter
+//!   includes ([`anchors`]);
 //! - program output pasted by hand instead of recorded by
 //!   `book/refresh-outputs`, or a recorded output nothing includes
 //!   ([`outputs`]).
@@ -26,6 +27,7 @@
 //! renames and removals — at the cost of an allow-list for the names the
 //! book borrows from std, tokio, asyncio and JavaScript.
 
+pub mod anchors;
 mod chapter;
 pub mod commands;
 pub mod links;
@@ -70,6 +72,7 @@ pub fn check(root: &Path) -> io::Result<Vec<Problem>> {
         links::check(chapter, &mut problems);
     }
     outputs::check(root, &chapters, &mut problems);
+    anchors::check(root, &workspace, &chapters, &mut problems);
     problems.sort_by(|a, b| (&a.file, a.line, &a.reason).cmp(&(&b.file, b.line, &b.reason)));
     problems.dedup();
     Ok(problems)

@@ -25,18 +25,28 @@ pub fn check(chapter: &Chapter, problems: &mut Vec<Problem>) {
             report(link.line, reason);
         }
     }
+    for (line, spec) in includes(chapter) {
+        if let Err(reason) = resolve_include(&chapter.dir, &spec) {
+            report(line, reason);
+        }
+    }
+}
+
+/// The chapter's `{{#include SPEC}}`s (and `rustdoc_include`s), each with
+/// its 1-based line; an escaped `\{{#include}}` is text, not an include.
+pub fn includes(chapter: &Chapter) -> Vec<(usize, String)> {
     let include =
         Regex::new(r"\{\{#(?:include|rustdoc_include)\s+([^}\s]+)\s*\}\}").expect("valid regex");
+    let mut found = Vec::new();
     for (i, line) in chapter.text.lines().enumerate() {
         for c in include.captures_iter(line) {
             let escaped = line[..c.get(0).expect("whole match").start()].ends_with('\\');
             if !escaped {
-                if let Err(reason) = resolve_include(&chapter.dir, &c[1]) {
-                    report(i + 1, reason);
-                }
+                found.push((i + 1, c[1].to_string()));
             }
         }
     }
+    found
 }
 
 fn resolve_link(chapter: &Chapter, dest: &str) -> Result<(), String> {

@@ -1,7 +1,7 @@
 //! `cargo run -p spool-book-drift [ROOT]`: checks the book at ROOT (default:
 //! the current directory, which `cargo run` leaves at the caller's) and
 //! exits 1 with one `file:line: reason` per problem if its prose has drifted
-//! from the code.
+//! from the code (or the code marks an anchor no chapter includes).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -19,7 +19,10 @@ fn main() -> ExitCode {
     }
     match spool_book_drift::check(&root) {
         Ok(problems) if problems.is_empty() => {
-            println!("book drift check: every name, example, path, link and include resolves");
+            println!(
+                "book drift check: every name, example, path, link and include resolves, \
+                 and every anchor is included"
+            );
             ExitCode::SUCCESS
         }
         Ok(problems) => {
@@ -27,9 +30,9 @@ fn main() -> ExitCode {
                 println!("{p}");
             }
             eprintln!(
-                "book drift check: {} place(s) where the book names something the code does not have. \
-                 Fix the sentence, or, for a name from std/tokio/asyncio/JavaScript, add it to the \
-                 allow-list in book/drift/src/names.rs.",
+                "book drift check: {} place(s) where the book and the code disagree. Fix the \
+                 sentence (or the unused anchor), or, for a name from std/tokio/asyncio/JavaScript, \
+                 add it to the allow-list in book/drift/src/names.rs.",
                 problems.len()
             );
             ExitCode::FAILURE

@@ -31,6 +31,9 @@ pub struct Workspace {
     pub paths: HashSet<String>,
     /// The repository's top-level folders (`runtime`, `http`, ...).
     pub top_level: HashSet<String>,
+    /// The Rust files, relative to the root, this checker's own left out:
+    /// where `// ANCHOR` markers live.
+    pub sources: Vec<PathBuf>,
 }
 
 #[derive(Debug, Default)]
@@ -58,7 +61,6 @@ impl Workspace {
         let mut files = Vec::new();
         walk(root, root, &mut files)?;
         let mut ws = Workspace::default();
-        let mut sources = Vec::new();
         for rel in &files {
             if let Some(name) = rel.file_name().and_then(|n| n.to_str()) {
                 ws.file_names.insert(name.to_string());
@@ -75,14 +77,15 @@ impl Workspace {
                     ws.packages.insert(name, package);
                 }
             } else if rel.extension().is_some_and(|e| e == "rs") && !rel.starts_with(CHECKER) {
-                sources.push(rel);
+                ws.sources.push(rel.clone());
             }
         }
         add_conventional_targets(&mut ws, &files);
         // A package is a name too: `spool_http::server` starts with one.
         let crate_names: Vec<String> = ws.packages.keys().map(|p| p.replace('-', "_")).collect();
         ws.idents.extend(crate_names);
-        for rel in sources {
+        let sources = std::mem::take(&mut ws.sources);
+        for rel in &sources {
             let source = fs::read_to_string(root.join(rel))?;
             let tokens = rust_tokens::scan(&source);
             if rel.components().any(|c| c.as_os_str() == "examples") {
@@ -107,6 +110,7 @@ impl Workspace {
                 }
             }
         }
+        ws.sources = sources;
         Ok(ws)
     }
 

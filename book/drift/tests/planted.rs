@@ -70,8 +70,12 @@ fn write(root: &Path, path: &str, text: &str) {
 
 /// The problems found, as the binary prints them.
 fn problems(extra: &str) -> Vec<String> {
-    let dir = repo(extra);
-    spool_book_drift::check(dir.path())
+    problems_in(repo(extra).path())
+}
+
+/// The problems found in the repository at `root`.
+fn problems_in(root: &Path) -> Vec<String> {
+    spool_book_drift::check(root)
         .expect("check runs")
         .iter()
         .map(ToString::to_string)
@@ -193,6 +197,40 @@ fn a_missing_include_file_fails() {
 }
 
 #[test]
+fn an_anchor_no_chapter_includes_fails() {
+    let dir = repo("");
+    write(
+        dir.path(),
+        "core/src/timer.rs",
+        "// ANCHOR: wheel\npub struct Wheel;\n// ANCHOR_END: wheel\n",
+    );
+    let found = problems_in(dir.path());
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0].starts_with("core/src/timer.rs:1: `ANCHOR: wheel` is included by no chapter"),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn an_anchor_is_used_only_by_an_include_of_its_own_file() {
+    // The chapter includes `lib.rs:spawn`; a `spawn` anchor in another
+    // file is a different listing, and nobody shows it.
+    let dir = repo("");
+    write(
+        dir.path(),
+        "core/src/other.rs",
+        "pub fn a() {}\n// ANCHOR: spawn\npub fn b() {}\n// ANCHOR_END: spawn\n",
+    );
+    let found = problems_in(dir.path());
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0].starts_with("core/src/other.rs:2: `ANCHOR: spawn` is included by no chapter"),
+        "{found:#?}"
+    );
+}
+
+#[test]
 fn output_pasted_by_hand_fails() {
     assert_one_problem(
         "It prints:\n\n```text\nhello\n```",
@@ -205,11 +243,7 @@ fn output_pasted_by_hand_fails() {
 fn an_output_file_the_script_does_not_write_fails() {
     let dir = repo("");
     write(dir.path(), "book/src/outputs/bye.txt", "bye\n");
-    let found: Vec<String> = spool_book_drift::check(dir.path())
-        .expect("check runs")
-        .iter()
-        .map(ToString::to_string)
-        .collect();
+    let found = problems_in(dir.path());
     assert_eq!(
         found,
         [

@@ -423,48 +423,36 @@ mod tests {
     }
 
     #[test]
-    fn http11_is_reusable_unless_connection_close() {
-        let len = Framing::Length(1);
-        let cases: [(&[(&str, &str)], bool); 5] = [
-            (&[], true),
-            (&[("Connection", "keep-alive")], true),
-            (&[("Connection", "close")], false),
-            (&[("connection", "Upgrade, CLOSE")], false),
+    fn http11_is_reusable_unless_close_and_http10_only_with_keep_alive() {
+        use Version::{Http10, Http11};
+        type Fields = &'static [(&'static str, &'static str)];
+        let cases: [(Version, Fields, bool); 9] = [
+            (Http11, &[], true),
+            (Http11, &[("Connection", "keep-alive")], true),
+            (Http11, &[("Connection", "close")], false),
+            (Http11, &[("connection", "Upgrade, CLOSE")], false),
             (
+                Http11,
                 &[("Connection", "keep-alive"), ("Connection", "close")],
                 false,
             ),
+            (Http10, &[], false),
+            (Http10, &[("Connection", "Keep-Alive")], true),
+            (Http10, &[("Connection", "foo, keep-alive")], true),
+            (Http10, &[("Connection", "keep-alive, close")], false),
         ];
-        for (fields, expected) in cases {
+        for (version, fields, expected) in cases {
             assert_eq!(
-                reusable(Version::Http11, 200, fields, len),
+                reusable(version, 200, fields, Framing::Length(1)),
                 expected,
-                "{fields:?}"
+                "{version:?} {fields:?}"
             );
         }
-        assert!(reusable(Version::Http11, 204, &[], Framing::Empty));
+        assert!(reusable(Http11, 204, &[], Framing::Empty));
         let zero = [("Content-Length", "0")];
-        assert!(reusable(Version::Http11, 304, &zero, Framing::Empty));
+        assert!(reusable(Http11, 304, &zero, Framing::Empty));
         let chunked = [("Transfer-Encoding", "chunked")];
-        assert!(reusable(Version::Http11, 200, &chunked, Framing::Chunked));
-    }
-
-    #[test]
-    fn http10_is_reusable_only_with_keep_alive() {
-        let len = Framing::Length(1);
-        let cases: [(&[(&str, &str)], bool); 4] = [
-            (&[], false),
-            (&[("Connection", "Keep-Alive")], true),
-            (&[("Connection", "foo, keep-alive")], true),
-            (&[("Connection", "keep-alive, close")], false),
-        ];
-        for (fields, expected) in cases {
-            assert_eq!(
-                reusable(Version::Http10, 200, fields, len),
-                expected,
-                "{fields:?}"
-            );
-        }
+        assert!(reusable(Http11, 200, &chunked, Framing::Chunked));
     }
 
     #[test]

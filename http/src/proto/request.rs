@@ -105,7 +105,6 @@ pub fn encode_request_head(
 }
 // ANCHOR_END: encode_request_head
 
-// ANCHOR: encode_proxy_request_head
 /// Appends the head of a `method` request for `url` to `out`, as sent to
 /// an HTTP proxy that forwards it: the same head as
 /// [`encode_request_head`] writes, but with the target in absolute form
@@ -149,7 +148,6 @@ pub fn encode_proxy_request_head(
     };
     encode_head(method, url, headers, body_len, target, out)
 }
-// ANCHOR_END: encode_proxy_request_head
 
 /// Which form of request target to write (RFC 9112 §3.2).
 #[derive(Clone, Copy)]

@@ -69,7 +69,6 @@ pub enum TunnelAnswer {
 }
 
 impl Tunnel {
-    // ANCHOR: tunnel_new
     /// Appends the `CONNECT` request for `authority` (`host:port`, an IPv6
     /// host in brackets) to `out`, with `Proxy-Authorization` when
     /// `proxy_authorization` is given. The target is in authority form,
@@ -106,7 +105,6 @@ impl Tunnel {
             authority: authority.to_owned(),
         })
     }
-    // ANCHOR_END: tunnel_new
 
     /// The `host:port` the tunnel is asked for.
     pub fn authority(&self) -> &str {

@@ -340,17 +340,11 @@ impl Server {
         // ANCHOR: drain
         // Closing the listener refuses new clients at once. Then wait for
         // the connections still running: each holds a permit until it
-        // ends, so once every permit is back in our hands, they are all
-        // gone. Idle ones close as soon as they see the signal; busy ones
-        // after their current response.
+        // ends, so once every permit is home, they are all gone. Idle ones
+        // close as soon as they see the signal; busy ones after their
+        // current response.
         drop(listener);
-        let mut returned = Vec::with_capacity(config.max_connections);
-        for _ in 0..config.max_connections {
-            match slots.acquire().await {
-                Ok(permit) => returned.push(permit),
-                Err(_) => break,
-            }
-        }
+        slots.all_returned().await;
         // ANCHOR_END: drain
     }
 }

@@ -1,4 +1,6 @@
-//! Certificates for HTTPS tests, made by rcgen in the test itself.
+//! Certificates for HTTPS tests, made by rcgen in the test itself: a
+//! throwaway CA, a server certificate it issued, and the configurations
+//! that use them on both ends.
 
 use std::sync::Arc;
 
@@ -8,11 +10,15 @@ use spool_http::Client;
 
 /// A test CA and a server certificate it issued for `names`.
 pub struct Pki {
+    /// The CA's certificate, for a client to trust.
     pub ca_pem: String,
+    /// The server certificate, then the CA's.
     pub chain: Vec<CertificateDer<'static>>,
+    /// The server certificate's private key.
     pub key: PrivatePkcs8KeyDer<'static>,
 }
 
+/// A fresh CA, and a server certificate it issued for `names`.
 pub fn pki_for(names: &[&str]) -> Pki {
     let ca_key = KeyPair::generate().unwrap();
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
@@ -41,6 +47,8 @@ pub fn pki() -> Pki {
     pki_for(&["localhost", "127.0.0.1"])
 }
 
+/// A server configuration presenting `pki`'s certificate, limited to
+/// `versions`.
 pub fn server_config(
     pki: &Pki,
     versions: &[&'static rustls::SupportedProtocolVersion],
@@ -55,6 +63,7 @@ pub fn server_config(
     Arc::new(config)
 }
 
+/// A client that trusts `pki`'s CA.
 pub fn trusting_client(pki: &Pki) -> Client {
     Client::builder()
         .add_root_pem(pki.ca_pem.as_bytes())

@@ -1,83 +1,24 @@
-//! Shared by the `server_*` tests: a server on its own thread, and a raw
-//! blocking client that writes exact bytes and reads responses back with
-//! the crate's own response parser.
-
-#![allow(dead_code)] // each test file uses a different part
+//! A raw blocking HTTP client for the server's tests: it writes exact
+//! bytes, the malformed ones included, and reads responses back with the
+//! crate's own sans-IO response parser, so a test sees the server's answer
+//! byte for byte.
 
 use spool_http::Headers;
 use spool_http::proto::{
     BodyDecoder, Decoded, HeadLimits, ParsedHead, body_framing, parse_response_head,
 };
-use spool_http::server::{Handler, Server, ServerBuilder, ShutdownHandle};
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::sync::mpsc;
-use std::thread;
 use std::time::{Duration, Instant};
-
-/// A server running on a thread of its own, shut down when dropped.
-pub struct TestServer {
-    pub addr: SocketAddr,
-    shutdown: ShutdownHandle,
-    finished: mpsc::Receiver<()>,
-}
-
-/// Starts a server configured by `configure` and serving `handler`.
-pub fn start<H>(
-    configure: impl FnOnce(ServerBuilder) -> ServerBuilder + Send + 'static,
-    handler: H,
-) -> TestServer
-where
-    H: Handler + Send + 'static,
-{
-    let (ready_tx, ready_rx) = mpsc::channel();
-    let (done_tx, done_rx) = mpsc::channel();
-    thread::spawn(move || {
-        spool::block_on(async move {
-            let server = configure(Server::builder())
-                .bind("127.0.0.1:0".parse().unwrap())
-                .expect("bind");
-            ready_tx
-                .send((server.local_addr(), server.shutdown_handle()))
-                .unwrap();
-            server.serve(handler).await;
-        });
-        let _ = done_tx.send(());
-    });
-    let (addr, shutdown) = ready_rx.recv().expect("server thread started");
-    TestServer {
-        addr,
-        shutdown,
-        finished: done_rx,
-    }
-}
-
-impl TestServer {
-    pub fn connect(&self) -> Conn {
-        Conn::open(self.addr)
-    }
-
-    pub fn shutdown_handle(&self) -> ShutdownHandle {
-        self.shutdown.clone()
-    }
-
-    /// Waits up to `limit` for `serve` to return; true if it did.
-    pub fn wait_finished(&self, limit: Duration) -> bool {
-        self.finished.recv_timeout(limit).is_ok()
-    }
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        self.shutdown.shutdown();
-    }
-}
 
 /// A response as it came off the wire.
 #[derive(Debug)]
 pub struct RawResponse {
+    /// The status code.
     pub status: u16,
+    /// The header fields.
     pub headers: Headers,
+    /// The body, framing removed.
     pub body: Vec<u8>,
     /// The exact bytes of this response, head and framed body.
     pub raw: Vec<u8>,
@@ -91,6 +32,7 @@ impl RawResponse {
     }
 }
 
+/// `raw` as text without its `Date` header line.
 pub fn without_date(raw: &[u8]) -> String {
     let text = String::from_utf8_lossy(raw);
     let mut out = String::new();
@@ -110,18 +52,25 @@ pub fn without_date(raw: &[u8]) -> String {
 }
 
 /// A blocking client connection that keeps what it read past a response.
-pub struct Conn {
+pub struct RawClient {
+    /// The socket, for tests that shut down one direction or set options.
     pub stream: TcpStream,
+    /// Bytes read past the last response.
     buf: Vec<u8>,
 }
 
-impl Conn {
-    pub fn open(addr: SocketAddr) -> Conn {
-        Conn::try_open(addr).expect("connect")
+impl RawClient {
+    /// Connects to `addr`.
+    ///
+    /// # Panics
+    ///
+    /// If the connection is refused.
+    pub fn open(addr: SocketAddr) -> RawClient {
+        RawClient::try_open(addr).expect("connect")
     }
 
     /// Connects, or `None` if the connection is refused.
-    pub fn try_open(addr: SocketAddr) -> Option<Conn> {
+    pub fn try_open(addr: SocketAddr) -> Option<RawClient> {
         let stream = TcpStream::connect(addr).ok()?;
         stream
             .set_read_timeout(Some(Duration::from_secs(10)))
@@ -129,12 +78,13 @@ impl Conn {
         stream
             .set_write_timeout(Some(Duration::from_secs(10)))
             .unwrap();
-        Some(Conn {
+        Some(RawClient {
             stream,
             buf: Vec::new(),
         })
     }
 
+    /// Writes `bytes`.
     pub fn send(&mut self, bytes: impl AsRef<[u8]>) {
         self.stream.write_all(bytes.as_ref()).expect("write");
     }
@@ -159,7 +109,7 @@ impl Conn {
             .expect("connection closed before a complete response")
     }
 
-    /// Like [`response`](Conn::response), but `None` if the connection
+    /// Like [`response`](RawClient::response), but `None` if the connection
     /// closes first.
     pub fn try_response(&mut self, method: &str) -> Option<RawResponse> {
         let head = loop {
