@@ -672,7 +672,7 @@ async fn spool_request_reply() {
     let server = spool::spawn({
         let requests = requests.clone();
         async move {
-            while let Ok((n, reply)) = requests.get().await {
+            while let Some((n, reply)) = requests.get().await {
                 let _ = reply.send(n + 1);
             }
         }

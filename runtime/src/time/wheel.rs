@@ -74,7 +74,6 @@ pub(crate) struct Wheel {
     occupied: [u64; LEVELS],
     entries: Vec<Entry>,
     free: Vec<u32>,
-    len: usize,
 }
 
 impl Default for Wheel {
@@ -85,14 +84,14 @@ impl Default for Wheel {
             occupied: [0; LEVELS],
             entries: Vec::new(),
             free: Vec::new(),
-            len: 0,
         }
     }
 }
 
 impl Wheel {
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
-        self.len
+        self.entries.len() - self.free.len()
     }
 
     /// Files a timer due at tick `when`. A tick already passed is filed at
@@ -118,7 +117,6 @@ impl Wheel {
             next: NIL,
         });
         self.link(index);
-        self.len += 1;
         EntryId {
             index,
             generation: self.entries[index as usize].generation,
@@ -253,7 +251,6 @@ impl Wheel {
         let timer = entry.timer.take().expect("a linked entry holds a timer");
         entry.generation = entry.generation.wrapping_add(1);
         self.free.push(index);
-        self.len -= 1;
         timer.waker
     }
 
