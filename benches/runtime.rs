@@ -515,6 +515,410 @@ async fn tokio_many(addr: SocketAddr) {
     }
 }
 
+// --- tokio's own workloads, under tokio's names and counts -----------------
+//
+// The groups below mirror benchmarks in tokio's benches/ folder
+// (rt_current_thread.rs, rt_multi_threaded.rs, sync_mpsc_oneshot.rs,
+// sync_semaphore.rs, time_many_timers.rs, net_accept.rs), so a reader can
+// hold this table beside tokio's own suite. Where tokio waits for the end
+// through a channel, both sides here await join handles instead.
+
+/// tokio's `NUM_SPAWN` in `rt_current_thread` and `rt_multi_threaded`.
+const SPAWN_SMALL: u64 = 1_000;
+const SPAWN_LARGE: u64 = 10_000;
+/// tokio's `yield_many`: tasks, and yields per task.
+const YIELD_TASKS: u64 = 200;
+const YIELDS: u64 = 1_000;
+/// tokio's `NUM_PINGS` and `chained_spawn`'s `ITER`.
+const PINGS: u64 = 1_000;
+const CHAIN: u64 = 1_000;
+/// tokio's `request_reply`: round trips, and the request queue's capacity.
+const REQUESTS: u64 = 1_000;
+const REQUEST_QUEUE: usize = 10;
+/// tokio's semaphore benchmarks: six tasks, ten permits (uncontended) or
+/// five (contended).
+const PERMIT_TASKS: usize = 6;
+/// Timers inserted (and dropped) per iteration of `timer_insert`, and the
+/// live timers kept in the queue meanwhile in its second row.
+const INSERTS: u64 = 1_000;
+const BACKGROUND_TIMERS: u64 = 100_000;
+/// Connections opened and accepted per iteration of `connect_accept`.
+const ACCEPTS: u64 = 100;
+
+async fn spool_spawn_many(n: u64) {
+    let handles: Vec<_> = (0..n).map(|_| spool::spawn(async {})).collect();
+    for handle in handles {
+        handle.await.expect("empty task");
+    }
+}
+
+async fn tokio_spawn_many(n: u64) {
+    let handles: Vec<_> = (0..n).map(|_| tokio::spawn(async {})).collect();
+    for handle in handles {
+        handle.await.expect("empty task");
+    }
+}
+
+async fn spool_yield_many() {
+    let handles: Vec<_> = (0..YIELD_TASKS)
+        .map(|_| {
+            spool::spawn(async {
+                for _ in 0..YIELDS {
+                    spool::yield_now().await;
+                }
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.await.expect("yielder");
+    }
+}
+
+async fn tokio_yield_many() {
+    let handles: Vec<_> = (0..YIELD_TASKS)
+        .map(|_| {
+            tokio::spawn(async {
+                for _ in 0..YIELDS {
+                    tokio::task::yield_now().await;
+                }
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.await.expect("yielder");
+    }
+}
+
+/// Each ping spawns a task that spawns a partner; the two trade one message
+/// each way over a pair of oneshot channels.
+async fn spool_pings() {
+    use spool::sync::oneshot;
+    let handles: Vec<_> = (0..PINGS)
+        .map(|_| {
+            spool::spawn(async {
+                let (tx1, rx1) = oneshot::channel();
+                let (tx2, rx2) = oneshot::channel();
+                spool::spawn(async move {
+                    rx1.await.expect("ping");
+                    tx2.send(()).expect("pong");
+                });
+                tx1.send(()).expect("ping");
+                rx2.await.expect("pong");
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.await.expect("pinger");
+    }
+}
+
+async fn tokio_pings() {
+    use tokio::sync::oneshot;
+    let handles: Vec<_> = (0..PINGS)
+        .map(|_| {
+            tokio::spawn(async {
+                let (tx1, rx1) = oneshot::channel();
+                let (tx2, rx2) = oneshot::channel();
+                tokio::spawn(async move {
+                    rx1.await.expect("ping");
+                    tx2.send(()).expect("pong");
+                });
+                tx1.send(()).expect("ping");
+                rx2.await.expect("pong");
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.await.expect("pinger");
+    }
+}
+
+/// Each task spawns the next, `CHAIN` deep; the last one reports back.
+fn spool_chain(done: spool::sync::oneshot::Sender<()>, left: u64) {
+    if left == 0 {
+        done.send(()).expect("chain end");
+    } else {
+        spool::spawn(async move { spool_chain(done, left - 1) });
+    }
+}
+
+fn tokio_chain(done: tokio::sync::oneshot::Sender<()>, left: u64) {
+    if left == 0 {
+        done.send(()).expect("chain end");
+    } else {
+        tokio::spawn(async move { tokio_chain(done, left - 1) });
+    }
+}
+
+async fn spool_chained_spawn() {
+    let (done, finished) = spool::sync::oneshot::channel();
+    spool::spawn(async move { spool_chain(done, CHAIN) });
+    finished.await.expect("chain");
+}
+
+async fn tokio_chained_spawn() {
+    let (done, finished) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move { tokio_chain(done, CHAIN) });
+    finished.await.expect("chain");
+}
+
+/// A server task answers requests that arrive through a bounded queue,
+/// each carrying the oneshot sender for its reply.
+async fn spool_request_reply() {
+    use spool::sync::oneshot;
+    let requests = Rc::new(spool::sync::Queue::<(u64, oneshot::Sender<u64>)>::new(
+        REQUEST_QUEUE,
+    ));
+    let server = spool::spawn({
+        let requests = requests.clone();
+        async move {
+            while let Some((n, reply)) = requests.get().await {
+                let _ = reply.send(n + 1);
+            }
+        }
+    });
+    for i in 0..REQUESTS {
+        let (tx, rx) = oneshot::channel();
+        requests.put((i, tx)).await.expect("server open");
+        assert_eq!(rx.await.expect("reply"), i + 1);
+    }
+    requests.close();
+    server.await.expect("server");
+}
+
+async fn tokio_request_reply() {
+    use tokio::sync::{mpsc, oneshot};
+    let (requests, mut incoming) = mpsc::channel::<(u64, oneshot::Sender<u64>)>(REQUEST_QUEUE);
+    let server = tokio::spawn(async move {
+        while let Some((n, reply)) = incoming.recv().await {
+            let _ = reply.send(n + 1);
+        }
+    });
+    for i in 0..REQUESTS {
+        let (tx, rx) = oneshot::channel();
+        requests.send((i, tx)).await.expect("server open");
+        assert_eq!(rx.await.expect("reply"), i + 1);
+    }
+    drop(requests);
+    server.await.expect("server");
+}
+
+/// Six tasks each take one permit and give it back.
+async fn spool_permits(permits: usize) {
+    let semaphore = Rc::new(spool::sync::Semaphore::new(permits));
+    let handles: Vec<_> = (0..PERMIT_TASKS)
+        .map(|_| {
+            let semaphore = semaphore.clone();
+            spool::spawn(async move {
+                drop(semaphore.acquire().await.expect("open"));
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.await.expect("worker");
+    }
+}
+
+async fn tokio_permits(permits: usize) {
+    let semaphore = Arc::new(tokio::sync::Semaphore::new(permits));
+    let handles: Vec<_> = (0..PERMIT_TASKS)
+        .map(|_| {
+            let semaphore = semaphore.clone();
+            tokio::spawn(async move {
+                drop(semaphore.acquire().await.expect("open"));
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.await.expect("worker");
+    }
+}
+
+/// Registers `INSERTS` sleeps one at a time (each polled once, then dropped).
+async fn spool_timer_inserts() {
+    for i in 0..INSERTS {
+        poll_once(spool::time::sleep(scattered(i))).await;
+    }
+}
+
+/// The same; `unconstrained` for the reason given at `tokio_timer_churn`.
+async fn tokio_timer_inserts() {
+    tokio::task::unconstrained(async {
+        for i in 0..INSERTS {
+            poll_once(tokio::time::sleep(scattered(i))).await;
+        }
+    })
+    .await
+}
+
+/// Opens `ACCEPTS` connections one after another and accepts each.
+async fn spool_connect_accept(listener: &spool::net::TcpListener, addr: SocketAddr) {
+    for _ in 0..ACCEPTS {
+        let (client, accepted) =
+            spool::join!(spool::net::TcpStream::connect(addr), listener.accept());
+        black_box((client.expect("connect"), accepted.expect("accept")));
+    }
+}
+
+async fn tokio_connect_accept(listener: &tokio::net::TcpListener, addr: SocketAddr) {
+    for _ in 0..ACCEPTS {
+        let (client, accepted) =
+            tokio::join!(tokio::net::TcpStream::connect(addr), listener.accept());
+        black_box((client.expect("connect"), accepted.expect("accept")));
+    }
+}
+
+fn tokio_suite(c: &mut Criterion) {
+    compare(
+        c,
+        "spawn_many_local_1000",
+        Throughput::Elements(SPAWN_SMALL),
+        || spool_spawn_many(SPAWN_SMALL),
+        || tokio_spawn_many(SPAWN_SMALL),
+    );
+    compare(
+        c,
+        "spawn_many_local_10000",
+        Throughput::Elements(SPAWN_LARGE),
+        || spool_spawn_many(SPAWN_LARGE),
+        || tokio_spawn_many(SPAWN_LARGE),
+    );
+    compare(
+        c,
+        "yield_many",
+        Throughput::Elements(YIELD_TASKS * YIELDS),
+        spool_yield_many,
+        tokio_yield_many,
+    );
+    compare(
+        c,
+        "ping_pong",
+        Throughput::Elements(PINGS),
+        spool_pings,
+        tokio_pings,
+    );
+    compare(
+        c,
+        "chained_spawn",
+        Throughput::Elements(CHAIN),
+        spool_chained_spawn,
+        tokio_chained_spawn,
+    );
+    compare(
+        c,
+        "request_reply",
+        Throughput::Elements(REQUESTS),
+        spool_request_reply,
+        tokio_request_reply,
+    );
+    compare(
+        c,
+        "semaphore_uncontended_10",
+        Throughput::Elements(PERMIT_TASKS as u64),
+        || spool_permits(10),
+        || tokio_permits(10),
+    );
+    compare(
+        c,
+        "semaphore_contended_5",
+        Throughput::Elements(PERMIT_TASKS as u64),
+        || spool_permits(5),
+        || tokio_permits(5),
+    );
+    timer_insert(c);
+    connect_accept(c);
+}
+
+/// Timer registration into an empty queue, then into one that already holds
+/// `BACKGROUND_TIMERS` live timers (registered outside the measurement).
+fn timer_insert(c: &mut Criterion) {
+    for background in [0, BACKGROUND_TIMERS] {
+        let mut group = c.benchmark_group(format!("timer_insert_{background}_live"));
+        config(&mut group);
+        group.throughput(Throughput::Elements(INSERTS));
+        group.bench_function("spool", |b| {
+            b.iter_custom(|iters| {
+                spool::block_on(async {
+                    let mut live: Vec<_> = (0..background)
+                        .map(|i| Box::pin(spool::time::sleep(scattered(i))))
+                        .collect();
+                    poll_fn(|cx| {
+                        live.iter_mut()
+                            .for_each(|s| assert!(s.as_mut().poll(cx).is_pending()));
+                        Poll::Ready(())
+                    })
+                    .await;
+                    let start = Instant::now();
+                    for _ in 0..iters {
+                        spool_timer_inserts().await;
+                    }
+                    start.elapsed()
+                })
+            })
+        });
+        let rt = tokio_runtime();
+        group.bench_function("tokio", |b| {
+            b.iter_custom(|iters| {
+                rt.block_on(async {
+                    let mut live: Vec<_> = (0..background)
+                        .map(|i| Box::pin(tokio::time::sleep(scattered(i))))
+                        .collect();
+                    tokio::task::unconstrained(poll_fn(|cx| {
+                        live.iter_mut()
+                            .for_each(|s| assert!(s.as_mut().poll(cx).is_pending()));
+                        Poll::Ready(())
+                    }))
+                    .await;
+                    let start = Instant::now();
+                    for _ in 0..iters {
+                        tokio_timer_inserts().await;
+                    }
+                    start.elapsed()
+                })
+            })
+        });
+        group.finish();
+    }
+}
+
+/// The listener is bound outside the measurement; each iteration opens and
+/// accepts `ACCEPTS` connections, and closes them.
+fn connect_accept(c: &mut Criterion) {
+    let mut group = c.benchmark_group("connect_accept");
+    config(&mut group);
+    group.throughput(Throughput::Elements(ACCEPTS));
+    group.bench_function("spool", |b| {
+        b.iter_custom(|iters| {
+            spool::block_on(async {
+                let listener = spool::net::TcpListener::bind(loopback()).expect("bind");
+                let addr = listener.local_addr().expect("local addr");
+                let start = Instant::now();
+                for _ in 0..iters {
+                    spool_connect_accept(&listener, addr).await;
+                }
+                start.elapsed()
+            })
+        })
+    });
+    let rt = tokio_runtime();
+    group.bench_function("tokio", |b| {
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let listener = tokio::net::TcpListener::bind(loopback())
+                    .await
+                    .expect("bind");
+                let addr = listener.local_addr().expect("local addr");
+                let start = Instant::now();
+                for _ in 0..iters {
+                    tokio_connect_accept(&listener, addr).await;
+                }
+                start.elapsed()
+            })
+        })
+    });
+    group.finish();
+}
+
 fn tcp_bulk(c: &mut Criterion) {
     let mut group = c.benchmark_group("tcp_echo_10MiB");
     config(&mut group);
@@ -624,5 +1028,13 @@ fn sync(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, tasks, timers, sync, tcp_bulk, tcp_many);
+criterion_group!(
+    benches,
+    tasks,
+    timers,
+    sync,
+    tcp_bulk,
+    tcp_many,
+    tokio_suite
+);
 criterion_main!(benches);

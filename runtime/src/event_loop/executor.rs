@@ -254,7 +254,8 @@ impl Runtime {
 
     /// Frees a finished task's slot and disposes of the task.
     fn finish(&self, id: TaskId, task: Task, error: Option<JoinError>) {
-        self.tasks.borrow_mut().release(id);
+        let waker = task.waker.clone();
+        self.tasks.borrow_mut().release(id, waker);
         dispose(task, error);
     }
 }
@@ -345,8 +346,8 @@ where
     with_runtime("spool::spawn", |runtime| {
         let mut handle = None;
         let shared = &runtime.shared;
-        runtime.tasks.borrow_mut().insert_with(|id| {
-            let waker = TaskWaker::new(Runnable::Task(id), shared.clone());
+        runtime.tasks.borrow_mut().insert_with(|id, spare| {
+            let waker = spare.unwrap_or_else(|| TaskWaker::new(Runnable::Task(id), shared.clone()));
             let (join, cell) = JoinHandle::new(Some(Waker::from(waker.clone())));
             handle = Some(join);
             let completion = cell.clone();

@@ -19,7 +19,12 @@
 //! cleared by a `WouldBlock`, set by the next edge. While it is clear the
 //! operation would only fail again, so a task polled in the meantime (woken
 //! by a timer, another socket, a `join!` sibling) parks without a system
-//! call.
+//! call. A *short* read or write (fewer bytes than asked for) clears the
+//! flag too, again as tokio does: the kernel buffer was emptied (or filled)
+//! by it, so the next try would meet `WouldBlock`, and skipping it saves a
+//! failing system call per wait. A hang-up or error is remembered for good,
+//! so a short read just before end-of-file never waits for an edge that
+//! already came.
 //!
 //! Several tasks may wait on one direction of one socket — three tasks
 //! calling `accept` on a shared listener, two readers of one `&TcpStream` —
@@ -49,6 +54,10 @@ struct Half {
     /// False from a `WouldBlock` until the next edge: while it is false,
     /// trying the operation would only fail again, so it is not tried.
     ready: bool,
+    /// Set by a hang-up or error event, never cleared: from then on every
+    /// operation ends at once (with end-of-file or the error), so a short
+    /// transfer must not make the direction wait for another edge.
+    closed: bool,
     waiters: Vec<Waker>,
 }
 
@@ -58,6 +67,7 @@ impl Slot {
     fn new() -> Slot {
         let half = || Half {
             ready: true,
+            closed: false,
             waiters: Vec::new(),
         };
         Slot {
@@ -75,9 +85,11 @@ impl Slot {
 }
 
 impl Half {
-    /// An edge: the operation is worth trying again, by every waiter.
-    fn edge(&mut self, wakers: &mut Vec<Waker>) {
+    /// An edge: the direction is worth trying again, and every waiting
+    /// task is woken (after the caller releases the slots).
+    fn edge(&mut self, closed: bool, wakers: &mut Vec<Waker>) {
         self.ready = true;
+        self.closed |= closed;
         wakers.append(&mut self.waiters);
     }
 }
@@ -146,11 +158,13 @@ impl Reactor {
                 };
                 // Errors and hang-ups wake both halves: the retried read or
                 // write is what reports them.
-                if event.is_readable() || event.is_read_closed() || event.is_error() {
-                    slot.read.edge(&mut wakers);
+                let read_closed = event.is_read_closed() || event.is_error();
+                if event.is_readable() || read_closed {
+                    slot.read.edge(read_closed, &mut wakers);
                 }
-                if event.is_writable() || event.is_write_closed() || event.is_error() {
-                    slot.write.edge(&mut wakers);
+                let write_closed = event.is_write_closed() || event.is_error();
+                if event.is_writable() || write_closed {
+                    slot.write.edge(write_closed, &mut wakers);
                 }
             }
         }
@@ -203,6 +217,16 @@ impl Reactor {
         match direction {
             Direction::Read => slots[token].read.ready,
             Direction::Write => slots[token].write.ready,
+        }
+    }
+
+    /// After a short read or write: the buffer is drained (or full), so
+    /// the direction waits for its next edge — unless it has hung up.
+    pub(crate) fn clear_ready(&self, token: usize, direction: Direction) {
+        let mut slots = self.slots.borrow_mut();
+        let half = slots[token].half(direction);
+        if !half.closed {
+            half.ready = false;
         }
     }
 

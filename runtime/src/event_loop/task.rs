@@ -127,6 +127,17 @@ impl TaskWaker {
         })
     }
 
+    /// Readies the waker of a finished task for the task that takes its
+    /// slot, saving an allocation per spawn. Gives `None` when a clone is
+    /// still held somewhere (a timer or a wait list that outlived the task):
+    /// that clone must keep waking nobody, so the new task gets a new waker.
+    pub(crate) fn recycle(mut waker: Arc<TaskWaker>, runnable: Runnable) -> Option<Arc<TaskWaker>> {
+        let unique = Arc::get_mut(&mut waker)?;
+        unique.runnable = runnable;
+        *unique.queued.get_mut() = false;
+        Some(waker)
+    }
+
     /// Called by the loop right before polling: wakes from now on count.
     pub(crate) fn clear_queued(&self) {
         self.queued.store(false, Ordering::Release);

@@ -5,13 +5,18 @@
 //! generation counter that goes up when the slot is freed; a [`TaskId`]
 //! records both, so a late wake for a task that has finished finds a
 //! different generation and is ignored instead of running a stranger.
+//!
+//! A slot also keeps the waker of the task that last finished in it, so the
+//! next task stored there can reuse that allocation (when nobody else still
+//! holds a clone). tokio gets the same saving differently: its waker points
+//! into the task's one allocation, which needs `unsafe`.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
 use super::join_handle::Completion;
-use super::task::{TaskId, TaskWaker};
+use super::task::{Runnable, TaskId, TaskWaker};
 
 /// A spawned future and what the loop needs to drive it.
 pub(crate) struct Task {
@@ -26,6 +31,8 @@ pub(crate) struct Task {
 struct Slot {
     generation: u32,
     task: Option<Task>,
+    /// The finished task's waker, kept for the next task in this slot.
+    spare_waker: Option<Arc<TaskWaker>>,
 }
 
 #[derive(Default)]
@@ -35,15 +42,20 @@ pub(crate) struct TaskTable {
 }
 
 impl TaskTable {
-    /// Stores a new task, built by `make` from the id it will have (the
-    /// task's waker needs that id), and returns the id.
-    pub(crate) fn insert_with(&mut self, make: impl FnOnce(TaskId) -> Task) -> TaskId {
+    /// Stores a new task, built by `make` from the id it will have and, if
+    /// the slot has one, a finished task's waker already renamed for that
+    /// id. Returns the id.
+    pub(crate) fn insert_with(
+        &mut self,
+        make: impl FnOnce(TaskId, Option<Arc<TaskWaker>>) -> Task,
+    ) -> TaskId {
         let index = match self.free.pop() {
             Some(index) => index as usize,
             None => {
                 self.slots.push(Slot {
                     generation: 0,
                     task: None,
+                    spare_waker: None,
                 });
                 self.slots.len() - 1
             }
@@ -53,7 +65,11 @@ impl TaskTable {
             index: index as u32,
             generation: slot.generation,
         };
-        slot.task = Some(make(id));
+        let spare = slot
+            .spare_waker
+            .take()
+            .and_then(|waker| TaskWaker::recycle(waker, Runnable::Task(id)));
+        slot.task = Some(make(id, spare));
         id
     }
 
@@ -72,10 +88,12 @@ impl TaskTable {
         self.slots[id.index as usize].task = Some(task);
     }
 
-    /// Frees the slot of a task that has finished (its future already dropped).
-    pub(crate) fn release(&mut self, id: TaskId) {
+    /// Frees the slot of a task that has finished, keeping its waker for the
+    /// slot's next task.
+    pub(crate) fn release(&mut self, id: TaskId, waker: Arc<TaskWaker>) {
         let slot = &mut self.slots[id.index as usize];
         slot.generation = slot.generation.wrapping_add(1);
+        slot.spare_waker = Some(waker);
         self.free.push(id.index);
     }
 

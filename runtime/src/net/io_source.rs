@@ -74,6 +74,27 @@ impl<S: mio::event::Source> IoSource<S> {
             }
         }
     }
+
+    /// [`poll_io`](IoSource::poll_io) for a read or write of up to `len`
+    /// bytes. A transfer shorter than `len` means the kernel buffer was
+    /// drained (or filled), so the direction is marked not ready and the
+    /// next call parks without a system call that would fail.
+    pub(crate) fn poll_transfer(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        len: usize,
+        op: impl FnMut(&S) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        let result = std::task::ready!(self.poll_io(cx, direction, op));
+        if let Ok(n) = result
+            && n > 0
+            && n < len
+        {
+            self.reactor.clear_ready(self.token, direction);
+        }
+        Poll::Ready(result)
+    }
 }
 // ANCHOR_END: io_source
 
@@ -127,6 +148,68 @@ mod tests {
                     .is_ready()
             );
             assert_eq!(calls.get(), 2);
+        });
+    }
+
+    /// A connected pair: the spool side's `IoSource` and the std peer.
+    fn pair() -> (IoSource<mio::net::TcpStream>, std::net::TcpStream) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let peer = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (ours, _) = listener.accept().unwrap();
+        ours.set_nonblocking(true).unwrap();
+        let ours = IoSource::new(mio::net::TcpStream::from_std(ours)).unwrap();
+        (ours, peer)
+    }
+
+    #[test]
+    fn a_short_read_waits_for_the_next_edge_without_a_system_call() {
+        use std::io::{Read, Write};
+        crate::block_on(async {
+            let (ours, mut peer) = pair();
+            peer.write_all(b"hello").unwrap();
+            crate::time::sleep(Duration::from_millis(50)).await;
+            let calls = Cell::new(0);
+            let mut buf = [0; 64];
+            let mut cx = Context::from_waker(Waker::noop());
+            let read = |cx: &mut Context<'_>, buf: &mut [u8]| {
+                let len = buf.len();
+                ours.poll_transfer(cx, Direction::Read, len, |mut socket| {
+                    calls.set(calls.get() + 1);
+                    socket.read(buf)
+                })
+            };
+            assert!(matches!(read(&mut cx, &mut buf), Poll::Ready(Ok(5))));
+            assert!(read(&mut cx, &mut buf).is_pending());
+            assert_eq!(calls.get(), 1, "read again after a short read");
+
+            // New bytes bring an edge, and the read is tried again.
+            peer.write_all(b"again").unwrap();
+            crate::time::sleep(Duration::from_millis(50)).await;
+            assert!(matches!(read(&mut cx, &mut buf), Poll::Ready(Ok(5))));
+            assert_eq!(calls.get(), 2);
+        });
+    }
+
+    #[test]
+    fn a_short_read_before_end_of_file_still_sees_the_end() {
+        use std::io::{Read, Write};
+        crate::block_on(async {
+            let (ours, mut peer) = pair();
+            peer.write_all(b"bye").unwrap();
+            drop(peer);
+            // The data and the hang-up arrive before the first read.
+            crate::time::sleep(Duration::from_millis(50)).await;
+            let mut buf = [0; 64];
+            let mut cx = Context::from_waker(Waker::noop());
+            let len = buf.len();
+            let read = |cx: &mut Context<'_>, buf: &mut [u8]| {
+                ours.poll_transfer(cx, Direction::Read, len, |mut socket| socket.read(buf))
+            };
+            assert!(matches!(read(&mut cx, &mut buf), Poll::Ready(Ok(3))));
+            assert!(
+                matches!(read(&mut cx, &mut buf), Poll::Ready(Ok(0))),
+                "end-of-file was not reported after a short read"
+            );
         });
     }
 }

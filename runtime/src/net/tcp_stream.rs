@@ -152,8 +152,9 @@ impl AsyncRead for &TcpStream {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
+        let len = buf.len();
         self.io
-            .poll_io(cx, Direction::Read, |mut socket| socket.read(buf))
+            .poll_transfer(cx, Direction::Read, len, |mut socket| socket.read(buf))
     }
 }
 // ANCHOR_END: poll_read
@@ -165,7 +166,9 @@ impl AsyncWrite for &TcpStream {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         self.io
-            .poll_io(cx, Direction::Write, |mut socket| socket.write(buf))
+            .poll_transfer(cx, Direction::Write, buf.len(), |mut socket| {
+                socket.write(buf)
+            })
     }
 
     /// TCP sockets have no user-space buffer to flush.

@@ -1,7 +1,7 @@
 //! Time: `asyncio.sleep`, `asyncio.wait_for` and friends.
 //!
-//! Every timer in the loop lives in one ordered map, the timer queue, keyed by
-//! deadline. Before the loop goes to sleep it asks the map for the earliest
+//! Every timer in the loop lives in one timer queue, a timing wheel filed by
+//! deadline. Before the loop goes to sleep it asks the queue for the earliest
 //! deadline and passes the distance to it as `mio::Poll::poll`'s timeout;
 //! after waking it fires every timer whose deadline has passed. So a
 //! thousand sleeping tasks cost the loop nothing until one is due.
@@ -10,6 +10,7 @@ mod interval;
 mod sleep;
 mod timeout;
 pub(crate) mod timers;
+mod wheel;
 
 pub use interval::{Interval, interval};
 use sleep::deadline_after;

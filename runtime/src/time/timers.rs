@@ -1,25 +1,26 @@
-//! The timer queue: every pending deadline of one loop, in order.
+//! The timer queue: every pending deadline of one loop.
 //!
-//! A `BTreeMap` keyed by `(deadline, sequence number)`. Inserting, removing
-//! and finding the earliest entry are all O(log n), and removal is exact, so
-//! a dropped `Sleep` leaves nothing behind (a binary heap would need lazy
-//! deletion and grow with cancelled timers). The sequence number keeps two
-//! timers with the same deadline apart and fires them in the order they were
-//! created.
+//! The queue turns deadlines into whole milliseconds since it was made
+//! (rounding up, so a timer never fires early) and files them in a
+//! hierarchical timing wheel (`wheel.rs`): inserting and removing cost the
+//! same whether ten timers are pending or a million. Removal is exact, so a
+//! dropped `Sleep` leaves nothing behind.
+//!
+//! The first version of this queue was a `BTreeMap` keyed by deadline and a
+//! sequence number: the plainest correct structure, and still the one to
+//! read first. It lost to tokio's wheel once a million timers were live,
+//! because every insert and remove walked a tree far bigger than the CPU
+//! cache; the timers chapter of the book tells that story with numbers.
 //!
 //! A `Sleep` may outlive its loop and be polled in the next `block_on`. So
 //! the key it keeps also names the queue that issued it ([`TimerKey`]): a
 //! queue ignores keys it did not issue, and the `Sleep` registers afresh.
-//!
-//! tokio uses a hierarchical timing wheel instead: O(1) insert and remove,
-//! at millisecond resolution. The map is simpler to read and copes with a
-//! million live timers, but at that size the wheel is faster, because each
-//! insert and remove walks a tree far bigger than the CPU cache.
 
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::Waker;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+use super::wheel::{EntryId, Wheel};
 
 /// Identifies one entry, for updating its waker or removing it, in the
 /// queue that issued it and no other.
@@ -27,14 +28,14 @@ use std::time::Instant;
 pub(crate) struct TimerKey {
     /// Which queue issued the key: unique in the process, never reused.
     queue: u64,
-    deadline: Instant,
-    seq: u64,
+    entry: EntryId,
 }
 
 pub(crate) struct TimerQueue {
     id: u64,
-    entries: BTreeMap<(Instant, u64), Waker>,
-    next_seq: u64,
+    /// Tick 0 of the wheel.
+    origin: Instant,
+    wheel: Wheel,
 }
 
 impl Default for TimerQueue {
@@ -42,21 +43,23 @@ impl Default for TimerQueue {
         static NEXT_ID: AtomicU64 = AtomicU64::new(0);
         TimerQueue {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
-            entries: BTreeMap::new(),
-            next_seq: 0,
+            origin: Instant::now(),
+            wheel: Wheel::default(),
         }
     }
 }
 
 impl TimerQueue {
     pub(crate) fn insert(&mut self, deadline: Instant, waker: Waker) -> TimerKey {
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        self.entries.insert((deadline, seq), waker);
+        let since = deadline.saturating_duration_since(self.origin);
+        let whole = u64::try_from(since.as_millis()).unwrap_or(u64::MAX);
+        let when = match since.subsec_nanos() % 1_000_000 {
+            0 => whole,
+            _ => whole.saturating_add(1),
+        };
         TimerKey {
             queue: self.id,
-            deadline,
-            seq,
+            entry: self.wheel.insert(when, waker),
         }
     }
 
@@ -64,7 +67,10 @@ impl TimerQueue {
     /// `key` has no entry here — it was issued by another loop's queue, or
     /// its entry already fired — so the caller must insert it again.
     pub(crate) fn update(&mut self, key: TimerKey, waker: &Waker) -> bool {
-        let Some(stored) = self.entry(key) else {
+        if key.queue != self.id {
+            return false;
+        }
+        let Some(stored) = self.wheel.waker_mut(key.entry) else {
             return false;
         };
         if !stored.will_wake(waker) {
@@ -76,41 +82,36 @@ impl TimerQueue {
     /// Removes a timer; a key from another queue is ignored.
     pub(crate) fn remove(&mut self, key: TimerKey) {
         if key.queue == self.id {
-            self.entries.remove(&(key.deadline, key.seq));
+            self.wheel.remove(key.entry);
         }
     }
 
-    fn entry(&mut self, key: TimerKey) -> Option<&mut Waker> {
-        if key.queue != self.id {
-            return None;
-        }
-        self.entries.get_mut(&(key.deadline, key.seq))
-    }
-
+    /// When the loop should next look at the queue: at or before the
+    /// earliest deadline, never after it.
     pub(crate) fn next_deadline(&self) -> Option<Instant> {
-        self.entries
-            .first_key_value()
-            .map(|(&(deadline, _), _)| deadline)
+        let tick = self.wheel.next_tick()?;
+        Some(
+            self.origin
+                .checked_add(Duration::from_millis(tick))
+                .unwrap_or(self.origin + Duration::from_secs(86400 * 365 * 30)),
+        )
     }
 
     // ANCHOR: expire
     /// Removes every timer due at `now` and returns their wakers, earliest
     /// first. The caller wakes them after releasing the queue.
     pub(crate) fn expire(&mut self, now: Instant) -> Vec<Waker> {
+        let since = now.saturating_duration_since(self.origin);
+        let now = u64::try_from(since.as_millis()).unwrap_or(u64::MAX);
         let mut due = Vec::new();
-        while let Some(entry) = self.entries.first_entry() {
-            if entry.key().0 > now {
-                break;
-            }
-            due.push(entry.remove());
-        }
+        self.wheel.advance(now, &mut due);
         due
     }
     // ANCHOR_END: expire
 
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
-        self.entries.len()
+        self.wheel.len()
     }
 }
 
@@ -140,8 +141,12 @@ mod tests {
         q.insert(t0 + Duration::from_millis(10), waker("a"));
         q.insert(t0 + Duration::from_millis(10), waker("b"));
         q.insert(t0 + Duration::from_millis(50), waker("late"));
-        assert_eq!(q.next_deadline(), Some(t0 + Duration::from_millis(10)));
-        q.expire(t0 + Duration::from_millis(30))
+        // Deadlines are kept to the millisecond, rounded up.
+        let next = q.next_deadline().unwrap();
+        assert!(next >= t0 + Duration::from_millis(10));
+        assert!(next <= t0 + Duration::from_millis(11));
+        // One millisecond of slack: deadlines are kept to the millisecond.
+        q.expire(t0 + Duration::from_millis(31))
             .into_iter()
             .for_each(Waker::wake);
         assert_eq!(*log.lock().unwrap(), ["a", "b", "c"]);
@@ -165,6 +170,8 @@ mod tests {
         let mut q = TimerQueue::default();
         q.insert(t0 + Duration::from_millis(5), Waker::noop().clone());
         assert!(q.expire(t0 + Duration::from_millis(4)).is_empty());
-        assert_eq!(q.expire(t0 + Duration::from_millis(5)).len(), 1);
+        assert!(q.expire(t0 + Duration::from_micros(4999)).is_empty());
+        // Kept to the millisecond, so due within one millisecond after.
+        assert_eq!(q.expire(t0 + Duration::from_millis(6)).len(), 1);
     }
 }
