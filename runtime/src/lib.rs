@@ -54,7 +54,9 @@ mod yield_now;
 pub use blocking::{
     KEEP_ALIVE as BLOCKING_KEEP_ALIVE, MAX_THREADS as MAX_BLOCKING_THREADS, spawn_blocking,
 };
-pub use event_loop::{JoinError, JoinHandle, block_on, spawn};
+#[doc(hidden)]
+pub use event_loop::{__stats, LoopStats};
+pub use event_loop::{JoinError, JoinHandle, block_on, spawn, spawn_named};
 #[doc(hidden)]
 pub use gather::__join;
 pub use gather::{JoinAll, TryJoinAll, join_all, try_join_all};

@@ -21,6 +21,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::Waker;
 use std::time::Instant;
 
+use crate::event_loop::trace;
+
 /// Identifies one entry, for updating its waker or removing it, in the
 /// queue that issued it and no other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +55,7 @@ impl TimerQueue {
         let seq = self.next_seq;
         self.next_seq += 1;
         self.entries.insert((deadline, seq), waker);
+        trace::timer_new(seq, deadline);
         TimerKey {
             queue: self.id,
             deadline,
@@ -75,8 +78,8 @@ impl TimerQueue {
 
     /// Removes a timer; a key from another queue is ignored.
     pub(crate) fn remove(&mut self, key: TimerKey) {
-        if key.queue == self.id {
-            self.entries.remove(&(key.deadline, key.seq));
+        if key.queue == self.id && self.entries.remove(&(key.deadline, key.seq)).is_some() {
+            trace::timer_removed(key.seq);
         }
     }
 
@@ -102,13 +105,13 @@ impl TimerQueue {
             if entry.key().0 > now {
                 break;
             }
+            trace::timer_fired(entry.key().1);
             due.push(entry.remove());
         }
         due
     }
     // ANCHOR_END: expire
 
-    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.entries.len()
     }
