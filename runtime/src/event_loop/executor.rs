@@ -416,6 +416,9 @@ where
     spawn_inner("spool::spawn_named", Some(name), future)
 }
 
+// ANCHOR: spawn_inner
+/// What [`spawn`] and [`spawn_named`] do: store the task, queue it once,
+/// hand back its handle. `what` names the caller in the panic message.
 fn spawn_inner<F>(what: &str, name: Option<&str>, future: F) -> JoinHandle<F::Output>
 where
     F: Future + 'static,
@@ -442,6 +445,7 @@ where
         handle.expect("insert_with calls its closure")
     })
 }
+// ANCHOR_END: spawn_inner
 
 /// Runs `f` on the current loop's timer queue.
 pub(crate) fn with_timers<R>(f: impl FnOnce(&mut TimerQueue) -> R) -> R {
