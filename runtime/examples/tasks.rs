@@ -11,7 +11,9 @@
 //! start at the same instant and finish together. The program checks both
 //! wall times and exits non-zero if the concurrent run was not concurrent.
 //!
-//! Run it with `cargo run -p spool --example tasks`.
+//! Run it with `cargo run -p spool --example tasks`, and with
+//! `SPOOL_TRACE=1` in front to watch the loop: every spawn, poll, wake and
+//! timer, and each `epoll_wait`, on stderr.
 
 use std::sync::LazyLock;
 use std::time::{Duration, Instant};
@@ -57,7 +59,7 @@ fn main() -> Result<(), JoinError> {
         // ANCHOR: concurrent
         say!("all at once:");
         let t0 = Instant::now();
-        let tasks = ["D", "E", "F"].map(|id| spool::spawn(download(id, 2 * SECOND)));
+        let tasks = ["D", "E", "F"].map(|id| spool::spawn_named(id, download(id, 2 * SECOND)));
         // Every task is already running, so awaiting them in turn costs
         // no extra time: by the time D is done, E and F are done too.
         let mut results = Vec::new();

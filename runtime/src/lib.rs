@@ -34,6 +34,15 @@
 //! The only dependency is [`mio`], which gives us one portable call to sleep
 //! until a socket is ready (`epoll` on Linux, `kqueue` on macOS). The rest —
 //! run queue, timers, join handles, semaphore, queue — is plain `std`.
+//!
+//! ## Watching the loop
+//!
+//! Set `SPOOL_TRACE=1` and the loop prints a line on stderr for every
+//! spawn, poll (with its result), wake (and from which thread), timer added,
+//! fired or removed, readiness event and `epoll_wait` (its timeout and how
+//! long it slept), timed from the loop's start. Name a task with
+//! [`spawn_named`] to see its name beside its number. Unset, the trace
+//! costs one branch per event.
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations)]
 
@@ -54,7 +63,9 @@ mod yield_now;
 pub use blocking::{
     KEEP_ALIVE as BLOCKING_KEEP_ALIVE, MAX_THREADS as MAX_BLOCKING_THREADS, spawn_blocking,
 };
-pub use event_loop::{JoinError, JoinHandle, block_on, spawn};
+#[doc(hidden)]
+pub use event_loop::{__stats, LoopStats};
+pub use event_loop::{JoinError, JoinHandle, block_on, spawn, spawn_named};
 #[doc(hidden)]
 pub use gather::__join;
 pub use gather::{JoinAll, TryJoinAll, join_all, try_join_all};

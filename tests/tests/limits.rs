@@ -133,7 +133,10 @@ fn run_checked(
             // what ran out.
             let message = entry.error.as_deref().unwrap_or("");
             assert!(!message.is_empty(), "failed without a reason: {entry:?}");
-            assert!(entry.error_kind.is_some(), "failed without a kind: {entry:?}");
+            assert!(
+                entry.error_kind.is_some(),
+                "failed without a kind: {entry:?}"
+            );
             *failures.entry(message.to_string()).or_insert(0) += 1;
         }
     }

@@ -43,6 +43,7 @@ use super::join_handle::{JoinError, JoinHandle};
 use super::reactor::Reactor;
 use super::task::{Runnable, Shared, TaskId, TaskWaker};
 use super::task_table::{Task, TaskTable};
+use super::trace::{self, Tracer};
 use crate::time::timers::TimerQueue;
 
 /// Task polls between two looks at sockets and timers while tasks keep
@@ -89,14 +90,33 @@ thread_local! {
 /// assert_eq!(answer, 42);
 /// ```
 pub fn block_on<F: Future>(future: F) -> F::Output {
-    let runtime = match Runtime::new() {
+    let runtime = match Runtime::new(trace::from_env()) {
         Ok(runtime) => Rc::new(runtime),
         Err(e) => panic!("spool could not create its event loop: {e}"),
     };
+    // Dropped after `_guard`, so leftover tasks are traced as they go.
+    let _trace = runtime.shared.trace.as_ref().map(Tracer::enter);
     let _guard = enter(runtime.clone());
     runtime.run(future)
 }
 // ANCHOR_END: block_on
+
+/// [`block_on`] with its trace written to a list instead of stderr,
+/// whatever `SPOOL_TRACE` says.
+#[cfg(test)]
+pub(crate) fn block_on_traced<F: Future>(future: F) -> (F::Output, Vec<String>) {
+    let tracer = Tracer::new(trace::Sink::Lines(Default::default()));
+    let runtime = match Runtime::new(Some(tracer.clone())) {
+        Ok(runtime) => Rc::new(runtime),
+        Err(e) => panic!("spool could not create its event loop: {e}"),
+    };
+    let output = {
+        let _trace = tracer.enter();
+        let _guard = enter(runtime.clone());
+        runtime.run(future)
+    };
+    (output, tracer.lines())
+}
 
 /// Installs the loop in the thread-local, and on drop (normal return or
 /// unwinding) removes it and drops the leftover tasks.
@@ -154,11 +174,11 @@ fn enter(runtime: Rc<Runtime>) -> impl Drop {
 }
 
 impl Runtime {
-    fn new() -> io::Result<Runtime> {
+    fn new(trace: Option<Arc<Tracer>>) -> io::Result<Runtime> {
         let reactor = Reactor::new()?;
         let doorbell = reactor.doorbell()?;
         Ok(Runtime {
-            shared: Arc::new(Shared::new(doorbell)),
+            shared: Arc::new(Shared::new(doorbell, trace)),
             tasks: RefCell::new(TaskTable::default()),
             timers: RefCell::new(TimerQueue::default()),
             reactor: Rc::new(reactor),
@@ -183,7 +203,9 @@ impl Runtime {
                     Runnable::Main => {
                         main_waker.clear_queued();
                         let mut cx = Context::from_waker(&waker);
+                        let started = self.trace_clock();
                         let poll = polling(|| coop::with_budget(|| main.as_mut().poll(&mut cx)));
+                        self.trace_poll(Runnable::Main, started, poll.is_ready());
                         if let Poll::Ready(output) = poll {
                             return output;
                         }
@@ -233,16 +255,22 @@ impl Runtime {
         };
         task.waker.clear_queued();
         if task.completion.is_aborted() {
+            if let Some(trace) = &self.shared.trace {
+                trace.abort(id);
+            }
             self.finish(id, task, Some(JoinError::cancelled()));
             return;
         }
         let waker = Waker::from(task.waker.clone());
         let mut cx = Context::from_waker(&waker);
+        let started = self.trace_clock();
         // A panic inside one task must not take the loop down: catch it and
         // hand it to the task's JoinHandle.
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             polling(|| coop::with_budget(|| task.future.as_mut().poll(&mut cx)))
         }));
+        let pending = matches!(outcome, Ok(Poll::Pending));
+        self.trace_poll(Runnable::Task(id), started, !pending);
         match outcome {
             Ok(Poll::Pending) => self.tasks.borrow_mut().put_back(id, task),
             // The future already handed its output to the JoinHandle.
@@ -257,6 +285,21 @@ impl Runtime {
         let waker = task.waker.clone();
         self.tasks.borrow_mut().release(id, waker);
         dispose(task, error);
+        if let Some(trace) = &self.shared.trace {
+            trace.finish(id);
+        }
+    }
+
+    /// The clock before a poll, if the loop is traced (no clock read if not).
+    fn trace_clock(&self) -> Option<Instant> {
+        self.shared.trace.as_ref().map(|_| Instant::now())
+    }
+
+    /// Traces a poll that began at `started` (from [`Runtime::trace_clock`]).
+    fn trace_poll(&self, runnable: Runnable, started: Option<Instant>, ready: bool) {
+        if let (Some(trace), Some(started)) = (&self.shared.trace, started) {
+            trace.poll(runnable, ready, started.elapsed());
+        }
     }
 }
 
@@ -343,7 +386,46 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    with_runtime("spool::spawn", |runtime| {
+    spawn_inner("spool::spawn", None, future)
+}
+// ANCHOR_END: spawn
+
+/// [`spawn`], with a name for the task that `SPOOL_TRACE=1` shows beside
+/// its number.
+///
+/// The name is used by the trace and nothing else: when the trace is off it
+/// is not even copied. (tokio names tasks with `tokio::task::Builder`, for
+/// tokio-console; one function is all our single use needs.)
+///
+/// # Panics
+///
+/// If no loop is running on this thread (outside [`block_on`]).
+///
+/// # Examples
+///
+/// ```
+/// spool::block_on(async {
+///     let fetch = spool::spawn_named("fetch", async { 42 });
+///     assert_eq!(fetch.await.unwrap(), 42);
+/// });
+/// ```
+pub fn spawn_named<F>(name: &str, future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    spawn_inner("spool::spawn_named", Some(name), future)
+}
+
+// ANCHOR: spawn_inner
+/// What [`spawn`] and [`spawn_named`] do: store the task, queue it once,
+/// hand back its handle. `what` names the caller in the panic message.
+fn spawn_inner<F>(what: &str, name: Option<&str>, future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    with_runtime(what, |runtime| {
         let mut handle = None;
         let shared = &runtime.shared;
         runtime.tasks.borrow_mut().insert_with(|id, spare| {
@@ -351,6 +433,9 @@ where
             let (join, cell) = JoinHandle::new(Some(Waker::from(waker.clone())));
             handle = Some(join);
             let completion = cell.clone();
+            if let Some(trace) = &shared.trace {
+                trace.spawn(id, name);
+            }
             waker.wake_by_ref();
             Task {
                 future: Box::pin(async move { cell.complete(Ok(future.await)) }),
@@ -361,7 +446,7 @@ where
         handle.expect("insert_with calls its closure")
     })
 }
-// ANCHOR_END: spawn
+// ANCHOR_END: spawn_inner
 
 /// Runs `f` on the current loop's timer queue.
 pub(crate) fn with_timers<R>(f: impl FnOnce(&mut TimerQueue) -> R) -> R {
@@ -394,4 +479,33 @@ pub(crate) fn current_reactor() -> io::Result<Rc<Reactor>> {
 #[cfg(test)]
 pub(crate) fn timer_count() -> usize {
     with_timers(|timers| timers.len())
+}
+
+/// What the current loop holds right now, for tests that look for leaks:
+/// see [`__stats`](crate::__stats).
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoopStats {
+    /// Spawned tasks not yet finished, including the one being polled (the
+    /// future given to `block_on` is not counted).
+    pub tasks: usize,
+    /// Timers registered and not yet fired or removed.
+    pub timers: usize,
+}
+
+/// Counts the live tasks and timers of the loop running on this thread.
+///
+/// Not part of the stable API (hidden from the docs): it exists for stress
+/// tests that check nothing leaks — that every finished or aborted task left
+/// the table and every dropped `Sleep` left the timer queue.
+///
+/// # Panics
+///
+/// If no loop is running on this thread (outside [`block_on`]).
+#[doc(hidden)]
+pub fn __stats() -> LoopStats {
+    with_runtime("spool::__stats", |runtime| LoopStats {
+        tasks: runtime.tasks.borrow().len(),
+        timers: runtime.timers.borrow().len(),
+    })
 }

@@ -9,6 +9,8 @@
 //! - `task_table.rs` — the spawned futures, owned by the loop's thread;
 //! - `reactor.rs` — `mio::Poll`: where the loop sleeps, and which tasks a
 //!   socket event wakes;
+//! - `trace.rs` — `SPOOL_TRACE=1`: a line on stderr for every spawn, poll,
+//!   wake, timer and `epoll_wait`;
 //! - `executor.rs` — the loop itself (`block_on`, `spawn`), built on all of
 //!   the above and on the timer queue (`time/timers.rs`).
 //!
@@ -22,10 +24,11 @@ mod join_handle;
 pub(crate) mod reactor;
 mod task;
 mod task_table;
+pub(crate) mod trace;
 
+pub use executor::{__stats, LoopStats, block_on, spawn, spawn_named};
 #[cfg(test)]
-pub(crate) use executor::timer_count;
-pub use executor::{block_on, spawn};
+pub(crate) use executor::{block_on_traced, timer_count};
 pub(crate) use executor::{current_reactor, try_with_timers, with_timers};
 pub(crate) use join_handle::Completion;
 pub use join_handle::{JoinError, JoinHandle};

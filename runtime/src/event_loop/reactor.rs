@@ -40,6 +40,8 @@ use std::time::Duration;
 
 use mio::{Events, Interest, Token};
 
+use super::trace;
+
 /// The token the loop's doorbell (`mio::Waker`) is registered under.
 pub(crate) const DOORBELL: Token = Token(usize::MAX);
 
@@ -143,16 +145,19 @@ impl Reactor {
     /// wakes the tasks waiting on the sockets that became ready.
     pub(crate) fn poll(&self, timeout: Option<Duration>) -> io::Result<()> {
         let mut events = self.events.borrow_mut();
+        let started = trace::epoll_started();
         match self.poll.borrow_mut().poll(&mut events, timeout) {
             Ok(()) => {}
             // A signal interrupted the sleep: treat it as an empty wake-up.
             Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok(()),
             Err(e) => return Err(e),
         }
+        trace::epoll_returned(started, timeout, events.iter().count());
         let mut wakers = Vec::new();
         {
             let mut slots = self.slots.borrow_mut();
             for event in events.iter() {
+                trace::ready(event.token(), event.is_readable(), event.is_writable());
                 let Some(slot) = slots.get_mut(event.token().0) else {
                     continue; // the doorbell: its only job was to end the sleep
                 };

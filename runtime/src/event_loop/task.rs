@@ -19,6 +19,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::Wake;
 
+use super::trace::Tracer;
+
 /// Names a spawned task in the task table: its slot, and the slot's
 /// generation when the task was stored, so a wake meant for a finished task
 /// can never run a newer task that reused its slot.
@@ -44,6 +46,9 @@ pub(crate) enum Runnable {
 pub(crate) struct Shared {
     ready: Mutex<VecDeque<Runnable>>,
     doorbell: mio::Waker,
+    /// `Some` when `SPOOL_TRACE` is set; here because wakes, from any
+    /// thread, are traced too.
+    pub(crate) trace: Option<Arc<Tracer>>,
 }
 
 thread_local! {
@@ -54,10 +59,11 @@ thread_local! {
 }
 
 impl Shared {
-    pub(crate) fn new(doorbell: mio::Waker) -> Shared {
+    pub(crate) fn new(doorbell: mio::Waker, trace: Option<Arc<Tracer>>) -> Shared {
         Shared {
             ready: Mutex::new(VecDeque::new()),
             doorbell,
+            trace,
         }
     }
 
@@ -150,7 +156,11 @@ impl Wake for TaskWaker {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        if !self.queued.swap(true, Ordering::AcqRel) {
+        let already_queued = self.queued.swap(true, Ordering::AcqRel);
+        if let Some(trace) = &self.shared.trace {
+            trace.wake(self.runnable, already_queued);
+        }
+        if !already_queued {
             self.shared.schedule(self.runnable);
         }
     }

@@ -97,6 +97,11 @@ impl TaskTable {
         self.free.push(id.index);
     }
 
+    /// How many tasks are alive, counting one taken out to be polled.
+    pub(crate) fn len(&self) -> usize {
+        self.slots.len() - self.free.len()
+    }
+
     /// Removes every task, for `block_on` to drop them once it returns.
     pub(crate) fn drain(&mut self) -> Vec<Task> {
         self.free.clear();

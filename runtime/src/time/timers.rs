@@ -22,6 +22,8 @@ use std::time::{Duration, Instant};
 
 use super::wheel::{EntryId, Wheel};
 
+use crate::event_loop::trace;
+
 /// Identifies one entry, for updating its waker or removing it, in the
 /// queue that issued it and no other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,9 +59,11 @@ impl TimerQueue {
             0 => whole,
             _ => whole.saturating_add(1),
         };
+        let entry = self.wheel.insert(when, waker);
+        trace::timer_new(entry.number(), deadline);
         TimerKey {
             queue: self.id,
-            entry: self.wheel.insert(when, waker),
+            entry,
         }
     }
 
@@ -81,8 +85,8 @@ impl TimerQueue {
 
     /// Removes a timer; a key from another queue is ignored.
     pub(crate) fn remove(&mut self, key: TimerKey) {
-        if key.queue == self.id {
-            self.wheel.remove(key.entry);
+        if key.queue == self.id && self.wheel.remove(key.entry).is_some() {
+            trace::timer_removed(key.entry.number());
         }
     }
 
@@ -109,7 +113,6 @@ impl TimerQueue {
     }
     // ANCHOR_END: expire
 
-    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.wheel.len()
     }

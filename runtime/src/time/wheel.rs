@@ -22,6 +22,8 @@
 
 use std::task::Waker;
 
+use crate::event_loop::trace;
+
 /// Slots per level, and so the factor between two levels' spans.
 const SLOTS: usize = 64;
 /// Enough levels of 6 bits each to cover a 64-bit tick.
@@ -35,6 +37,14 @@ const NIL: u32 = u32::MAX;
 pub(crate) struct EntryId {
     index: u32,
     generation: u32,
+}
+
+impl EntryId {
+    /// The number a trace shows for this timer: its slot in the slab, so a
+    /// number comes back once its timer is gone.
+    pub(crate) fn number(self) -> u64 {
+        u64::from(self.index)
+    }
 }
 
 struct Entry {
@@ -89,7 +99,7 @@ impl Default for Wheel {
 }
 
 impl Wheel {
-    #[cfg(test)]
+    /// How many timers are live.
     pub(crate) fn len(&self) -> usize {
         self.entries.len() - self.free.len()
     }
@@ -167,6 +177,7 @@ impl Wheel {
                 let timer = self.timer(index);
                 let (next, when) = (timer.next, timer.when);
                 if when <= now {
+                    trace::timer_fired(u64::from(index));
                     due.push(self.free_entry(index));
                 } else {
                     self.link(index);
