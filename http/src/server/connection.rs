@@ -326,7 +326,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Connection<'_, IO> {
                     // A stream that fails cannot be finished: closing
                     // short of its framing's end tells the client so.
                     let Ok(chunk) = chunk else { return Ok(false) };
-                    self.send_piece(&mut encoder, &chunk).await?;
+                    self.send_piece(&mut encoder, (*chunk).as_ref()).await?;
                     if encoder.is_overrun() {
                         return Ok(false);
                     }
