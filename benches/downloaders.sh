@@ -34,12 +34,13 @@
 #      previous run's dirty pages. Each run goes through
 #      `/usr/bin/time -f %M` for its peak RSS; the wall time is taken
 #      around it from bash's EPOCHREALTIME;
-#   5. prints, per scenario, each tool's median wall time, its median
+#   5. prints, after each scenario, each tool's median wall time, its median
 #      ratio to spool-dl over the rounds (ratio taken per round, then the
 #      median), and its median peak RSS.
 #
 # Usage: benches/downloaders.sh            (from anywhere in the repository)
 # Knobs: ROUNDS (default 3), SCENARIOS, DELAY (seconds, default 2),
+#        SPOOL_DL (a spool-dl binary to use instead of building one),
 #        KEEP=1 to keep the temporary directory and its results.
 #
 # Not run by CI or by `cargo test`: it needs tools CI does not have.
@@ -70,9 +71,11 @@ if ! python3 -c 'import aiohttp' 2>/dev/null; then
     exit 1
 fi
 
-echo "building spool-dl (release)..." >&2
-cargo build --release --quiet -p spool-dl --manifest-path "$ROOT/Cargo.toml"
-SPOOL_DL=${CARGO_TARGET_DIR:-$ROOT/target}/release/spool-dl
+if [ -z "${SPOOL_DL:-}" ]; then
+    echo "building spool-dl (release)..." >&2
+    cargo build --release --quiet -p spool-dl --manifest-path "$ROOT/Cargo.toml"
+    SPOOL_DL=${CARGO_TARGET_DIR:-$ROOT/target}/release/spool-dl
+fi
 [ -x "$SPOOL_DL" ] || { echo "no spool-dl binary at $SPOOL_DL" >&2; exit 1; }
 TUTORIAL=$HERE/tutorial_downloader.py
 
@@ -206,17 +209,17 @@ url_list() { # NAME BASE PATHS...
     for path in "$@"; do
         echo "$base/$path" >>"$WORK/$name-urls.txt"
         printf 'url = "%s/%s"\noutput = "%s/%06d-%s"\n' "$base" "$path" "$OUT" "$i" \
-            "$(basename "$path")" >>"$WORK/$name.curl"
+            "${path##*/}" >>"$WORK/$name.curl"
         i=$((i + 1))
     done
 }
 HTTP=http://127.0.0.1:$PORT
 HTTPS=https://127.0.0.1:$TLS_PORT
 small_paths=()
-for f in "$WORK"/www/small/*.bin; do small_paths+=("small/$(basename "$f")"); done
+for f in "$WORK"/www/small/*.bin; do small_paths+=("small/${f##*/}"); done
 big_paths=(big/b0.bin big/b1.bin big/b2.bin big/b3.bin)
 many_names=()
-for f in "$WORK"/www/many/*.bin; do many_names+=("$(basename "$f")"); done
+for f in "$WORK"/www/many/*.bin; do many_names+=("${f##*/}"); done
 repeat_paths=()
 for n in 0 1 2 3 4 5 6 7 8 9; do
     for name in "${many_names[@]:0:1000}"; do repeat_paths+=("rep/$n/$name"); done
@@ -288,7 +291,8 @@ check() {
             if [ "$name" = curl ]; then
                 # curl was given numbered output names.
                 for f in "$OUT"/*; do
-                    cmp -s "$f" "$WORK/www/$set/$(basename "$f" | cut -d- -f2-)" || return 1
+                    local base=${f##*/}
+                    cmp -s "$f" "$WORK/www/$set/${base#*-}" || return 1
                 done
                 [ "$(ls "$OUT" | wc -l)" = "$(ls "$WORK/www/$set" | wc -l)" ]
             else
@@ -342,25 +346,12 @@ measure() {
     echo "$(python3 -c "print($end - $start)") $(tail -1 "$WORK/rss.txt")" >>"$into"
 }
 
-for scenario in $SCENARIOS; do
-    commands "$scenario"
-    for ((round = 1; round <= ROUNDS; round++)); do
-        echo "$scenario: round $round of $ROUNDS" >&2
-        for i in "${!NAMES[@]}"; do
-            measure "$WORK/res/$scenario.$i" "${CMDS[$i]}"
-        done
-    done
-done
-
-# --- report ------------------------------------------------------------------------------
-
-echo
-echo "## $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "ROUNDS=$ROUNDS DELAY=${DELAY}s; medians over the rounds"
-for scenario in $SCENARIOS; do
+# Prints the table of one scenario: medians over the rounds.
+report() {
+    local scenario=$1
     commands "$scenario"
     echo
-    echo "### $scenario (-j $JOBS)"
+    echo "### $scenario (-j $JOBS), $(date -u '+%H:%M UTC'), load $(cut -d' ' -f1-3 /proc/loadavg)"
     echo
     python3 - "$WORK/res/$scenario" "${NAMES[@]}" <<'EOF'
 import statistics, sys
@@ -376,7 +367,21 @@ for name, rows in zip(names, runs):
     rss = statistics.median(r[1] for r in rows) / 1024
     print(f"| {name} | {wall:.3f} s | {min(r[0] for r in rows):.3f} s | {ratio:.2f} | {rss:.1f} MiB |")
 EOF
+}
+
+echo "## $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "ROUNDS=$ROUNDS DELAY=${DELAY}s; medians over the rounds"
+for scenario in $SCENARIOS; do
+    commands "$scenario"
+    for ((round = 1; round <= ROUNDS; round++)); do
+        echo "$scenario: round $round of $ROUNDS" >&2
+        for i in "${!NAMES[@]}"; do
+            measure "$WORK/res/$scenario.$i" "${CMDS[$i]}"
+        done
+    done
+    report "$scenario"
 done
+
 if [ -s "$WORK/notes.txt" ]; then
     echo
     cat "$WORK/notes.txt"

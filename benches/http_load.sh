@@ -13,7 +13,8 @@
 # Usage: benches/http_load.sh        (from anywhere in the repository)
 # Knobs: ROUNDS (default 3), DURATION (default 5s), THREADS (wrk threads,
 #        default 1: the machine has two cores, one for the server and one
-#        for wrk), CONNS (default "100 1000").
+#        for wrk), CONNS (default "100 1000"), SERVER (a load_server binary
+#        to use instead of building one).
 #
 # Not run by CI or by `cargo test`: it needs wrk (apt-get install wrk).
 
@@ -30,10 +31,12 @@ ROOT=$(cd "$HERE/.." && pwd)
 command -v wrk >/dev/null || { echo "missing: wrk (apt-get install wrk)" >&2; exit 1; }
 ulimit -n 8192 2>/dev/null || true
 
-echo "building load_server (release)..." >&2
-cargo build --release --quiet -p spool-benches --example load_server \
-    --manifest-path "$ROOT/Cargo.toml"
-SERVER=${CARGO_TARGET_DIR:-$ROOT/target}/release/examples/load_server
+if [ -z "${SERVER:-}" ]; then
+    echo "building load_server (release)..." >&2
+    cargo build --release --quiet -p spool-benches --example load_server \
+        --manifest-path "$ROOT/Cargo.toml"
+    SERVER=${CARGO_TARGET_DIR:-$ROOT/target}/release/examples/load_server
+fi
 
 WORK=$(mktemp -d /tmp/spool-http-load.XXXXXX)
 SERVER_PID=
