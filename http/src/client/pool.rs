@@ -386,7 +386,10 @@ mod tests {
                 spool::yield_now().await;
             }
             let other = spool::time::timeout(Duration::from_secs(1), pool.checkout(key("b.test")));
-            assert!(other.await.is_ok(), "b.test was held up behind a.test's line");
+            assert!(
+                other.await.is_ok(),
+                "b.test was held up behind a.test's line"
+            );
             assert!(order.borrow().is_empty());
             drop(busy);
             spool::join_all(waiters).await;
