@@ -1,41 +1,55 @@
 #!/usr/bin/env bash
 # spool-dl against aria2c, curl, wget2 and the asyncio tutorial's aiohttp
-# downloader, on files served by nginx from 127.0.0.1.
+# downloader, on 127.0.0.1 only.
+#
+# The scenarios (SCENARIOS picks some; all by default):
+#   delay      10 files, each answered after 2 s by a small Python server,
+#              at -j 5: the floor is two waves of 2 s, 4.0 s;
+#   small      1,000 files of 10 KiB from nginx at -j 16;
+#   big        4 files of 256 MiB from nginx at -j 4;
+#   repeat     10,000 URLs from nginx at -j 32 in which every file name
+#              occurs ten times (ten directories holding the same names),
+#              so a downloader must pick ten distinct output names; the
+#              same 10,000 URLs with unique names run in the same rounds
+#              as "spool-dl (unique)", for the paired ratio;
+#   small-tls  `small` over HTTPS from the same nginx;
+#   big-tls    `big` over HTTPS from the same nginx.
+# For HTTPS the script makes a test CA and a certificate for 127.0.0.1
+# with openssl; every tool is told to trust that CA (spool-dl --ca-cert,
+# curl --cacert, aria2c and wget2 --ca-certificate, Python through
+# SSL_CERT_FILE).
 #
 # What it does, in order:
 #   1. builds spool-dl in release mode;
-#   2. writes two sets of random files into a temporary directory:
-#      SMALL_COUNT files of SMALL_SIZE bytes (default 1,000 x 4 KiB) and
-#      BIG_COUNT files of BIG_SIZE bytes (default 10 x 8 MiB);
-#   3. serves them with nginx (one worker, sendfile, keep-alive) on a free
-#      port of 127.0.0.1, with a minimal nginx.conf in the temporary
-#      directory; nginx is stopped when the script exits, however it exits;
-#   4. downloads each set once with every tool and checks the copies
-#      byte for byte against the originals;
-#   5. times each set with hyperfine (--warmup 1 --runs 5), the output
-#      directory emptied before every run (--prepare);
-#   6. measures each tool's peak resident memory on each set with
-#      /usr/bin/time -v, if it is installed;
-#   7. prints hyperfine's tables, the times relative to spool-dl, and the
-#      memory table.
-#
-# Every tool gets the same concurrency, JOBS (default 16), and one
-# connection per download.
+#   2. writes the files (random bytes) into a temporary directory and
+#      serves them with nginx (one worker, sendfile, keep-alive, HTTP and
+#      HTTPS on two free ports), and starts the delay server;
+#   3. runs every tool once per scenario and checks what it wrote: byte
+#      for byte against the originals, or, for `delay` and `repeat`, the
+#      number of files and bytes;
+#   4. times ROUNDS rounds per scenario; in each round every tool runs
+#      once, in turn (A B C ... A B C ...), so load from other processes
+#      falls on all tools alike. Before each run, and outside the timed
+#      command, the output directory is emptied and `sync` flushes the
+#      previous run's dirty pages. Each run goes through
+#      `/usr/bin/time -f %M` for its peak RSS; the wall time is taken
+#      around it from bash's EPOCHREALTIME;
+#   5. prints, after each scenario, each tool's median wall time, its median
+#      ratio to spool-dl over the rounds (ratio taken per round, then the
+#      median), and its median peak RSS.
 #
 # Usage: benches/downloaders.sh            (from anywhere in the repository)
-# Knobs: JOBS, RUNS, SMALL_COUNT, SMALL_SIZE, BIG_COUNT, BIG_SIZE (bytes),
+# Knobs: ROUNDS (default 3), SCENARIOS, DELAY (seconds, default 2),
+#        SPOOL_DL (a spool-dl binary to use instead of building one),
 #        KEEP=1 to keep the temporary directory and its results.
 #
 # Not run by CI or by `cargo test`: it needs tools CI does not have.
 
 set -euo pipefail
 
-JOBS=${JOBS:-16}
-RUNS=${RUNS:-5}
-SMALL_COUNT=${SMALL_COUNT:-1000}
-SMALL_SIZE=${SMALL_SIZE:-4096}
-BIG_COUNT=${BIG_COUNT:-10}
-BIG_SIZE=${BIG_SIZE:-$((8 * 1024 * 1024))}
+ROUNDS=${ROUNDS:-3}
+SCENARIOS=${SCENARIOS:-"delay small big repeat small-tls big-tls"}
+DELAY=${DELAY:-2}
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
@@ -43,39 +57,37 @@ ROOT=$(cd "$HERE/.." && pwd)
 # --- the tools ---------------------------------------------------------------
 
 missing=()
-for tool in nginx aria2c curl wget2 hyperfine python3 cargo; do
+for tool in nginx aria2c curl wget2 python3 openssl cargo; do
     command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
+[ -x /usr/bin/time ] || missing+=(/usr/bin/time)
 if ((${#missing[@]})); then
     echo "missing: ${missing[*]}" >&2
-    echo "install with: apt-get install aria2 wget2 curl hyperfine nginx-light python3 time" >&2
+    echo "install with: apt-get install aria2 wget2 curl nginx-light python3 openssl time" >&2
     exit 1
 fi
 if ! python3 -c 'import aiohttp' 2>/dev/null; then
     echo "python3 cannot import aiohttp; install with: pip install aiohttp" >&2
     exit 1
 fi
-TIME=/usr/bin/time
-if ! [ -x "$TIME" ]; then
-    echo "note: $TIME not found, peak memory will not be measured (apt-get install time)" >&2
-    TIME=
-fi
 
-echo "building spool-dl (release)..." >&2
-cargo build --release --quiet -p spool-dl --manifest-path "$ROOT/Cargo.toml"
-SPOOL_DL=${CARGO_TARGET_DIR:-$ROOT/target}/release/spool-dl
+if [ -z "${SPOOL_DL:-}" ]; then
+    echo "building spool-dl (release)..." >&2
+    cargo build --release --quiet -p spool-dl --manifest-path "$ROOT/Cargo.toml"
+    SPOOL_DL=${CARGO_TARGET_DIR:-$ROOT/target}/release/spool-dl
+fi
 [ -x "$SPOOL_DL" ] || { echo "no spool-dl binary at $SPOOL_DL" >&2; exit 1; }
 TUTORIAL=$HERE/tutorial_downloader.py
 
-# --- the files and the server --------------------------------------------------
+# --- the files, the certificates and the servers -----------------------------
 
 WORK=$(mktemp -d /tmp/spool-downloaders.XXXXXX)
-NGINX_PID=
+PIDS=()
 cleanup() {
-    if [ -n "$NGINX_PID" ]; then
-        kill "$NGINX_PID" 2>/dev/null || true
-        wait "$NGINX_PID" 2>/dev/null || true
-    fi
+    for pid in "${PIDS[@]}"; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
     if [ "${KEEP:-0}" = 1 ]; then
         echo "kept $WORK" >&2
     else
@@ -85,157 +97,292 @@ cleanup() {
 trap cleanup EXIT
 # nginx's workers drop root privileges and must still read the files.
 chmod 755 "$WORK"
-mkdir -p "$WORK/www/small" "$WORK/www/big" "$WORK/nginx-tmp"
+mkdir -p "$WORK/www/small" "$WORK/www/big" "$WORK/www/many" "$WORK/nginx-tmp" "$WORK/res"
 
-echo "writing $SMALL_COUNT x $SMALL_SIZE B and $BIG_COUNT x $BIG_SIZE B of random data..." >&2
-head -c $((SMALL_COUNT * SMALL_SIZE)) /dev/urandom |
-    split -b "$SMALL_SIZE" -a 5 -d --additional-suffix=.bin - "$WORK/www/small/s"
-for ((i = 0; i < BIG_COUNT; i++)); do
-    head -c "$BIG_SIZE" /dev/urandom >"$WORK/www/big/b$i.bin"
+echo "writing 1,000 x 10 KiB, 4 x 256 MiB and 10,000 x 4 KiB of random data..." >&2
+head -c $((1000 * 10240)) /dev/urandom |
+    split -b 10240 -a 4 -d --additional-suffix=.bin - "$WORK/www/small/s"
+for i in 0 1 2 3; do
+    head -c $((256 * 1024 * 1024)) /dev/urandom >"$WORK/www/big/b$i.bin"
 done
+head -c $((10000 * 4096)) /dev/urandom |
+    split -b 4096 -a 5 -d --additional-suffix=.bin - "$WORK/www/many/m"
 chmod -R a+rX "$WORK/www"
 
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# A test CA, and a certificate for 127.0.0.1 signed by it.
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=spool bench CA" \
+    -keyout "$WORK/ca.key" -out "$WORK/ca.pem" 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
+    -keyout "$WORK/server.key" -out "$WORK/server.csr" 2>/dev/null
+printf 'subjectAltName = IP:127.0.0.1\nbasicConstraints = CA:FALSE\n' >"$WORK/server.ext"
+openssl x509 -req -in "$WORK/server.csr" -CA "$WORK/ca.pem" -CAkey "$WORK/ca.key" \
+    -CAcreateserial -days 2 -extfile "$WORK/server.ext" -out "$WORK/server.pem" 2>/dev/null
+chmod a+r "$WORK/server.key"
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+PORT=$(free_port)
+TLS_PORT=$(free_port)
+DELAY_PORT=$(free_port)
+
+# /rep/N/NAME is /many/NAME for N = 0..9: ten URLs for every name.
 cat >"$WORK/nginx.conf" <<EOF
 daemon off;
 worker_processes 1;
 pid $WORK/nginx.pid;
 error_log $WORK/nginx-error.log;
-events { worker_connections 1024; }
+events { worker_connections 4096; }
 http {
     access_log off;
     client_body_temp_path $WORK/nginx-tmp/body;
     proxy_temp_path $WORK/nginx-tmp/proxy;
     fastcgi_temp_path $WORK/nginx-tmp/fastcgi;
+    uwsgi_temp_path $WORK/nginx-tmp/uwsgi;
+    scgi_temp_path $WORK/nginx-tmp/scgi;
     sendfile on;
     tcp_nopush on;
     keepalive_requests 100000;
     default_type application/octet-stream;
     server {
         listen 127.0.0.1:$PORT;
+        listen 127.0.0.1:$TLS_PORT ssl;
+        ssl_certificate $WORK/server.pem;
+        ssl_certificate_key $WORK/server.key;
         root $WORK/www;
+        location /rep/ {
+            rewrite ^/rep/[0-9]+/(.*)\$ /many/\$1 break;
+        }
     }
 }
 EOF
 nginx -p "$WORK" -c "$WORK/nginx.conf" -e "$WORK/nginx-error.log" &
-NGINX_PID=$!
+PIDS+=($!)
+
+# Every GET is answered with 10 KiB, DELAY seconds after it arrived; a
+# thread per connection, so the waits overlap.
+cat >"$WORK/delay_server.py" <<'EOF'
+import http.server, socketserver, sys, time
+delay, port = float(sys.argv[1]), int(sys.argv[2])
+body = b"d" * 10240
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_GET(self):
+        time.sleep(delay)
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+Server(("127.0.0.1", port), Handler).serve_forever()
+EOF
+python3 "$WORK/delay_server.py" "$DELAY" "$DELAY_PORT" &
+PIDS+=($!)
+
 for _ in $(seq 50); do
-    curl -fsS -o /dev/null "http://127.0.0.1:$PORT/big/b0.bin" 2>/dev/null && break
+    curl -fsS -o /dev/null "http://127.0.0.1:$PORT/small/s0000.bin" 2>/dev/null && break
     sleep 0.1
 done
-curl -fsS -o /dev/null "http://127.0.0.1:$PORT/big/b0.bin" || {
+curl -fsS -o /dev/null "http://127.0.0.1:$PORT/small/s0000.bin" || {
     cat "$WORK/nginx-error.log" >&2
     exit 1
 }
-
-# URL lists, and the same lists as curl config files (one url/output pair
-# per file, since curl needs an output name for each).
-for set in small big; do
-    : >"$WORK/$set-urls.txt"
-    : >"$WORK/$set.curl"
-    for file in "$WORK/www/$set"/*.bin; do
-        name=$(basename "$file")
-        echo "http://127.0.0.1:$PORT/$set/$name" >>"$WORK/$set-urls.txt"
-        printf 'url = "http://127.0.0.1:%s/%s/%s"\noutput = "%s/out/%s"\n' \
-            "$PORT" "$set" "$name" "$WORK" "$name" >>"$WORK/$set.curl"
-    done
+curl -fsS -o /dev/null --cacert "$WORK/ca.pem" "https://127.0.0.1:$TLS_PORT/small/s0000.bin"
+for _ in $(seq 50); do
+    python3 -c "import socket; socket.create_connection(('127.0.0.1', $DELAY_PORT))" 2>/dev/null &&
+        break
+    sleep 0.1
 done
 
-# --- the commands ---------------------------------------------------------------
-
+# URL lists, and the same lists as curl config files (a url/output pair
+# per URL, with a distinct output name for every URL).
 OUT=$WORK/out
-NAMES=(spool-dl aria2c curl wget2 aiohttp-tutorial)
+url_list() { # NAME BASE PATHS...
+    local name=$1 base=$2 i=0
+    shift 2
+    : >"$WORK/$name-urls.txt"
+    : >"$WORK/$name.curl"
+    for path in "$@"; do
+        echo "$base/$path" >>"$WORK/$name-urls.txt"
+        printf 'url = "%s/%s"\noutput = "%s/%06d-%s"\n' "$base" "$path" "$OUT" "$i" \
+            "${path##*/}" >>"$WORK/$name.curl"
+        i=$((i + 1))
+    done
+}
+HTTP=http://127.0.0.1:$PORT
+HTTPS=https://127.0.0.1:$TLS_PORT
+small_paths=()
+for f in "$WORK"/www/small/*.bin; do small_paths+=("small/${f##*/}"); done
+big_paths=(big/b0.bin big/b1.bin big/b2.bin big/b3.bin)
+many_names=()
+for f in "$WORK"/www/many/*.bin; do many_names+=("${f##*/}"); done
+repeat_paths=()
+for n in 0 1 2 3 4 5 6 7 8 9; do
+    for name in "${many_names[@]:0:1000}"; do repeat_paths+=("rep/$n/$name"); done
+done
+unique_paths=()
+for name in "${many_names[@]}"; do unique_paths+=("many/$name"); done
+delay_paths=()
+for i in 0 1 2 3 4 5 6 7 8 9; do delay_paths+=("d/f$i.bin"); done
+
+url_list delay "http://127.0.0.1:$DELAY_PORT" "${delay_paths[@]}"
+url_list small "$HTTP" "${small_paths[@]}"
+url_list big "$HTTP" "${big_paths[@]}"
+url_list repeat "$HTTP" "${repeat_paths[@]}"
+url_list unique "$HTTP" "${unique_paths[@]}"
+url_list small-tls "$HTTPS" "${small_paths[@]}"
+url_list big-tls "$HTTPS" "${big_paths[@]}"
+
+# --- the commands --------------------------------------------------------------
+
+# Sets JOBS, LIST (the URL list's name), NAMES and CMDS for a scenario.
 commands() {
-    local urls=$WORK/$1-urls.txt
+    local scenario=$1
+    case $scenario in
+        delay) JOBS=5 ;;
+        small | small-tls) JOBS=16 ;;
+        big | big-tls) JOBS=4 ;;
+        repeat) JOBS=32 ;;
+    esac
+    LIST=$scenario
+    local urls=$WORK/$LIST-urls.txt ca="" cacert="" ca_certificate="" env=""
+    if [[ $scenario == *-tls ]]; then
+        ca="--ca-cert $WORK/ca.pem"
+        cacert="--cacert $WORK/ca.pem"
+        ca_certificate="--ca-certificate=$WORK/ca.pem"
+        env="env SSL_CERT_FILE=$WORK/ca.pem"
+    fi
+    NAMES=(spool-dl aria2c curl wget2 aiohttp-tutorial)
     CMDS=(
-        "$SPOOL_DL -q -j $JOBS -i $urls -o $OUT"
-        "aria2c -q -j $JOBS -x 1 -i $urls -d $OUT"
-        "curl -sS --fail --parallel --parallel-max $JOBS -K $WORK/$1.curl"
-        "wget2 -q --max-threads=$JOBS -i $urls -P $OUT"
-        "python3 $TUTORIAL -j $JOBS -i $urls -o $OUT"
+        "$SPOOL_DL -q -j $JOBS $ca -i $urls -o $OUT"
+        "aria2c -q -j $JOBS -x 1 $ca_certificate -i $urls -d $OUT"
+        "curl -sS --fail --parallel --parallel-max $JOBS $cacert -K $WORK/$LIST.curl"
+        "wget2 -q --max-threads=$JOBS $ca_certificate -i $urls -P $OUT"
+        "$env python3 $TUTORIAL -j $JOBS -i $urls -o $OUT"
     )
+    if [ "$scenario" = repeat ]; then
+        NAMES+=("spool-dl (unique)")
+        CMDS+=("$SPOOL_DL -q -j $JOBS -i $WORK/unique-urls.txt -o $OUT")
+    fi
 }
 
 fresh_out() {
     rm -rf "$OUT"
     mkdir -p "$OUT"
+    sync
 }
 
-# One run of each tool, checked against the originals before anything is
-# timed: a fast wrong download is worth nothing.
-for set in small big; do
-    commands "$set"
+# "FILES BYTES" in the output directory.
+out_size() {
+    echo "$(find "$OUT" -type f | wc -l) $(find "$OUT" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}')"
+}
+
+# What a correct download of the scenario leaves: compared byte for byte
+# where names are unique, counted where they are not.
+check() {
+    local scenario=$1 name=$2
+    case $scenario in
+        small | small-tls | big | big-tls)
+            local set=${scenario%-tls}
+            if [ "$name" = curl ]; then
+                # curl was given numbered output names.
+                for f in "$OUT"/*; do
+                    local base=${f##*/}
+                    cmp -s "$f" "$WORK/www/$set/${base#*-}" || return 1
+                done
+                [ "$(ls "$OUT" | wc -l)" = "$(ls "$WORK/www/$set" | wc -l)" ]
+            else
+                diff -rq "$WORK/www/$set" "$OUT" >/dev/null
+            fi
+            ;;
+        delay) [ "$(out_size)" = "10 102400" ] ;;
+        repeat) [ "$(out_size)" = "10000 40960000" ] ;;
+    esac
+}
+
+# One run of each tool, checked before anything is timed: a fast wrong
+# download is worth nothing. A tool that cannot keep ten files of the same
+# name apart is reported, not stopped: that is its known behaviour.
+: >"$WORK/notes.txt"
+for scenario in $SCENARIOS; do
+    commands "$scenario"
     for i in "${!NAMES[@]}"; do
         fresh_out
         if ! ${CMDS[$i]} >/dev/null 2>"$WORK/check.log"; then
-            echo "${NAMES[$i]} failed on the $set files:" >&2
+            echo "${NAMES[$i]} failed on $scenario:" >&2
             tail "$WORK/check.log" >&2
             exit 1
         fi
-        if ! diff -rq "$WORK/www/$set" "$OUT" >/dev/null; then
-            echo "${NAMES[$i]} did not reproduce the $set files exactly" >&2
-            diff -rq "$WORK/www/$set" "$OUT" | head >&2
-            exit 1
+        if ! check "$scenario" "${NAMES[$i]}"; then
+            if [ "$scenario" = repeat ]; then
+                echo "$scenario: ${NAMES[$i]} left $(out_size | cut -d' ' -f1) files, not 10000" |
+                    tee -a "$WORK/notes.txt" >&2
+            else
+                echo "${NAMES[$i]} did not reproduce the $scenario files" >&2
+                exit 1
+            fi
         fi
     done
-done
-echo "every tool reproduced both sets byte for byte" >&2
-
-# --- timing ------------------------------------------------------------------------
-
-for set in small big; do
-    commands "$set"
-    args=()
-    for i in "${!NAMES[@]}"; do
-        args+=(-n "${NAMES[$i]}" "${CMDS[$i]}")
-    done
-    hyperfine --style basic --warmup 1 --runs "$RUNS" \
-        --prepare "rm -rf $OUT && mkdir -p $OUT" \
-        --export-json "$WORK/$set.json" --export-markdown "$WORK/$set.md" \
-        "${args[@]}" >&2
+    echo "$scenario: every tool checked" >&2
 done
 
-# --- peak memory ---------------------------------------------------------------------
+# --- timing --------------------------------------------------------------------------
 
-if [ -n "$TIME" ]; then
-    for set in small big; do
-        commands "$set"
-        : >"$WORK/$set-rss.txt"
+# Appends "SECONDS PEAK_RSS_KIB" for one run of command $2 to file $1.
+measure() {
+    local into=$1 cmd=$2 start end
+    fresh_out
+    start=$EPOCHREALTIME
+    /usr/bin/time -f %M -o "$WORK/rss.txt" $cmd >/dev/null 2>"$WORK/run.log" || {
+        echo "failed: $cmd" >&2
+        tail "$WORK/run.log" >&2
+        exit 1
+    }
+    end=$EPOCHREALTIME
+    echo "$(python3 -c "print($end - $start)") $(tail -1 "$WORK/rss.txt")" >>"$into"
+}
+
+# Prints the table of one scenario: medians over the rounds.
+report() {
+    local scenario=$1
+    commands "$scenario"
+    echo
+    echo "### $scenario (-j $JOBS), $(date -u '+%H:%M UTC'), load $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo
+    python3 - "$WORK/res/$scenario" "${NAMES[@]}" <<'EOF'
+import statistics, sys
+prefix, names = sys.argv[1], sys.argv[2:]
+runs = [[tuple(map(float, line.split())) for line in open(f"{prefix}.{i}")]
+        for i in range(len(names))]
+base = runs[0]
+print("| tool | median wall | min | time / spool-dl (median of per-round ratios) | median peak RSS |")
+print("|---|---:|---:|---:|---:|")
+for name, rows in zip(names, runs):
+    wall = statistics.median(r[0] for r in rows)
+    ratio = statistics.median(r[0] / b[0] for r, b in zip(rows, base))
+    rss = statistics.median(r[1] for r in rows) / 1024
+    print(f"| {name} | {wall:.3f} s | {min(r[0] for r in rows):.3f} s | {ratio:.2f} | {rss:.1f} MiB |")
+EOF
+}
+
+echo "## $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "ROUNDS=$ROUNDS DELAY=${DELAY}s; medians over the rounds"
+for scenario in $SCENARIOS; do
+    commands "$scenario"
+    for ((round = 1; round <= ROUNDS; round++)); do
+        echo "$scenario: round $round of $ROUNDS" >&2
         for i in "${!NAMES[@]}"; do
-            fresh_out
-            $TIME -v ${CMDS[$i]} >/dev/null 2>"$WORK/time.txt"
-            kib=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$WORK/time.txt")
-            echo "${NAMES[$i]} $kib" >>"$WORK/$set-rss.txt"
+            measure "$WORK/res/$scenario.$i" "${CMDS[$i]}"
         done
     done
-fi
-
-# --- report ------------------------------------------------------------------------------
-
-echo
-echo "## $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "JOBS=$JOBS RUNS=$RUNS small=${SMALL_COUNT}x${SMALL_SIZE}B big=${BIG_COUNT}x${BIG_SIZE}B"
-for set in small big; do
-    echo
-    echo "### $set files"
-    echo
-    python3 - "$WORK/$set.json" "$WORK/$set-rss.txt" <<'EOF'
-import json, sys
-results = json.load(open(sys.argv[1]))["results"]
-rss = {}
-try:
-    for line in open(sys.argv[2]):
-        name, kib = line.split()
-        rss[name] = int(kib)
-except (FileNotFoundError, ValueError):
-    pass
-base = results[0]["mean"]
-print("| tool | mean ± σ | min | time / spool-dl | peak RSS |")
-print("|---|---:|---:|---:|---:|")
-for r in results:
-    name = r["command"]
-    mem = f"{rss[name] / 1024:.1f} MiB" if name in rss else "n/a"
-    print(f"| {name} | {r['mean'] * 1e3:.0f} ± {r['stddev'] * 1e3:.0f} ms | "
-          f"{r['min'] * 1e3:.0f} ms | {r['mean'] / base:.2f} | {mem} |")
-EOF
+    report "$scenario"
 done
+
+if [ -s "$WORK/notes.txt" ]; then
+    echo
+    cat "$WORK/notes.txt"
+fi

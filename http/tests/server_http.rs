@@ -53,6 +53,10 @@ async fn route(request: Request) -> Response {
             Response::new(200).body(Body::sized_stream(10, stream::iter(chunks(&["hello"]))))
         }
         "/long" => Response::new(200).body(Body::sized_stream(3, stream::iter(chunks(&["hello"])))),
+        "/shared" => {
+            let pieces = [&b"static "[..], &b"slices"[..]].map(Ok);
+            Response::new(200).body(Body::sized_stream(13, stream::iter(pieces)))
+        }
         "/broken" => Response::new(200).body(Body::stream(stream::iter(vec![
             Ok(b"part".to_vec()),
             Err(io::Error::other("disk on fire")),
@@ -203,6 +207,17 @@ fn sized_stream_is_sent_with_content_length() {
     assert_eq!(
         conn.response("GET").wire(),
         "HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nhello world"
+    );
+}
+
+#[test]
+fn a_stream_of_borrowed_static_slices_is_sent_as_is() {
+    let server = server();
+    let mut conn = server.connect();
+    conn.send(get("/shared", ""));
+    assert_eq!(
+        conn.response("GET").wire(),
+        "HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\nstatic slices"
     );
 }
 

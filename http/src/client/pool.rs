@@ -220,8 +220,18 @@ impl Shared {
                     closing.extend(host.idle.pop_front().map(|idle| idle.conn));
                 }
             }
+            // An origin refused once stays refused for the rest of the
+            // pass (serving other origins frees nothing it could use), so
+            // the waiters behind it are skipped with a comparison instead
+            // of a hash-map look-up each: with a long line for one busy
+            // origin, every check-in would otherwise walk the whole line.
+            let mut refused: Vec<PoolKey> = Vec::new();
             let mut i = 0;
             while i < state.line.len() {
+                if refused.contains(&state.line[i].key) {
+                    i += 1;
+                    continue;
+                }
                 let key = state.line[i].key.clone();
                 match self.grant(&mut state, key) {
                     Some(grant) => {
@@ -229,7 +239,10 @@ impl Shared {
                             grants.push((waiter.grant, grant));
                         }
                     }
-                    None => i += 1,
+                    None => {
+                        refused.push(state.line[i].key.clone());
+                        i += 1;
+                    }
                 }
             }
         }
@@ -352,6 +365,35 @@ mod tests {
             assert!(other.await.is_ok(), "b.test was held up behind a.test");
             assert!(!waiting.is_finished());
             waiting.abort();
+        });
+    }
+
+    #[test]
+    fn a_long_line_for_a_busy_host_neither_blocks_another_host_nor_loses_its_order() {
+        spool::block_on(async {
+            let pool = Rc::new(Pool::new(10, 1, Duration::from_secs(60)));
+            let busy = slot(pool.checkout(key("a.test")).await.unwrap());
+            let order = Rc::new(RefCell::new(Vec::new()));
+            let mut waiters = Vec::new();
+            for n in 0..5 {
+                let (pool, order) = (pool.clone(), order.clone());
+                waiters.push(spool::spawn(async move {
+                    let held = slot(pool.checkout(key("a.test")).await.unwrap());
+                    order.borrow_mut().push(n);
+                    spool::yield_now().await;
+                    drop(held);
+                }));
+                spool::yield_now().await;
+            }
+            let other = spool::time::timeout(Duration::from_secs(1), pool.checkout(key("b.test")));
+            assert!(
+                other.await.is_ok(),
+                "b.test was held up behind a.test's line"
+            );
+            assert!(order.borrow().is_empty());
+            drop(busy);
+            spool::join_all(waiters).await;
+            assert_eq!(*order.borrow(), [0, 1, 2, 3, 4]);
         });
     }
 

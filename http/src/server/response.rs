@@ -11,17 +11,35 @@
 //!   ([`Body::sized_stream`]) it is sent with `Content-Length`, otherwise
 //!   chunked.
 //!
+//! A chunk is anything that can be read as bytes (`AsRef<[u8]>`): an owned
+//! `Vec<u8>` read from a file, or a slice of a buffer the program keeps
+//! (`&'static [u8]`, `Rc<[u8]>`), which is sent as it is instead of being
+//! copied into a fresh `Vec` for every piece. hyper fixes the chunk type to
+//! `bytes::Bytes` for the same purpose; a trait bound keeps this crate free
+//! of that dependency.
+//!
 //! The handler never writes framing fields itself; the connection derives
 //! them from the body (see [`response_framing`](crate::proto::response_framing)).
 
 use crate::headers::Headers;
-use spool::stream::Stream;
+use spool::stream::{Stream, StreamExt};
 use std::fmt;
 use std::io;
 use std::pin::Pin;
 
+/// One chunk of a streamed [`Body`], whatever type the handler's stream
+/// yields.
+pub(crate) type Chunk = Box<dyn AsRef<[u8]>>;
+
 /// The stream inside a streaming [`Body`].
-pub(crate) type ChunkStream = Pin<Box<dyn Stream<Item = io::Result<Vec<u8>>>>>;
+pub(crate) type ChunkStream = Pin<Box<dyn Stream<Item = io::Result<Chunk>>>>;
+
+/// Hides the handler's stream and chunk types behind [`ChunkStream`].
+fn chunk_stream<B: AsRef<[u8]> + 'static>(
+    chunks: impl Stream<Item = io::Result<B>> + 'static,
+) -> ChunkStream {
+    Box::pin(Box::pin(chunks).map(|chunk| chunk.map(|bytes| Box::new(bytes) as Chunk)))
+}
 
 /// An HTTP response for the server to send.
 ///
@@ -165,11 +183,13 @@ impl Body {
     /// An `Err` from the stream aborts the response: the connection is
     /// closed without the final chunk, so the client can tell the body is
     /// incomplete.
-    pub fn stream(chunks: impl Stream<Item = io::Result<Vec<u8>>> + 'static) -> Body {
+    pub fn stream<B: AsRef<[u8]> + 'static>(
+        chunks: impl Stream<Item = io::Result<B>> + 'static,
+    ) -> Body {
         Body {
             kind: BodyKind::Stream {
                 len: None,
-                chunks: Box::pin(chunks),
+                chunks: chunk_stream(chunks),
             },
         }
     }
@@ -179,14 +199,29 @@ impl Body {
     /// If the stream ends early or yields more than `len` bytes, the
     /// connection is closed at that point: the client sees a truncated
     /// body rather than a wrong one.
-    pub fn sized_stream(
+    ///
+    /// # Examples
+    ///
+    /// A mebibyte sent as slices of one static buffer, with no copy per
+    /// piece:
+    ///
+    /// ```
+    /// use spool::stream;
+    /// use spool_http::server::Body;
+    ///
+    /// static ZEROS: [u8; 64 * 1024] = [0; 64 * 1024];
+    /// let pieces = (0..16).map(|_| Ok(&ZEROS[..]));
+    /// let body = Body::sized_stream(1 << 20, stream::iter(pieces));
+    /// assert_eq!(body.len(), Some(1 << 20));
+    /// ```
+    pub fn sized_stream<B: AsRef<[u8]> + 'static>(
         len: u64,
-        chunks: impl Stream<Item = io::Result<Vec<u8>>> + 'static,
+        chunks: impl Stream<Item = io::Result<B>> + 'static,
     ) -> Body {
         Body {
             kind: BodyKind::Stream {
                 len: Some(len),
-                chunks: Box::pin(chunks),
+                chunks: chunk_stream(chunks),
             },
         }
     }
