@@ -253,7 +253,9 @@ fn proxied_and_direct_requests_never_share_a_connection_or_credentials() {
 fn tinyproxy_carries_http_and_https() {
     let origin = origin::start_http();
     let (tls_origin, ca_pem) = origin::start_https();
-    let tinyproxy = Tinyproxy::start("carries", tls_origin.port());
+    let Some(tinyproxy) = Tinyproxy::start("carries", tls_origin.port()) else {
+        return;
+    };
     let client = client(Proxy::all(&tinyproxy.url()).unwrap(), Some(&ca_pem));
     spool::block_on(async {
         for round in 0..2 {
@@ -281,7 +283,9 @@ fn tinyproxy_carries_http_and_https() {
 fn tinyproxy_refuses_a_connect_to_another_port_and_that_is_a_proxy_error() {
     let (tls_origin, ca_pem) = origin::start_https();
     // Allows CONNECT to some other port only.
-    let tinyproxy = Tinyproxy::start("refuses", closed_port());
+    let Some(tinyproxy) = Tinyproxy::start("refuses", closed_port()) else {
+        return;
+    };
     let client = client(Proxy::all(&tinyproxy.url()).unwrap(), Some(&ca_pem));
     let url = format!("https://127.0.0.1:{}/", tls_origin.port());
     let err = spool::block_on(client.get(&url).send()).unwrap_err();

@@ -66,7 +66,14 @@ fn spool_dl(out: &Path, url: &str, resume: bool, kill_at: Option<&str>) -> Optio
         }
         Ok(output) => Some(output),
         Err(e) => {
-            eprintln!("SKIPPED: cannot run strace: {e}");
+            // CI installs strace (.ci/run); only a developer's machine may lack it.
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "cannot run strace, which CI installs: {e}"
+            );
+            eprintln!(
+                "SKIPPED: cannot run strace ({e}); `apt-get install -y strace` to run this test"
+            );
             None
         }
     }

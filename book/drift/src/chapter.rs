@@ -167,10 +167,8 @@ impl Chapter {
                 Event::Start(Tag::TableHead) => table.in_head = true,
                 Event::End(TagEnd::TableHead) => table.in_head = false,
                 Event::Start(Tag::TableRow) => table.column = 0,
-                Event::Start(Tag::TableCell) => {
-                    if table.in_head {
-                        table.headers.push(String::new());
-                    }
+                Event::Start(Tag::TableCell) if table.in_head => {
+                    table.headers.push(String::new());
                 }
                 Event::End(TagEnd::TableCell) => table.column += 1,
                 Event::End(TagEnd::Table) => table = Table::default(),

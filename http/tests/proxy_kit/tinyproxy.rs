@@ -18,19 +18,30 @@ pub struct Tinyproxy {
 
 impl Tinyproxy {
     /// Starts tinyproxy allowing `CONNECT` to `connect_port` only (as a
-    /// real deployment would, to the HTTPS port), or panics saying why.
-    pub fn start(label: &str, connect_port: u16) -> Tinyproxy {
+    /// real deployment would, to the HTTPS port), or panics saying why;
+    /// `None`, with a line on stderr, where it is not installed outside CI.
+    pub fn start(label: &str, connect_port: u16) -> Option<Tinyproxy> {
         let installed = Command::new("tinyproxy")
             .arg("-v")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status()
             .is_ok();
-        assert!(
-            installed,
-            "tinyproxy is not installed, and this test runs against it: \
-             install it with `apt-get install -y tinyproxy` (.ci/run does)"
-        );
+        if !installed {
+            // CI installs it (.ci/run), so there a missing proxy is a
+            // failure. On a developer's machine the README's one test
+            // command must still pass: say loudly what did not run.
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "tinyproxy is not installed, and this test runs against it: \
+                 install it with `apt-get install -y tinyproxy` (.ci/run does)"
+            );
+            eprintln!(
+                "SKIPPED {label}: tinyproxy is not installed \
+                 (`apt-get install -y tinyproxy` to run this test; CI always does)"
+            );
+            return None;
+        }
         let dir =
             std::env::temp_dir().join(format!("spool-tinyproxy-{}-{label}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
@@ -77,7 +88,7 @@ impl Tinyproxy {
             );
             std::thread::sleep(Duration::from_millis(20));
         }
-        proxy
+        Some(proxy)
     }
 
     /// `http://127.0.0.1:PORT`

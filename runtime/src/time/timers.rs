@@ -60,7 +60,7 @@ impl TimerQueue {
             _ => whole.saturating_add(1),
         };
         let entry = self.wheel.insert(when, waker);
-        trace::timer_new(entry.number(), deadline);
+        trace::timer_new(self.wheel.last_number(), deadline);
         TimerKey {
             queue: self.id,
             entry,
@@ -85,8 +85,8 @@ impl TimerQueue {
 
     /// Removes a timer; a key from another queue is ignored.
     pub(crate) fn remove(&mut self, key: TimerKey) {
-        if key.queue == self.id && self.wheel.remove(key.entry).is_some() {
-            trace::timer_removed(key.entry.number());
+        if key.queue == self.id {
+            self.wheel.remove(key.entry);
         }
     }
 

@@ -39,14 +39,6 @@ pub(crate) struct EntryId {
     generation: u32,
 }
 
-impl EntryId {
-    /// The number a trace shows for this timer: its slot in the slab, so a
-    /// number comes back once its timer is gone.
-    pub(crate) fn number(self) -> u64 {
-        u64::from(self.index)
-    }
-}
-
 struct Entry {
     generation: u32,
     timer: Option<Timer>,
@@ -55,6 +47,9 @@ struct Entry {
 struct Timer {
     /// The tick at which the timer is due.
     when: u64,
+    /// Which timer of this wheel it is, counting from 0: the name a trace
+    /// gives it (`SPOOL_TRACE`), never reused.
+    number: u64,
     waker: Waker,
     /// The level and slot whose list holds this timer.
     level: u8,
@@ -84,6 +79,8 @@ pub(crate) struct Wheel {
     occupied: [u64; LEVELS],
     entries: Vec<Entry>,
     free: Vec<u32>,
+    /// How many timers were ever filed: the next timer's number.
+    filed: u64,
 }
 
 impl Default for Wheel {
@@ -94,11 +91,17 @@ impl Default for Wheel {
             occupied: [0; LEVELS],
             entries: Vec::new(),
             free: Vec::new(),
+            filed: 0,
         }
     }
 }
 
 impl Wheel {
+    /// The number the last timer filed was given (see [`Timer::number`]).
+    pub(crate) fn last_number(&self) -> u64 {
+        self.filed.saturating_sub(1)
+    }
+
     /// How many timers are live.
     pub(crate) fn len(&self) -> usize {
         self.entries.len() - self.free.len()
@@ -118,8 +121,11 @@ impl Wheel {
             }
         };
         let when = when.max(self.elapsed);
+        let number = self.filed;
+        self.filed += 1;
         self.entries[index as usize].timer = Some(Timer {
             when,
+            number,
             waker,
             level: 0,
             slot: 0,
@@ -148,6 +154,7 @@ impl Wheel {
         if entry.generation != id.generation || entry.timer.is_none() {
             return None;
         }
+        trace::timer_removed(self.timer(id.index).number);
         self.unlink(id.index);
         Some(self.free_entry(id.index))
     }
@@ -175,9 +182,9 @@ impl Wheel {
             let mut index = list.head;
             while index != NIL {
                 let timer = self.timer(index);
-                let (next, when) = (timer.next, timer.when);
+                let (next, when, number) = (timer.next, timer.when, timer.number);
                 if when <= now {
-                    trace::timer_fired(u64::from(index));
+                    trace::timer_fired(number);
                     due.push(self.free_entry(index));
                 } else {
                     self.link(index);
