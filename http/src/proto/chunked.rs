@@ -296,6 +296,14 @@ mod tests {
         err.to_string()
     }
 
+    /// The message of the error a body cut short by EOF gives, once checked
+    /// to be of that kind.
+    fn incomplete(input: &[u8]) -> String {
+        let err = whole(input).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::BodyIncomplete, "{input:?}");
+        err.to_string()
+    }
+
     /// Feeds `input` in every way that matters for a streaming decoder and
     /// asserts each gives the same outcome (or the same error) as feeding it
     /// whole: one byte per read, every split into two reads, and a few
@@ -564,16 +572,14 @@ mod tests {
             b"5;ext",
             b"5\r",
         ] {
-            let err = whole(input).unwrap_err();
-            assert_eq!(err.kind(), ErrorKind::BodyIncomplete, "{input:?}");
+            let msg = incomplete(input);
             assert!(
-                err.to_string()
-                    .starts_with("connection closed before the last chunk"),
-                "{err}"
+                msg.starts_with("connection closed before the last chunk"),
+                "{msg}"
             );
         }
         assert_eq!(
-            whole(b"5\r\nhello\r\n2\r\nab").unwrap_err().to_string(),
+            incomplete(b"5\r\nhello\r\n2\r\nab"),
             "connection closed before the last chunk, after 7 body bytes"
         );
     }
@@ -586,10 +592,8 @@ mod tests {
             b"3\r\nabc\r\n0\r\nT: v\r\n",
             b"3\r\nabc\r\n0\r\n\r",
         ] {
-            let err = whole(input).unwrap_err();
-            assert_eq!(err.kind(), ErrorKind::BodyIncomplete, "{input:?}");
             assert_eq!(
-                err.to_string(),
+                incomplete(input),
                 "connection closed in the trailer section after the last chunk, after 3 body bytes"
             );
         }

@@ -465,11 +465,10 @@ mod tests {
             protocol_error(b"<html>", &limits),
             "not an HTTP/1.x response: it starts with \"<html>\""
         );
-        assert!(protocol_error(b"X", &limits).starts_with("not an HTTP/1.x response"));
-        assert!(protocol_error(b"HTTX", &limits).starts_with("not an HTTP/1.x response"));
-        assert!(
-            protocol_error(b"HTTP/2 200\r\n\r\n", &limits).starts_with("not an HTTP/1.x response")
-        );
+        for garbage in [&b"X"[..], b"HTTX", b"HTTP/2 200\r\n\r\n"] {
+            let msg = protocol_error(garbage, &limits);
+            assert!(msg.starts_with("not an HTTP/1.x response"), "{msg}");
+        }
         assert!(protocol_error(b"SSH-2.0-OpenSSH_9.6\r\n", &limits).contains("SSH-2.0"));
         let tls_alert = b"\x15\x03\x03\x00\x02\x02\x46";
         assert_eq!(

@@ -157,6 +157,14 @@ mod tests {
         Tunnel::new("[::1]:8443", Some("Basic dTpw"), &mut Vec::new()).unwrap()
     }
 
+    /// The error the proxy's `answer` gives, once checked to be a protocol
+    /// error rather than an open or refused tunnel.
+    fn malformed(answer: &[u8]) -> Error {
+        let err = tunnel().answer(answer, &HeadLimits::default()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Malformed, "{err}");
+        err
+    }
+
     #[test]
     fn the_request_names_the_authority_and_carries_the_credentials() {
         let mut out = Vec::new();
@@ -215,21 +223,14 @@ mod tests {
 
     #[test]
     fn bytes_after_an_open_answer_are_an_error() {
-        let err = tunnel()
-            .answer(b"HTTP/1.1 200 OK\r\n\r\n\x16\x03", &HeadLimits::default())
-            .unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Malformed);
         assert_eq!(
-            err.message(),
+            malformed(b"HTTP/1.1 200 OK\r\n\r\n\x16\x03").message(),
             "the proxy sent 2 bytes after answering 200 to CONNECT [::1]:8443, before the tunnel was used"
         );
     }
 
     #[test]
     fn garbage_is_a_protocol_error_not_an_open_tunnel() {
-        let err = tunnel()
-            .answer(b"SSH-2.0-OpenSSH\r\n\r\n", &HeadLimits::default())
-            .unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Malformed);
+        malformed(b"SSH-2.0-OpenSSH\r\n\r\n");
     }
 }
