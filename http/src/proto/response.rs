@@ -486,24 +486,24 @@ mod tests {
             protocol_error(b"HTTP/1.1 2x0 OK\r\n\r\n", &limits),
             "invalid status line \"HTTP/1.1 2x0 OK\""
         );
-        assert!(protocol_error(b"HTTP/1.1 099 Odd\r\n\r\n", &limits).contains("099"));
         assert_eq!(
             protocol_error(b"HTTP/1.1 600 Odd\r\n\r\n", &limits),
             "invalid response status code 600: status codes run from 100 to 599"
         );
-        assert!(protocol_error(b"HTTP/1.1 999 Odd\r\n\r\n", &limits).contains("999"));
         assert!(matches!(
             parse(b"HTTP/1.1 599 Odd\r\n\r\n"),
             Ok(ParsedHead::Complete(_))
         ));
-        assert!(
-            protocol_error(b"HTTP/1.1 200 OK\r\nBad Name: 1\r\n\r\n", &limits)
-                .contains("header name")
-        );
-        assert!(
-            protocol_error(b"HTTP/1.1 200 OK\r\nA: x\0y\r\n\r\n", &limits).contains("header value")
-        );
-        assert!(protocol_error(b"\rX", &limits).contains("line ending"));
+        for (input, named) in [
+            (&b"HTTP/1.1 099 Odd\r\n\r\n"[..], "099"),
+            (b"HTTP/1.1 999 Odd\r\n\r\n", "999"),
+            (b"HTTP/1.1 200 OK\r\nBad Name: 1\r\n\r\n", "header name"),
+            (b"HTTP/1.1 200 OK\r\nA: x\0y\r\n\r\n", "header value"),
+            (b"\rX", "line ending"),
+        ] {
+            let msg = protocol_error(input, &limits);
+            assert!(msg.contains(named), "{msg}");
+        }
     }
 
     fn encode(status: u16, fields: &[(&str, &[u8])], framing: Framing) -> Result<String> {
