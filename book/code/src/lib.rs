@@ -60,5 +60,11 @@ pub mod waiter_slot;
 pub mod cancellable_job;
 pub mod limited_blocking;
 
+pub mod chunked_encoder;
+pub mod content_length;
+
+pub mod retry_schedule;
+pub mod safe_name;
+
 pub use delay::Delay;
 pub use step::{Step, step};
