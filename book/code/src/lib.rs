@@ -66,5 +66,8 @@ pub mod content_length;
 pub mod retry_schedule;
 pub mod safe_name;
 
+pub mod access_log;
+pub mod static_files;
+
 pub use delay::Delay;
 pub use step::{Step, step};
