@@ -69,5 +69,7 @@ pub mod safe_name;
 pub mod access_log;
 pub mod static_files;
 
+pub mod pool_watch;
+
 pub use delay::Delay;
 pub use step::{Step, step};
