@@ -71,5 +71,7 @@ pub mod static_files;
 
 pub mod pool_watch;
 
+pub mod stream_digest;
+
 pub use delay::Delay;
 pub use step::{Step, step};
