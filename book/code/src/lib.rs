@@ -60,5 +60,18 @@ pub mod waiter_slot;
 pub mod cancellable_job;
 pub mod limited_blocking;
 
+pub mod chunked_encoder;
+pub mod content_length;
+
+pub mod retry_schedule;
+pub mod safe_name;
+
+pub mod access_log;
+pub mod static_files;
+
+pub mod pool_watch;
+
+pub mod stream_digest;
+
 pub use delay::Delay;
 pub use step::{Step, step};
