@@ -37,6 +37,10 @@ pub struct ServerSoakConfig {
     pub warm_up: Duration,
     /// Threads doing keep-alive `GET`s in a loop.
     pub normal_clients: usize,
+    /// After this many requests a normal client asks the server to close
+    /// and opens a new connection, so it must win a slot back from the
+    /// attackers; `None` keeps one connection for the whole run.
+    pub requests_per_connection: Option<u64>,
     /// Threads holding connections that send nothing.
     pub idle: usize,
     /// Threads trickling a request head a byte at a time.
@@ -70,6 +74,7 @@ impl ServerSoakConfig {
             duration: Duration::from_secs(seconds),
             warm_up: Duration::from_secs(10.min(seconds / 4)),
             normal_clients: 8,
+            requests_per_connection: None,
             idle: 16,
             slowloris: 16,
             slow_bodies: 16,
@@ -91,9 +96,10 @@ impl ServerSoakConfig {
             duration: Duration::from_secs(10),
             warm_up: Duration::from_secs(2),
             normal_clients: 4,
-            idle: 4,
-            slowloris: 4,
-            slow_bodies: 4,
+            requests_per_connection: Some(50),
+            idle: 6,
+            slowloris: 6,
+            slow_bodies: 6,
             churners: 2,
             trickle_every: Duration::from_millis(200),
             max_connections: 16,
@@ -279,8 +285,9 @@ pub fn run(config: &ServerSoakConfig) -> ServerSoakFigures {
     let mut threads = Vec::new();
     for _ in 0..config.normal_clients {
         let shared = Arc::clone(&shared);
+        let per_connection = config.requests_per_connection;
         threads.push(thread::spawn(move || {
-            normal_client(addr, start, deadline, &shared)
+            normal_client(addr, start, deadline, per_connection, &shared)
         }));
     }
     let kinds = [
@@ -426,20 +433,27 @@ impl Histogram {
 
 /// A client that does what browsers and bench tools do: `GET`s on one
 /// kept-alive connection, a new one when the server closes it.
-fn normal_client(addr: SocketAddr, start: Instant, deadline: Instant, shared: &Shared) {
+fn normal_client(
+    addr: SocketAddr,
+    start: Instant,
+    deadline: Instant,
+    per_connection: Option<u64>,
+    shared: &Shared,
+) {
     let mut connection: Option<BufReader<TcpStream>> = None;
     let mut n = 0u64;
     while Instant::now() < deadline {
         n += 1;
+        let close = per_connection.is_some_and(|every| n % every == 0);
         let began = Instant::now();
         let outcome = match connection.take() {
-            Some(reader) => match get(reader, n) {
+            Some(reader) => match get(reader, n, close) {
                 // A kept-alive connection the server closed before
                 // reading the request is not an error: retry on a new one.
-                Err(Failure::ClosedBeforeAnswer) => fresh_get(addr, n),
+                Err(Failure::ClosedBeforeAnswer) => fresh_get(addr, n, close),
                 other => other,
             },
-            None => fresh_get(addr, n),
+            None => fresh_get(addr, n, close),
         };
         match outcome {
             Ok(reader) => {
@@ -461,7 +475,11 @@ enum Failure {
     Other,
 }
 
-fn fresh_get(addr: SocketAddr, n: u64) -> Result<Option<BufReader<TcpStream>>, Failure> {
+fn fresh_get(
+    addr: SocketAddr,
+    n: u64,
+    close: bool,
+) -> Result<Option<BufReader<TcpStream>>, Failure> {
     let stream = TcpStream::connect_timeout(&addr, CLIENT_TIMEOUT).map_err(|_| Failure::Other)?;
     stream
         .set_read_timeout(Some(CLIENT_TIMEOUT))
@@ -470,13 +488,18 @@ fn fresh_get(addr: SocketAddr, n: u64) -> Result<Option<BufReader<TcpStream>>, F
         .set_write_timeout(Some(CLIENT_TIMEOUT))
         .map_err(|_| Failure::Other)?;
     let _ = stream.set_nodelay(true);
-    get(BufReader::new(stream), n)
+    get(BufReader::new(stream), n, close)
 }
 
-/// One `GET` and its whole answer; the reader back if the connection can
-/// carry another.
-fn get(mut reader: BufReader<TcpStream>, n: u64) -> Result<Option<BufReader<TcpStream>>, Failure> {
-    let request = format!("GET /{n} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+/// One `GET` and its whole answer, asking the server to close after it if
+/// `close`; the reader back if the connection can carry another.
+fn get(
+    mut reader: BufReader<TcpStream>,
+    n: u64,
+    close: bool,
+) -> Result<Option<BufReader<TcpStream>>, Failure> {
+    let connection = if close { "Connection: close\r\n" } else { "" };
+    let request = format!("GET /{n} HTTP/1.1\r\nHost: 127.0.0.1\r\n{connection}\r\n");
     reader
         .get_mut()
         .write_all(request.as_bytes())
@@ -494,7 +517,7 @@ fn get(mut reader: BufReader<TcpStream>, n: u64) -> Result<Option<BufReader<TcpS
         return Err(Failure::Other);
     }
     let mut length = None;
-    let mut close = false;
+    let mut close = close;
     loop {
         line.clear();
         if reader.read_line(&mut line).map_err(|_| Failure::Other)? == 0 {
