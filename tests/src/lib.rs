@@ -35,6 +35,7 @@ mod request_log;
 mod resources;
 mod run;
 mod script;
+pub mod server_soak;
 pub mod soak;
 mod temp_dir;
 mod test_server;
