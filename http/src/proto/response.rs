@@ -117,7 +117,11 @@ pub fn parse_response_head(buf: &[u8], limits: &HeadLimits) -> Result<ParsedHead
     loop {
         let mut slots = vec![httparse::EMPTY_HEADER; limits.max_headers];
         let mut response = httparse::Response::new(&mut slots);
-        let len = match response.parse(&buf[start..]) {
+        // Only the first `max_head_size` bytes can hold the head, so only
+        // they are parsed: which limit a head breaks (its size, or its
+        // number of fields) then never depends on how the reads split it.
+        let window = &buf[start.min(limits.max_head_size)..buf.len().min(limits.max_head_size)];
+        let len = match response.parse(window) {
             Ok(httparse::Status::Complete(len)) => len,
             // Everything in the buffer belongs to the unfinished head, so
             // once the buffer reaches the limit the head cannot fit.
@@ -125,7 +129,7 @@ pub fn parse_response_head(buf: &[u8], limits: &HeadLimits) -> Result<ParsedHead
                 return Err(head_too_large(limits));
             }
             Ok(httparse::Status::Partial) => return Ok(ParsedHead::Partial),
-            Err(err) => return Err(parse_error(err, &buf[start..], limits)),
+            Err(err) => return Err(parse_error(err, window, limits)),
         };
         let end = start + len;
         if end > limits.max_head_size {
@@ -327,6 +331,37 @@ mod tests {
             Ok(ParsedHead::Complete(head)) => head,
             other => panic!("expected a complete head, got {other:?}"),
         }
+    }
+
+    /// Found by the `response_head` fuzz target: a field line that both
+    /// breaks the field count and runs past the size limit was refused as
+    /// "too many headers" when read whole but "too large" when a read ended
+    /// past the limit. Every prefix must now agree with the whole.
+    #[test]
+    fn the_limit_a_head_breaks_does_not_depend_on_the_reads() {
+        let limits = HeadLimits {
+            max_head_size: 80,
+            max_headers: 0,
+        };
+        let mut buf = b"HTTP/1.1 200 O:\r\nCt%Length: ".to_vec();
+        buf.extend([0xff; 90]);
+        buf.extend(b"\r\n\r\n");
+        let whole = parse_response_head(&buf, &limits)
+            .map(|_| ())
+            .unwrap_err()
+            .kind();
+        assert_eq!(whole, ErrorKind::HeadTooLarge);
+        for end in 0..buf.len() {
+            match parse_response_head(&buf[..end], &limits) {
+                Ok(ParsedHead::Partial) => {}
+                Err(err) => assert_eq!(err.kind(), whole, "after {end} bytes: {err}"),
+                Ok(other) => panic!("after {end} bytes: {other:?}"),
+            }
+        }
+        // A field too many that ends inside the limit is still named so.
+        let small = b"HTTP/1.1 200 OK\r\nA: b\r\n\r\n";
+        let err = parse_response_head(small, &limits).map(|_| ()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::TooManyHeaders);
     }
 
     fn protocol_error(buf: &[u8], limits: &HeadLimits) -> String {
