@@ -60,7 +60,7 @@ fuzz_target!(|data: &[u8]| {
     let asked = held.range_request();
     assert_eq!(
         asked.map(|range| (range.from, range.validator)),
-        (held.validator.is_some() && part_len > 0).then(|| (part_len, "\"v1\""))
+        (held.validator.is_some() && part_len > 0).then_some((part_len, "\"v1\""))
     );
 
     let decision = decide(&held, status, content_range);
