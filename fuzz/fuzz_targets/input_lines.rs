@@ -9,13 +9,16 @@
 //! Asserts: no panic; the same entries whatever the read size; indices
 //! counting from 0 and line numbers rising; entries never empty, never a
 //! comment, never holding a newline; text of problem-free entries the
-//! trimmed, valid UTF-8 line and at most `MAX_LINE` bytes, and of problem
-//! entries a short prefix.
+//! trimmed, valid UTF-8 line and at most `MAX_LINE` bytes, and of entries
+//! whose own line was bad a short prefix; a bad option (an indented
+//! `name=value` line) is named by a line between its URL's and the next
+//! entry's, and an option line with no URL above it carries no options.
 
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use spool_dl::input::{Entry, MAX_LINE, Origin, UrlSource};
+use spool_dl::input::{Entry, InputProblem, MAX_LINE, Origin, UrlSource};
+use spool_dl::url_options::UrlOptions;
 use std::io::BufReader;
 
 fn read(file: &[u8], read_size: usize) -> Vec<Entry> {
@@ -57,12 +60,31 @@ fuzz_target!(|data: &[u8]| {
             raw.trim_start_matches(|c: char| c.is_ascii_whitespace()),
             raw
         );
-        match entry.problem {
+        let next_line = entries
+            .get(i + 1)
+            .map_or(lines + 1, |next| match next.origin {
+                Origin::Line(line) => line,
+                Origin::Argument(_) => panic!("no arguments were given"),
+            });
+        let short = 3 * 256 + '…'.len_utf8();
+        match &entry.problem {
             None => {
                 assert!(raw.len() <= MAX_LINE);
                 assert_eq!(raw.trim_end_matches(|c: char| c.is_ascii_whitespace()), raw);
             }
-            Some(_) => assert!(raw.len() <= 3 * 256 + '…'.len_utf8(), "{} bytes", raw.len()),
+            Some(InputProblem::BadOption { line: option, .. }) => {
+                // The URL itself was fine; one of the lines under it was not.
+                assert!(raw.len() <= MAX_LINE);
+                assert!(
+                    *option > line && *option < next_line,
+                    "option line {option}"
+                );
+            }
+            Some(InputProblem::OptionWithoutUrl) => {
+                assert_eq!(entry.options, UrlOptions::default());
+                assert!(raw.len() <= short, "{} bytes", raw.len());
+            }
+            Some(_) => assert!(raw.len() <= short, "{} bytes", raw.len()),
         }
     }
 });

@@ -5,7 +5,7 @@
 //! Input: the cut points (see `spool_fuzz::take_reads`), then one byte
 //! choosing the request method and the head limits, then the response.
 //!
-//! Asserts: no panic; head lengths and statuses in range; the `Decoded`
+//! Asserts: no panic; head lengths in range and statuses 100–599; the `Decoded`
 //! contract; and one verdict however the bytes are split (the same head
 //! refusal kind, or the same status, head length, framing, reuse and body).
 
