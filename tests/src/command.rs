@@ -13,13 +13,14 @@
 //! as under `cargo test --workspace`, that costs a fraction of a second.
 //! Set `SPOOL_DL=/path/to/spool-dl` to test another build.
 
-use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus};
 use std::sync::OnceLock;
 use std::thread;
 use std::time::{Duration, Instant};
+
+use crate::{open_fds_of, status_kib_of};
 
 /// The path of a current `spool-dl` binary, built on first use.
 ///
@@ -107,20 +108,12 @@ impl Sample {
     /// Reads `pid`'s figures; `None` once it has exited (a zombie has no
     /// memory figures left to read).
     pub fn of(pid: u32, at: Duration) -> Option<Sample> {
-        let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-        let field = |name: &str| {
-            status.lines().find_map(|line| {
-                let rest = line.strip_prefix(name)?.strip_prefix(':')?;
-                rest.trim().trim_end_matches("kB").trim().parse().ok()
-            })
-        };
-        let fds = fs::read_dir(format!("/proc/{pid}/fd")).ok()?.count();
         Some(Sample {
             pid,
             at,
-            rss_kib: field("VmRSS")?,
-            hwm_kib: field("VmHWM")?,
-            fds,
+            rss_kib: status_kib_of(pid, "VmRSS")?,
+            hwm_kib: status_kib_of(pid, "VmHWM")?,
+            fds: open_fds_of(pid)?,
         })
     }
 }
