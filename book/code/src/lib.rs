@@ -73,5 +73,11 @@ pub mod pool_watch;
 
 pub mod stream_digest;
 
+pub mod private_ca;
+pub mod sni_seen;
+
+pub mod forward_proxy;
+pub mod no_proxy_table;
+
 pub use delay::Delay;
 pub use step::{Step, step};
