@@ -560,23 +560,17 @@ mod tests {
         );
     }
 
+    /// Cut at any byte before the last chunk (an extension included).
     #[test]
     fn missing_last_chunk_then_eof_is_body_incomplete() {
-        for input in [
-            &b""[..],
-            b"5\r\nhello\r\n",
-            b"5\r\nhel",
-            b"5\r\nhello",
-            b"5\r\nhello\r",
-            b"5",
-            b"5;ext",
-            b"5\r",
-        ] {
-            let msg = incomplete(input);
-            assert!(
-                msg.starts_with("connection closed before the last chunk"),
-                "{msg}"
-            );
+        for body in [&b"5\r\nhello\r\n"[..], b"5;ext\r\nhello\r\n"] {
+            for end in 0..=body.len() {
+                let msg = incomplete(&body[..end]);
+                assert!(
+                    msg.starts_with("connection closed before the last chunk"),
+                    "cut at {end}: {msg}"
+                );
+            }
         }
         assert_eq!(
             incomplete(b"5\r\nhello\r\n2\r\nab"),
@@ -584,18 +578,21 @@ mod tests {
         );
     }
 
+    /// Cut at any byte after the last chunk's size line and before the
+    /// end, with a trailer field or without.
     #[test]
     fn eof_in_the_trailer_section_is_body_incomplete() {
-        for input in [
-            &b"3\r\nabc\r\n0\r\n"[..],
-            b"3\r\nabc\r\n0\r\nT: v",
-            b"3\r\nabc\r\n0\r\nT: v\r\n",
-            b"3\r\nabc\r\n0\r\n\r",
+        let last_chunk = b"3\r\nabc\r\n0\r\n".len();
+        for body in [
+            &b"3\r\nabc\r\n0\r\nT: v\r\n\r\n"[..],
+            b"3\r\nabc\r\n0\r\n\r\n",
         ] {
-            assert_eq!(
-                incomplete(input),
-                "connection closed in the trailer section after the last chunk, after 3 body bytes"
-            );
+            for end in last_chunk..body.len() {
+                assert_eq!(
+                    incomplete(&body[..end]),
+                    "connection closed in the trailer section after the last chunk, after 3 body bytes"
+                );
+            }
         }
     }
 

@@ -39,7 +39,7 @@ use crate::proto::error::Result;
 use crate::proto::fields::says_close;
 use crate::proto::framing::{body_framing, connection_reusable};
 use crate::proto::head::HeadLimits;
-use crate::proto::request::{encode_proxy_request_head, encode_request_head};
+use crate::proto::request::{Target, encode_head, encode_request_head};
 use crate::proto::response::{ParsedHead, ResponseHead, parse_response_head};
 use url::Url;
 
@@ -100,15 +100,35 @@ impl ClientExchange {
     // ANCHOR_END: client_exchange_new
 
     /// Starts an exchange with an HTTP proxy that forwards the request: as
-    /// [`new`](ClientExchange::new), with the head written by
-    /// [`encode_proxy_request_head`] (absolute-form target, and
-    /// `Proxy-Authorization` when given). Only for `http` URLs: an `https`
-    /// request goes through a [`Tunnel`](super::Tunnel) and then
-    /// [`new`](ClientExchange::new), as if the proxy were not there.
+    /// [`new`](ClientExchange::new), but with the target in absolute form
+    /// (`GET http://example.com/path HTTP/1.1`, RFC 9112 §3.2.2), which
+    /// tells the proxy where to forward it, and with `Proxy-Authorization`
+    /// after `Host` when `proxy_authorization` is given. `Host` still names
+    /// the origin. Only for `http` URLs: an `https` request goes through a
+    /// [`Tunnel`](super::Tunnel) and then [`new`](ClientExchange::new), as
+    /// if the proxy were not there, the proxy seeing only ciphertext.
     ///
     /// # Errors
     ///
-    /// Those of [`encode_proxy_request_head`]; nothing is appended.
+    /// Those of [`encode_request_head`], and
+    /// [`ErrorKind::InvalidMessage`](super::ErrorKind::InvalidMessage) if
+    /// `proxy_authorization` holds a control byte; nothing is appended.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use spool_http::Headers;
+    /// use spool_http::proto::ClientExchange;
+    ///
+    /// let url = url::Url::parse("http://example.com/a?b#frag").unwrap();
+    /// let mut out = Vec::new();
+    /// ClientExchange::via_proxy("GET", &url, &Headers::new(), Some("Basic dTpw"), None, &mut out)?;
+    /// assert_eq!(
+    ///     out,
+    ///     b"GET http://example.com/a?b HTTP/1.1\r\nHost: example.com\r\nProxy-Authorization: Basic dTpw\r\n\r\n"
+    /// );
+    /// # Ok::<(), spool_http::proto::Error>(())
+    /// ```
     pub fn via_proxy(
         method: &str,
         url: &Url,
@@ -117,8 +137,17 @@ impl ClientExchange {
         body_len: Option<u64>,
         out: &mut Vec<u8>,
     ) -> Result<ClientExchange> {
-        let body_len = body_len_of(method, body_len);
-        encode_proxy_request_head(method, url, headers, proxy_authorization, body_len, out)?;
+        let target = Target::Absolute {
+            proxy_authorization,
+        };
+        encode_head(
+            method,
+            url,
+            headers,
+            body_len_of(method, body_len),
+            target,
+            out,
+        )?;
         Ok(ClientExchange::started(method, headers))
     }
 

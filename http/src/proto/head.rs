@@ -65,11 +65,43 @@ pub(crate) fn headers_from(fields: &[httparse::Header<'_>]) -> Headers {
     headers
 }
 
-/// Checks that a parser calls every proper prefix of a whole head
-/// partial: a head split anywhere across reads must wait for the rest.
 #[cfg(test)]
-pub(crate) fn assert_prefixes_partial(head: &[u8], is_partial: impl Fn(&[u8]) -> bool) {
-    for end in 0..head.len() {
-        assert!(is_partial(&head[..end]), "prefix {end}");
+mod tests {
+    use super::*;
+    use crate::proto::request::{ParsedRequest, parse_request_head};
+    use crate::proto::response::{ParsedHead, parse_response_head};
+
+    /// Where a parser says a head ends in `buf`, `None` while it is partial.
+    type HeadLen<'a> = &'a dyn Fn(&[u8]) -> Option<usize>;
+
+    /// A head split anywhere across reads must wait for the rest: every
+    /// proper prefix of a whole request or response head is partial, and
+    /// the whole is complete, ending where the head ends.
+    #[test]
+    fn every_proper_prefix_of_a_head_is_partial() {
+        let limits = HeadLimits::default();
+        let request_head_len = |buf: &[u8]| match parse_request_head(buf, &limits).unwrap() {
+            ParsedRequest::Partial => None,
+            ParsedRequest::Complete(head) => Some(head.head_len),
+        };
+        let response_head_len = |buf: &[u8]| match parse_response_head(buf, &limits).unwrap() {
+            ParsedHead::Partial => None,
+            ParsedHead::Complete(head) => Some(head.head_len),
+        };
+        let cases: [(&[u8], HeadLen); 2] = [
+            (b"GET / HTTP/1.1\r\nHost: h\r\n\r\n", &request_head_len),
+            (b"HTTP/1.1 200 OK\r\nA: 1\r\n\r\n", &response_head_len),
+        ];
+        for (head, head_len) in cases {
+            for end in 0..head.len() {
+                assert_eq!(
+                    head_len(&head[..end]),
+                    None,
+                    "{} cut at {end}",
+                    head.escape_ascii()
+                );
+            }
+            assert_eq!(head_len(head), Some(head.len()), "{}", head.escape_ascii());
+        }
     }
 }

@@ -125,9 +125,7 @@ pub use error::{Error, ErrorKind, Result};
 pub use framing::{Framing, body_framing, connection_reusable, request_framing, response_framing};
 pub use head::{HeadLimits, Version};
 pub(crate) use redirect::follow_redirect;
-pub use request::{
-    ParsedRequest, RequestHead, encode_proxy_request_head, encode_request_head, parse_request_head,
-};
+pub use request::{ParsedRequest, RequestHead, encode_request_head, parse_request_head};
 pub use response::{
     ParsedHead, ResponseHead, encode_response_head, parse_response_head, reason_phrase,
 };

@@ -105,53 +105,9 @@ pub fn encode_request_head(
 }
 // ANCHOR_END: encode_request_head
 
-/// Appends the head of a `method` request for `url` to `out`, as sent to
-/// an HTTP proxy that forwards it: the same head as
-/// [`encode_request_head`] writes, but with the target in absolute form
-/// (`GET http://example.com/path HTTP/1.1`, RFC 9112 §3.2.2), which tells
-/// the proxy where to forward it, and with `Proxy-Authorization` after
-/// `Host` when `proxy_authorization` is given. `Host` still names the
-/// origin. `https` requests never take this path: they go through a
-/// [`Tunnel`](super::Tunnel), with the proxy seeing only ciphertext.
-///
-/// # Errors
-///
-/// Those of [`encode_request_head`], and
-/// [`ErrorKind::InvalidMessage`] if `proxy_authorization` holds a control
-/// byte. On error nothing is appended.
-///
-/// # Examples
-///
-/// ```
-/// use spool_http::Headers;
-/// use spool_http::proto::encode_proxy_request_head;
-///
-/// let url = url::Url::parse("http://example.com/a?b#frag").unwrap();
-/// let mut out = Vec::new();
-/// encode_proxy_request_head("GET", &url, &Headers::new(), Some("Basic dTpw"), None, &mut out)?;
-/// assert_eq!(
-///     out,
-///     b"GET http://example.com/a?b HTTP/1.1\r\nHost: example.com\r\nProxy-Authorization: Basic dTpw\r\n\r\n"
-/// );
-/// # Ok::<(), spool_http::proto::Error>(())
-/// ```
-pub fn encode_proxy_request_head(
-    method: &str,
-    url: &Url,
-    headers: &Headers,
-    proxy_authorization: Option<&str>,
-    body_len: Option<u64>,
-    out: &mut Vec<u8>,
-) -> Result<()> {
-    let target = Target::Absolute {
-        proxy_authorization,
-    };
-    encode_head(method, url, headers, body_len, target, out)
-}
-
 /// Which form of request target to write (RFC 9112 §3.2).
 #[derive(Clone, Copy)]
-enum Target<'a> {
+pub(crate) enum Target<'a> {
     /// `/path?query`, to the origin itself.
     Origin,
     /// `http://host/path?query`, to a proxy, with its credentials if any.
@@ -160,7 +116,9 @@ enum Target<'a> {
     },
 }
 
-fn encode_head(
+/// Appends the head of a request with `target`'s form: what
+/// [`encode_request_head`] and [`ClientExchange::via_proxy`](super::ClientExchange::via_proxy) write.
+pub(crate) fn encode_head(
     method: &str,
     url: &Url,
     headers: &Headers,
@@ -419,7 +377,6 @@ fn parse_error(err: httparse::Error, limits: &HeadLimits) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proto::head::assert_prefixes_partial;
 
     fn encode(method: &str, url: &str, headers: &Headers, body_len: Option<u64>) -> Result<String> {
         let url = Url::parse(url).unwrap();
@@ -509,12 +466,12 @@ mod tests {
     #[test]
     fn header_injection_is_rejected_and_nothing_is_written() {
         for bad in [
-            &b"a\r\nX-Evil: 1"[..],
-            b"a\nb",
-            b"a\rb",
-            b"a\0b",
-            b"a\x7fb",
-            b"a\x01b",
+            &b"a\r\nX-Evil: 1"[..], // a field of the attacker's
+            b"a\nb",                // LF alone
+            b"a\rb",                // CR alone
+            b"a\0b",                // NUL
+            b"a\x7fb",              // DEL
+            b"a\x01b",              // any other control byte
         ] {
             let mut h = Headers::new();
             h.insert("X-Value", bad);
@@ -610,13 +567,6 @@ mod tests {
         assert_eq!(head.version, Version::Http11);
         assert_eq!(head.headers.get_all("X-A").count(), 2);
         assert_eq!(&buf[head.head_len..], b"body");
-    }
-
-    #[test]
-    fn every_proper_prefix_is_partial() {
-        let buf = b"GET / HTTP/1.1\r\nHost: h\r\n\r\n";
-        assert_prefixes_partial(buf, |p| matches!(parse(p), Ok(ParsedRequest::Partial)));
-        assert_eq!(complete(buf).head_len, buf.len());
     }
 
     #[test]
