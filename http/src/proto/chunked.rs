@@ -161,19 +161,9 @@ impl ChunkedDecoder {
                 Chunk::TrailerStart { seen } => match byte {
                     b'\r' => Chunk::EndLf,
                     b'\n' => return Err(bare_lf("the trailer section")),
-                    _ => Chunk::Trailer {
-                        seen: grow_trailers(seen)?,
-                    },
+                    _ => in_trailer_field(seen, byte)?,
                 },
-                Chunk::Trailer { seen } => match byte {
-                    b'\r' => Chunk::TrailerLf {
-                        seen: grow_trailers(seen)?,
-                    },
-                    b'\n' => return Err(bare_lf("a trailer field")),
-                    _ => Chunk::Trailer {
-                        seen: grow_trailers(seen)?,
-                    },
-                },
+                Chunk::Trailer { seen } => in_trailer_field(seen, byte)?,
                 Chunk::TrailerLf { seen } => match byte {
                     b'\n' => Chunk::TrailerStart {
                         seen: grow_trailers(seen)?,
@@ -239,22 +229,38 @@ fn push_hex_digit(size: u64, byte: u8) -> Result<u64> {
 }
 
 fn grow_line(line: usize) -> Result<usize> {
-    if line < MAX_SIZE_LINE {
-        Ok(line + 1)
-    } else {
-        Err(malformed(format!(
-            "chunk-size line exceeded {MAX_SIZE_LINE} bytes (chunk extensions too long)"
-        )))
+    count_byte(line, MAX_SIZE_LINE, || {
+        format!("chunk-size line exceeded {MAX_SIZE_LINE} bytes (chunk extensions too long)")
+    })
+}
+
+/// The state after `byte` inside a trailer field (or as its first byte),
+/// `seen` bytes into the trailer section.
+fn in_trailer_field(seen: usize, byte: u8) -> Result<Chunk> {
+    match byte {
+        b'\r' => Ok(Chunk::TrailerLf {
+            seen: grow_trailers(seen)?,
+        }),
+        b'\n' => Err(bare_lf("a trailer field")),
+        _ => Ok(Chunk::Trailer {
+            seen: grow_trailers(seen)?,
+        }),
     }
 }
 
 fn grow_trailers(seen: usize) -> Result<usize> {
-    if seen < MAX_TRAILERS {
-        Ok(seen + 1)
+    count_byte(seen, MAX_TRAILERS, || {
+        format!("trailer section exceeded {MAX_TRAILERS} bytes")
+    })
+}
+
+/// `count` plus the byte at hand, or, when that would pass `max`, the
+/// error `exceeded` words.
+fn count_byte(count: usize, max: usize, exceeded: impl FnOnce() -> String) -> Result<usize> {
+    if count < max {
+        Ok(count + 1)
     } else {
-        Err(malformed(format!(
-            "trailer section exceeded {MAX_TRAILERS} bytes"
-        )))
+        Err(malformed(exceeded()))
     }
 }
 

@@ -65,6 +65,15 @@ pub(crate) fn headers_from(fields: &[httparse::Header<'_>]) -> Headers {
     headers
 }
 
+/// Limits with only the head size changed, for the tests of that limit.
+#[cfg(test)]
+pub(crate) fn head_size_limit(max_head_size: usize) -> HeadLimits {
+    HeadLimits {
+        max_head_size,
+        ..HeadLimits::default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

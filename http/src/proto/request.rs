@@ -377,6 +377,7 @@ fn parse_error(err: httparse::Error, limits: &HeadLimits) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::proto::head::head_size_limit;
 
     fn encode(method: &str, url: &str, headers: &Headers, body_len: Option<u64>) -> Result<String> {
         let url = Url::parse(url).unwrap();
@@ -696,10 +697,7 @@ mod tests {
 
     #[test]
     fn oversize_heads_are_refused_before_they_end() {
-        let limits = HeadLimits {
-            max_head_size: 64,
-            max_headers: 100,
-        };
+        let limits = head_size_limit(64);
         let mut buf = b"GET / HTTP/1.1\r\nHost: h\r\nX: ".to_vec();
         buf.resize(64, b'a');
         assert_eq!(
