@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use spool_dl::Target;
 use spool_dl::checksum::{Algorithm, Hasher};
-use spool_dl::report::Status;
+use spool_dl::report::{Report, Status};
 use spool_dl::url_options::UrlOptions;
 use spool_http::server::{Body, Request, Response};
 use spool_tests::{RequestLog, TempDir, TestServer, body_for, names_in, quick};
@@ -34,6 +34,15 @@ struct Serving {
     /// connection closed.
     cuts_once: bool,
 }
+
+/// A server that honours ranges and does nothing else unusual: what the
+/// other behaviours are written as changes to.
+const WITH_RANGES: Serving = Serving {
+    ranges: true,
+    changes: false,
+    fails_ranges: false,
+    cuts_once: false,
+};
 
 /// A server for `body` at `/file.bin`, `PER_CONNECTION` bytes per second
 /// on each connection.
@@ -114,6 +123,66 @@ fn slowly(
     })
 }
 
+/// What a split download left behind, for a test to look at.
+struct SplitRun {
+    /// The file the server held.
+    body: Vec<u8>,
+    dir: TempDir,
+    /// What the server was asked.
+    log: RequestLog,
+    report: Report,
+}
+
+/// Downloads a `size`-byte `/file.bin` from a throttled server behaving as
+/// `serving`, into a fresh directory named for `test`, split into up to
+/// `split` segments of at least `min_split_size` bytes.
+fn split_run(
+    test: &str,
+    serving: Serving,
+    size: usize,
+    split: usize,
+    min_split_size: u64,
+) -> SplitRun {
+    let body = body_for("/file.bin", size);
+    let log = RequestLog::new();
+    let server = throttled(body.clone(), serving, log.clone());
+    let dir = TempDir::new(test);
+    let report = quick(dir.path())
+        .split(split)
+        .min_split_size(min_split_size)
+        .build()
+        .unwrap()
+        .run([server.url("/file.bin")]);
+    SplitRun {
+        body,
+        dir,
+        log,
+        report,
+    }
+}
+
+impl SplitRun {
+    /// Whether the saved file holds exactly the server's bytes.
+    fn saved_whole(&self) -> bool {
+        std::fs::read(self.dir.join("file.bin")).is_ok_and(|saved| saved == self.body)
+    }
+
+    /// Checks the download succeeded with one request: the whole file, in
+    /// one stream.
+    fn assert_one_stream(&self) {
+        assert!(!self.report.any_failed(), "{:?}", self.report);
+        assert!(self.saved_whole());
+        assert_eq!(self.log.all().len(), 1);
+    }
+
+    /// Checks the download failed once and then saved every byte.
+    fn assert_whole_on_the_second_attempt(&self) {
+        let d = &self.report.downloads[0];
+        assert_eq!((d.status, d.attempts), (Status::Ok, 2), "{d:?}");
+        assert!(self.saved_whole());
+    }
+}
+
 fn sha256_option(body: &[u8]) -> UrlOptions {
     let mut hasher = Hasher::new(Algorithm::Sha256);
     hasher.update(body);
@@ -126,12 +195,7 @@ fn sha256_option(body: &[u8]) -> UrlOptions {
 #[test]
 fn four_connections_are_about_four_times_faster_and_save_the_same_bytes() {
     let body = body_for("/file.bin", 1 << 20);
-    let serving = Serving {
-        ranges: true,
-        changes: false,
-        fails_ranges: false,
-        cuts_once: false,
-    };
+    let serving = WITH_RANGES;
 
     let log = RequestLog::new();
     let server = throttled(body.clone(), serving, log.clone());
@@ -198,54 +262,16 @@ fn four_connections_are_about_four_times_faster_and_save_the_same_bytes() {
 
 #[test]
 fn a_server_without_ranges_gets_one_stream() {
-    let body = body_for("/file.bin", 256 * 1024);
-    let log = RequestLog::new();
-    let server = throttled(
-        body.clone(),
-        Serving {
-            ranges: false,
-            changes: false,
-            fails_ranges: false,
-            cuts_once: false,
-        },
-        log.clone(),
-    );
-    let dir = TempDir::new("split-noranges");
-    let report = quick(dir.path())
-        .split(4)
-        .min_split_size(16 * 1024)
-        .build()
-        .unwrap()
-        .run([server.url("/file.bin")]);
-    assert!(!report.any_failed(), "{report:?}");
-    assert!(std::fs::read(dir.join("file.bin")).unwrap() == body);
-    assert_eq!(log.all().len(), 1);
+    let no_ranges = Serving {
+        ranges: false,
+        ..WITH_RANGES
+    };
+    split_run("split-noranges", no_ranges, 256 * 1024, 4, 16 * 1024).assert_one_stream();
 }
 
 #[test]
 fn a_file_shorter_than_two_segments_gets_one_stream() {
-    let body = body_for("/file.bin", 100 * 1024);
-    let log = RequestLog::new();
-    let server = throttled(
-        body.clone(),
-        Serving {
-            ranges: true,
-            changes: false,
-            fails_ranges: false,
-            cuts_once: false,
-        },
-        log.clone(),
-    );
-    let dir = TempDir::new("split-small");
-    let report = quick(dir.path())
-        .split(4)
-        .min_split_size(64 * 1024)
-        .build()
-        .unwrap()
-        .run([server.url("/file.bin")]);
-    assert!(!report.any_failed(), "{report:?}");
-    assert!(std::fs::read(dir.join("file.bin")).unwrap() == body);
-    assert_eq!(log.all().len(), 1);
+    split_run("split-small", WITH_RANGES, 100 * 1024, 4, 64 * 1024).assert_one_stream();
 }
 
 #[test]
@@ -253,29 +279,13 @@ fn a_file_that_changes_between_segments_is_started_over() {
     // The segments ask for version "v1" with If-Range; the server has "v2"
     // by then and answers 200. The attempt fails and the retry, split
     // again under "v2", saves one consistent version.
-    let body = body_for("/file.bin", 256 * 1024);
-    let log = RequestLog::new();
-    let server = throttled(
-        body.clone(),
-        Serving {
-            ranges: true,
-            changes: true,
-            fails_ranges: false,
-            cuts_once: false,
-        },
-        log.clone(),
-    );
-    let dir = TempDir::new("split-changed");
-    let report = quick(dir.path())
-        .split(2)
-        .min_split_size(16 * 1024)
-        .build()
-        .unwrap()
-        .run([server.url("/file.bin")]);
-    let d = &report.downloads[0];
-    assert_eq!((d.status, d.attempts), (Status::Ok, 2), "{d:?}");
-    assert!(std::fs::read(dir.join("file.bin")).unwrap() == body);
-    let requests = log.all();
+    let changes = Serving {
+        changes: true,
+        ..WITH_RANGES
+    };
+    let run = split_run("split-changed", changes, 256 * 1024, 2, 16 * 1024);
+    run.assert_whole_on_the_second_attempt();
+    let requests = run.log.all();
     assert_eq!(requests[1].if_range.as_deref(), Some("\"v1\""));
     assert!(
         requests[2..]
@@ -288,33 +298,17 @@ fn a_file_that_changes_between_segments_is_started_over() {
 
 #[test]
 fn a_cut_segment_is_resumed_where_it_stopped_on_the_retry() {
-    let body = body_for("/file.bin", 512 * 1024);
-    let log = RequestLog::new();
-    let server = throttled(
-        body.clone(),
-        Serving {
-            ranges: true,
-            changes: false,
-            fails_ranges: false,
-            cuts_once: true,
-        },
-        log.clone(),
-    );
-    let dir = TempDir::new("split-cut");
-    let report = quick(dir.path())
-        .split(2)
-        .min_split_size(64 * 1024)
-        .build()
-        .unwrap()
-        .run([server.url("/file.bin")]);
-    let d = &report.downloads[0];
-    assert_eq!((d.status, d.attempts), (Status::Ok, 2), "{d:?}");
-    assert!(std::fs::read(dir.join("file.bin")).unwrap() == body);
+    let cuts_once = Serving {
+        cuts_once: true,
+        ..WITH_RANGES
+    };
+    let run = split_run("split-cut", cuts_once, 512 * 1024, 2, 64 * 1024);
+    run.assert_whole_on_the_second_attempt();
     // Attempt 1: the whole file (for the first segment) and bytes
     // 262144-524287, cut half way; the cut fails the attempt, which stops
     // the first segment too. Attempt 2 asks for what each segment lacks,
     // and nothing before it.
-    let requests = log.all();
+    let requests = run.log.all();
     assert_eq!(requests.len(), 4, "{requests:?}");
     assert_eq!(requests[1].range.as_deref(), Some("bytes=262144-524287"));
     let mut retried: Vec<(u64, u64)> = requests[2..]
@@ -336,7 +330,7 @@ fn a_cut_segment_is_resumed_where_it_stopped_on_the_retry() {
         (262_145..=262_144 + 131_072).contains(&second_from),
         "{retried:?}"
     );
-    assert_eq!(names_in(dir.path()), ["file.bin"]);
+    assert_eq!(names_in(run.dir.path()), ["file.bin"]);
 }
 
 #[test]
@@ -349,10 +343,8 @@ fn a_failed_split_is_kept_by_segment_and_continued_by_a_later_run() {
     let failing = throttled(
         body.clone(),
         Serving {
-            ranges: true,
-            changes: false,
             fails_ranges: true,
-            cuts_once: false,
+            ..WITH_RANGES
         },
         RequestLog::new(),
     );
@@ -394,16 +386,7 @@ fn a_failed_split_is_kept_by_segment_and_continued_by_a_later_run() {
     // The next run, with --continue and no split setting, asks for exactly
     // what is missing, each piece under the first run's validator.
     let log = RequestLog::new();
-    let healthy = throttled(
-        body.clone(),
-        Serving {
-            ranges: true,
-            changes: false,
-            fails_ranges: false,
-            cuts_once: false,
-        },
-        log.clone(),
-    );
+    let healthy = throttled(body.clone(), WITH_RANGES, log.clone());
     let report = quick(dir.path())
         .resume(true)
         .build()
@@ -437,16 +420,7 @@ fn a_split_state_that_does_not_match_its_part_is_not_trusted() {
     )
     .unwrap();
     let log = RequestLog::new();
-    let server = throttled(
-        body.clone(),
-        Serving {
-            ranges: true,
-            changes: false,
-            fails_ranges: false,
-            cuts_once: false,
-        },
-        log.clone(),
-    );
+    let server = throttled(body.clone(), WITH_RANGES, log.clone());
     let report = quick(dir.path())
         .resume(true)
         .build()
@@ -461,16 +435,7 @@ fn a_split_state_that_does_not_match_its_part_is_not_trusted() {
 #[test]
 fn a_split_file_that_fails_its_checksum_leaves_nothing_behind() {
     let body = body_for("/file.bin", 256 * 1024);
-    let server = throttled(
-        body,
-        Serving {
-            ranges: true,
-            changes: false,
-            fails_ranges: false,
-            cuts_once: false,
-        },
-        RequestLog::new(),
-    );
+    let server = throttled(body, WITH_RANGES, RequestLog::new());
     let dir = TempDir::new("split-sum");
     let wrong = sha256_option(b"some other file");
     let report = quick(dir.path())
