@@ -25,13 +25,14 @@ use proptest::prelude::*;
 use spool_dl::backoff::{Failure, Jitter, RetryPolicy, parse_retry_after};
 use spool_dl::input::{Entry, InputProblem, MAX_LINE, Origin, UrlSource};
 use spool_dl::naming::{
-    Disk, INDEX_NAME, MAX_NAME, NameAllocator, OutputDir, PART_SUFFIX, name_from_url_path,
-    part_name, sanitize,
+    INDEX_NAME, MAX_NAME, NameAllocator, OutputDir, PART_SUFFIX, name_from_url_path, part_name,
+    sanitize,
 };
-use std::collections::HashSet;
-use std::io::{self, BufReader};
-use std::path::{Component, Path};
+use std::io::BufReader;
 use std::sync::OnceLock;
+
+mod naming_checks;
+use naming_checks::{Holding, POOL};
 use std::time::{Duration, SystemTime};
 
 // ---------------------------------------------------------------------------
@@ -46,27 +47,12 @@ fn output_dir() -> &'static OutputDir {
     DIR.get_or_init(|| OutputDir::create(std::env::temp_dir()).expect("temp dir exists"))
 }
 
-/// Checks every promise the naming module makes about a name it returns.
+/// Checks every promise the naming module makes about a name it returns:
+/// those the fuzz targets check too, then its length and what the
+/// downloader's own `OutputDir::join` makes of it.
 fn assert_safe_name(name: &str) -> Result<(), TestCaseError> {
-    prop_assert!(!name.is_empty(), "empty name");
-    prop_assert!(name != "." && name != "..", "{name:?}");
-    prop_assert!(!name.starts_with('.'), "hidden or dot name {name:?}");
+    naming_checks::assert_safe_name(name);
     prop_assert!(name.len() <= MAX_NAME, "{} bytes: {name:?}", name.len());
-    for c in name.chars() {
-        let reorders = matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
-        prop_assert!(
-            !matches!(c, '/' | '\\' | '\0') && !c.is_control() && !reorders,
-            "{c:?} in {name:?}"
-        );
-    }
-    let mut components = Path::new(name).components();
-    prop_assert!(
-        matches!(
-            (components.next(), components.next()),
-            (Some(Component::Normal(_)), None)
-        ),
-        "not one component: {name:?}"
-    );
     // Never escapes: joined to the output directory, it names an entry
     // directly inside it (and `join` does not panic).
     let joined = output_dir().join(name);
@@ -179,37 +165,10 @@ proptest! {
     }
 }
 
-/// A disk holding exactly these names.
-struct Holding(HashSet<String>);
-
-impl Disk for Holding {
-    fn exists(&self, name: &str) -> io::Result<bool> {
-        Ok(self.0.contains(name))
-    }
-}
-
 /// Names from a small pool, so that wanted names, numbered names and names
 /// on disk collide often.
 fn pooled_name() -> impl Strategy<Value = String> {
-    prop::sample::select(vec![
-        "a",
-        "a.txt",
-        "a.1.txt",
-        "a.2.txt",
-        "a.txt.part",
-        "a.1.txt.part",
-        "a.part",
-        "a.part.part",
-        "b",
-        "b.1",
-        "b.part",
-        "b.1.part",
-        "index.html",
-        "index.1.html",
-        "x.tar.gz",
-        "x.tar.1.gz",
-    ])
-    .prop_map(str::to_owned)
+    prop::sample::select(POOL.to_vec()).prop_map(str::to_owned)
 }
 
 /// A name near `MAX_NAME`, from few enough choices that they collide.

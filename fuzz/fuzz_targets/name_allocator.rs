@@ -15,37 +15,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use spool_dl::naming::{Disk, NameAllocator, PART_SUFFIX, part_name, sanitize};
-use spool_fuzz::assert_safe_name;
-use std::collections::HashSet;
-use std::io;
-
-const POOL: [&str; 16] = [
-    "a",
-    "a.txt",
-    "a.1.txt",
-    "a.2.txt",
-    "a.txt.part",
-    "a.1.txt.part",
-    "a.part",
-    "a.part.part",
-    "b",
-    "b.1",
-    "b.part",
-    "b.1.part",
-    "index.html",
-    "index.1.html",
-    "x.tar.gz",
-    "x.tar.1.gz",
-];
-
-struct Holding(HashSet<String>);
-
-impl Disk for Holding {
-    fn exists(&self, name: &str) -> io::Result<bool> {
-        Ok(self.0.contains(name))
-    }
-}
+use spool_dl::naming::{NameAllocator, PART_SUFFIX, part_name, sanitize};
+use spool_fuzz::{Holding, POOL, assert_safe_name};
 
 fuzz_target!(|data: &[u8]| {
     let [flags, low, high, wanted @ ..] = data else {

@@ -21,142 +21,25 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use spool_http::Headers;
 use spool_http::proto::{
-    BodyDecoder, BodyEncoder, Decoded, ErrorKind, Framing, HeadLimits, ParsedHead, ParsedRequest,
-    Version, body_framing, encode_request_head, encode_response_head, parse_request_head,
-    parse_response_head, reason_phrase, request_framing, response_framing,
+    BodyEncoder, ErrorKind, Framing, HeadLimits, ParsedHead, ParsedRequest, Version, body_framing,
+    encode_request_head, encode_response_head, parse_request_head, parse_response_head,
+    reason_phrase, request_framing, response_framing,
 };
 
 // ---------------------------------------------------------------------------
-// Drivers: the loops the I/O layer runs, with each read a given piece.
+// Drivers: the loops the I/O layer runs, with each read a given piece
+// (shared with the fuzz targets).
 // ---------------------------------------------------------------------------
 
-/// How reading a body ended.
-#[derive(Debug, PartialEq, Eq)]
-enum End {
-    /// The decoder reported the end; these bytes came after the body.
-    Done { after: Vec<u8> },
-    /// The input ran out first, and `finish_eof` ruled on the close.
-    Eof(Result<(), (ErrorKind, String)>),
-    /// The decoder refused the bytes.
-    Refused(ErrorKind, String),
-}
-
-/// Everything a driver learns from reading one body.
-#[derive(Debug, PartialEq, Eq)]
-struct BodyRead {
-    body: Vec<u8>,
-    end: End,
-}
-
-/// Feeds `reads` to a decoder for `framing` the way the client's driver
-/// does, checking the `Decoded` contract at every step.
-fn read_body(framing: Framing, reads: &[&[u8]]) -> BodyRead {
-    let mut decoder = BodyDecoder::new(framing);
-    let mut body = Vec::new();
-    // The driver decodes what it already holds before its first read: a
-    // body of length zero must end without waiting for bytes.
-    let reads: Vec<&[u8]> = std::iter::once(&[][..])
-        .chain(reads.iter().copied())
-        .collect();
-    for (i, read) in reads.iter().enumerate() {
-        let mut pos = 0;
-        loop {
-            let rest = &read[pos..];
-            match decoder.decode(rest) {
-                Ok(Decoded::Data(range)) => {
-                    assert!(!range.is_empty(), "empty Data range");
-                    assert!(range.end <= rest.len(), "Data range past the input");
-                    body.extend_from_slice(&rest[range.clone()]);
-                    pos += range.end;
-                }
-                Ok(Decoded::NeedMore) => break,
-                Ok(Decoded::Done(n)) => {
-                    assert!(n <= rest.len(), "Done({n}) past the input");
-                    assert!(decoder.is_done());
-                    let mut after = rest[n..].to_vec();
-                    reads[i + 1..]
-                        .iter()
-                        .for_each(|later| after.extend_from_slice(later));
-                    return BodyRead {
-                        body,
-                        end: End::Done { after },
-                    };
-                }
-                Err(err) => {
-                    return BodyRead {
-                        body,
-                        end: End::Refused(err.kind(), err.message().to_owned()),
-                    };
-                }
-            }
-        }
-    }
-    let verdict = decoder
-        .finish_eof()
-        .map_err(|err| (err.kind(), err.message().to_owned()));
-    BodyRead {
-        body,
-        end: End::Eof(verdict),
-    }
-}
-
-/// Everything a client learns from reading one response.
-#[derive(Debug, PartialEq, Eq)]
-enum ResponseRead {
-    /// The connection closed before the head was complete.
-    HeadCut,
-    /// The head was refused. Only the kind counts: the message quotes the
-    /// bytes seen so far, which depend on how they were split.
-    BadHead(ErrorKind),
-    /// The head was read; its framing decided (or refused).
-    Read {
-        status: u16,
-        head_len: usize,
-        framing: Result<Framing, (ErrorKind, String)>,
-        body: Option<BodyRead>,
-    },
-}
-
-/// Reads the response to a `method` request from `reads`: parse the head
-/// after each read, then decode the body from what follows it.
-fn read_response(method: &str, reads: &[&[u8]]) -> ResponseRead {
-    let limits = HeadLimits::default();
-    let mut buf = Vec::new();
-    for (i, read) in reads.iter().enumerate() {
-        buf.extend_from_slice(read);
-        let head = match parse_response_head(&buf, &limits) {
-            Ok(ParsedHead::Partial) => continue,
-            Ok(ParsedHead::Complete(head)) => head,
-            Err(err) => return ResponseRead::BadHead(err.kind()),
-        };
-        let framing = body_framing(method, &head).map_err(|e| (e.kind(), e.message().to_owned()));
-        let body = framing.as_ref().ok().map(|&framing| {
-            let mut rest: Vec<&[u8]> = vec![&buf[head.head_len..]];
-            rest.extend_from_slice(&reads[i + 1..]);
-            read_body(framing, &rest)
-        });
-        return ResponseRead::Read {
-            status: head.status,
-            head_len: head.head_len,
-            framing,
-            body,
-        };
-    }
-    ResponseRead::HeadCut
-}
+mod proto_drivers;
+use proto_drivers::{End, ResponseRead, cut_at, read_body, read_response};
 
 /// `bytes` cut at the given points (any order, repeats give empty reads).
 fn split<'a>(bytes: &'a [u8], cuts: &[Index]) -> Vec<&'a [u8]> {
-    let mut at: Vec<usize> = cuts.iter().map(|i| i.index(bytes.len() + 1)).collect();
-    at.sort_unstable();
-    let mut pieces = Vec::with_capacity(at.len() + 1);
-    let mut start = 0;
-    for cut in at {
-        pieces.push(&bytes[start..cut]);
-        start = cut;
-    }
-    pieces.push(&bytes[start..]);
-    pieces
+    cut_at(
+        bytes,
+        cuts.iter().map(|i| i.index(bytes.len() + 1)).collect(),
+    )
 }
 
 fn cuts() -> impl Strategy<Value = Vec<Index>> {
@@ -529,8 +412,9 @@ proptest! {
     #[test]
     fn response_split_anywhere_reads_as_whole(message in message(), cuts in cuts()) {
         let input = message.encode();
-        let whole = read_response(message.method, &[&input]);
-        prop_assert_eq!(&read_response(message.method, &split(&input, &cuts)), &whole);
+        let limits = HeadLimits::default();
+        let whole = read_response(message.method, &limits, &[&input]);
+        prop_assert_eq!(&read_response(message.method, &limits, &split(&input, &cuts)), &whole);
 
         let ResponseRead::Read { status, framing, body: Some(body), .. } = whole else {
             return Err(TestCaseError::fail(format!("not read: {whole:?}")));
@@ -559,8 +443,9 @@ proptest! {
         cuts in cuts(),
     ) {
         let input = mangle(message.encode(), &edits);
-        let whole = read_response(message.method, &[&input]);
-        prop_assert_eq!(read_response(message.method, &split(&input, &cuts)), whole);
+        let limits = HeadLimits::default();
+        let whole = read_response(message.method, &limits, &[&input]);
+        prop_assert_eq!(read_response(message.method, &limits, &split(&input, &cuts)), whole);
     }
 }
 
