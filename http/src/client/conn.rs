@@ -27,9 +27,10 @@ use crate::proto::{ClientExchange, HeadLimits, ParsedHead, ResponseHead, parse_r
 
 /// How much one socket read asks for. A fast download costs a read and a
 /// write (to disk, say) per buffer, so a larger buffer means fewer system
-/// calls and wake-ups; against a local server the gain levels off at about
-/// this size (curl asks for 100 KiB). The price is memory for each open
-/// connection, pooled ones included.
+/// calls and wake-ups. The size was chosen by measuring downloads from a
+/// local server (benches/README.md, "The data path"); curl asks for
+/// 100 KiB. The price is memory for each open connection, pooled ones
+/// included.
 const READ_SIZE: usize = 256 * 1024;
 
 /// An open connection to one `(scheme, host, port)`.
