@@ -195,7 +195,12 @@ pub(crate) async fn download<P: Progress>(
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let attempt = fetch_into(shared, index, &job, &mut destination);
+        // Boxed: an attempt's future holds the HTTP client's, which can open
+        // a connection (TLS, a proxy tunnel) and so runs to kilobytes.
+        // Inline, it would make every download task that large, and the
+        // task is copied whole each time it is moved: into `timeout`, and
+        // several times on its way into the loop's task table at spawn.
+        let attempt = Box::pin(fetch_into(shared, index, &job, &mut destination));
         let error = match timeout(shared.timeouts.attempt, attempt).await {
             Ok(Ok(status)) => {
                 let Destination {
@@ -776,4 +781,43 @@ fn validator_of(response: &Response) -> Option<String> {
         .filter(|tag| !tag.starts_with("W/"))
         .or_else(|| headers.get("last-modified"))
         .map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::naming::OutputDir;
+    use crate::progress::Quiet;
+
+    fn shared(output: OutputDir) -> Shared<Quiet> {
+        Shared {
+            client: Client::new(),
+            output,
+            names: RefCell::new(NameAllocator::new(false)),
+            retry: crate::builder::DownloaderBuilder::DEFAULT_RETRY,
+            timeouts: Timeouts::default(),
+            progress: RefCell::new(Quiet),
+            headers: Vec::new(),
+            limiter: None,
+            content_disposition: false,
+            split: 1,
+            min_split_size: 1 << 20,
+        }
+    }
+
+    /// A batch spawns one task per URL, and a task is copied whole each
+    /// time it is moved; the HTTP client's future, kilobytes, must stay
+    /// behind a box rather than inline in it.
+    #[test]
+    fn a_download_task_stays_small() {
+        let dir = std::env::temp_dir().join(format!("spool-dl-fetch-{}", std::process::id()));
+        let shared = shared(OutputDir::create(&dir).unwrap());
+        let options = UrlOptions::default();
+        let url = "http://127.0.0.1:9/a.bin";
+        let task = download(&shared, 0, url, url, &options);
+        let size = std::mem::size_of_val(&task);
+        assert!(size <= 4096, "a download's future is {size} bytes");
+        drop(task);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
