@@ -261,8 +261,7 @@ impl Runtime {
             self.finish(id, task, Some(JoinError::cancelled()));
             return;
         }
-        let waker = Waker::from(task.waker.clone());
-        let mut cx = Context::from_waker(&waker);
+        let mut cx = Context::from_waker(&task.std_waker);
         let started = self.trace_clock();
         // A panic inside one task must not take the loop down: catch it and
         // hand it to the task's JoinHandle.
@@ -430,7 +429,8 @@ where
         let shared = &runtime.shared;
         runtime.tasks.borrow_mut().insert_with(|id, spare| {
             let waker = spare.unwrap_or_else(|| TaskWaker::new(Runnable::Task(id), shared.clone()));
-            let (join, cell) = JoinHandle::new(Some(Waker::from(waker.clone())));
+            let std_waker = Waker::from(waker.clone());
+            let (join, cell) = JoinHandle::new(Some(std_waker.clone()));
             handle = Some(join);
             let completion = cell.clone();
             if let Some(trace) = &shared.trace {
@@ -440,6 +440,7 @@ where
             Task {
                 future: Box::pin(async move { cell.complete(Ok(future.await)) }),
                 waker,
+                std_waker,
                 completion,
             }
         });
