@@ -27,9 +27,10 @@
 //! table owned by that thread, so they need not be `Send` (tokio's
 //! `spawn` demands `Send` because its default scheduler moves tasks between
 //! worker threads; ours never does). Wakers, on the other hand, *are* `Send +
-//! Sync`: a thread-pool job or any other thread may wake a task, and the wake
-//! travels through a mutex-protected run queue plus a [`mio::Waker`] that
-//! interrupts the loop's sleep.
+//! Sync`: a thread-pool job or any other thread may wake a task. Such a wake
+//! travels through a mutex-protected queue plus a [`mio::Waker`] that
+//! interrupts the loop's sleep; a wake on the loop's own thread takes a
+//! lock-free path.
 //!
 //! The only dependency is [`mio`], which gives us one portable call to sleep
 //! until a socket is ready (`epoll` on Linux, `kqueue` on macOS). The rest —

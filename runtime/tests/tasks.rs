@@ -164,6 +164,27 @@ fn block_on_can_run_again_after_returning() {
     assert_eq!(spool::block_on(async { 2 }), 2);
 }
 
+/// A loop's own wakes go to a queue kept in a thread-local (no lock); a wake
+/// still queued when `block_on` returns must not carry over to the next loop
+/// on the thread, where it would poll the new main future for nothing.
+#[test]
+fn a_wake_left_queued_by_one_loop_does_not_reach_the_next() {
+    spool::block_on(std::future::poll_fn(|cx| {
+        cx.waker().wake_by_ref();
+        Poll::Ready(())
+    }));
+    let mut polls = 0;
+    spool::block_on(async {
+        let mut nap = std::pin::pin!(sleep(Duration::from_millis(20)));
+        std::future::poll_fn(|cx| {
+            polls += 1;
+            nap.as_mut().poll(cx)
+        })
+        .await
+    });
+    assert_eq!(polls, 2, "one poll to start the sleep, one when it is over");
+}
+
 #[test]
 fn a_wake_from_another_thread_ends_the_sleep() {
     let start = Instant::now();

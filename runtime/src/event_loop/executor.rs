@@ -32,14 +32,14 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
 use super::coop;
-use super::join_handle::{JoinError, JoinHandle};
+use super::join_handle::{Completion, JoinError, JoinHandle};
 use super::reactor::Reactor;
 use super::task::{Runnable, Shared, TaskId, TaskWaker};
 use super::task_table::{Task, TaskTable};
@@ -148,7 +148,7 @@ fn enter(runtime: Rc<Runtime>) -> impl Drop {
                     break;
                 }
                 for task in leftovers {
-                    dispose(task, Some(JoinError::cancelled()));
+                    dispose(task.future, task.completion, Some(JoinError::cancelled()));
                 }
             }
         }
@@ -261,8 +261,7 @@ impl Runtime {
             self.finish(id, task, Some(JoinError::cancelled()));
             return;
         }
-        let waker = Waker::from(task.waker.clone());
-        let mut cx = Context::from_waker(&waker);
+        let mut cx = Context::from_waker(&task.std_waker);
         let started = self.trace_clock();
         // A panic inside one task must not take the loop down: catch it and
         // hand it to the task's JoinHandle.
@@ -280,11 +279,19 @@ impl Runtime {
     }
     // ANCHOR_END: run_task
 
-    /// Frees a finished task's slot and disposes of the task.
+    /// Frees a finished task's slot, handing its waker on to the slot's next
+    /// task, and disposes of the task.
     fn finish(&self, id: TaskId, task: Task, error: Option<JoinError>) {
-        let waker = task.waker.clone();
+        let Task {
+            future,
+            waker,
+            std_waker,
+            completion,
+        } = task;
+        // A waker is reused only once no clone of it is left, and this is one.
+        drop(std_waker);
         self.tasks.borrow_mut().release(id, waker);
-        dispose(task, error);
+        dispose(future, completion, error);
         if let Some(trace) = &self.shared.trace {
             trace.finish(id);
         }
@@ -312,10 +319,11 @@ impl Runtime {
 /// while the result drops (a detached task, whose output nobody will take)
 /// is swallowed, as a detached task's panic in a poll is. Either way the
 /// loop goes on.
-fn dispose(task: Task, error: Option<JoinError>) {
-    let Task {
-        future, completion, ..
-    } = task;
+fn dispose(
+    future: Pin<Box<dyn Future<Output = ()>>>,
+    completion: Arc<dyn Completion>,
+    error: Option<JoinError>,
+) {
     let error = match catch_unwind(AssertUnwindSafe(move || drop(future))) {
         Ok(()) => error,
         Err(payload) => Some(JoinError::panic(payload)),
@@ -430,7 +438,8 @@ where
         let shared = &runtime.shared;
         runtime.tasks.borrow_mut().insert_with(|id, spare| {
             let waker = spare.unwrap_or_else(|| TaskWaker::new(Runnable::Task(id), shared.clone()));
-            let (join, cell) = JoinHandle::new(Some(Waker::from(waker.clone())));
+            let std_waker = Waker::from(waker.clone());
+            let (join, cell) = JoinHandle::new(Some(std_waker.clone()));
             handle = Some(join);
             let completion = cell.clone();
             if let Some(trace) = &shared.trace {
@@ -440,6 +449,7 @@ where
             Task {
                 future: Box::pin(async move { cell.complete(Ok(future.await)) }),
                 waker,
+                std_waker,
                 completion,
             }
         });

@@ -238,7 +238,8 @@ impl<T> JoinHandle<T> {
             return;
         }
         // Relaxed: the flag guards no other data, and the wake below
-        // reaches the loop through the run queue's mutex anyway.
+        // reaches the loop either on this thread or through the mutex of
+        // its queue for other threads' wakes.
         self.cell.aborted.store(true, Ordering::Relaxed);
         if let Some(task) = &state.task {
             task.wake_by_ref();

@@ -12,7 +12,7 @@
 //! This is also why `spool` needs no `unsafe`: std's [`Wake`] trait turns an
 //! `Arc<TaskWaker>` into a `Waker` soundly.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -41,10 +41,12 @@ pub(crate) enum Runnable {
 }
 
 // ANCHOR: shared
-/// The part of the loop that any thread may touch: the run queue, and the
-/// doorbell that interrupts the loop while it sleeps in `mio::Poll::poll`.
+/// The part of the loop that any thread may touch: the queue that wakes
+/// from other threads go to, and the doorbell that interrupts the loop
+/// while it sleeps in `mio::Poll::poll`. Wakes from the loop's own thread,
+/// nearly all of them, go to `LOCAL_READY` instead and take no lock.
 pub(crate) struct Shared {
-    ready: Mutex<VecDeque<Runnable>>,
+    remote_ready: Mutex<VecDeque<Runnable>>,
     doorbell: mio::Waker,
     /// `Some` when `SPOOL_TRACE` is set; here because wakes, from any
     /// thread, are traced too.
@@ -56,59 +58,71 @@ thread_local! {
     /// addresses is enough: while the mark is set the loop keeps its
     /// `Shared` alive, so no other `Shared` can live at that address.
     static RUNNING_LOOP: Cell<*const Shared> = const { Cell::new(ptr::null()) };
+    /// The run queue for wakes made on the loop's own thread. Only this
+    /// thread ever touches it, so it needs no lock.
+    static LOCAL_READY: RefCell<VecDeque<Runnable>> = const { RefCell::new(VecDeque::new()) };
 }
 
 impl Shared {
     pub(crate) fn new(doorbell: mio::Waker, trace: Option<Arc<Tracer>>) -> Shared {
         Shared {
-            ready: Mutex::new(VecDeque::new()),
+            remote_ready: Mutex::new(VecDeque::new()),
             doorbell,
             trace,
         }
     }
 
     /// Marks this thread as the one running `self`'s loop, until the
-    /// returned guard is dropped.
+    /// returned guard is dropped. The guard also empties the local queue,
+    /// so ids left in it can never reach the next loop on this thread.
     pub(crate) fn mark_running(self: &Arc<Shared>) -> impl Drop + use<> {
         struct Unmark;
         impl Drop for Unmark {
             fn drop(&mut self) {
                 RUNNING_LOOP.set(ptr::null());
+                LOCAL_READY.with_borrow_mut(VecDeque::clear);
             }
         }
         RUNNING_LOOP.set(Arc::as_ptr(self));
         Unmark
     }
 
-    /// Appends `id` to the run queue. When the wake comes from another
-    /// thread the loop may be asleep in `poll`, so we ring the doorbell;
-    /// a wake from the loop's own thread cannot find it asleep, and skipping
-    /// the doorbell saves a system call per wake.
+    /// Appends `runnable` to the run queue. A wake from the loop's own
+    /// thread goes to the local queue: no lock, and no doorbell, since the
+    /// loop is busy running the task that woke and so cannot be asleep.
+    /// A wake from any other thread goes to the locked queue and rings the
+    /// doorbell, because the loop may be asleep in `poll`.
     fn schedule(&self, runnable: Runnable) {
-        self.lock().push_back(runnable);
-        if !ptr::eq(RUNNING_LOOP.get(), self) {
+        if ptr::eq(RUNNING_LOOP.get(), self) {
+            LOCAL_READY.with_borrow_mut(|local| local.push_back(runnable));
+        } else {
+            self.lock_remote().push_back(runnable);
             // If ringing fails the loop still wakes at its next timer or
             // I/O event; there is nobody to report the error to.
             let _ = self.doorbell.wake();
         }
     }
 
-    /// Moves every queued entry into `batch` (which must be empty), so the loop
-    /// runs a batch without holding the lock and wakes that arrive meanwhile
-    /// wait for the next batch.
+    /// Moves every queued entry into `batch` (which must be empty), so the
+    /// loop runs a batch without borrowing either queue, and wakes that
+    /// arrive meanwhile wait for the next batch. Called on the loop's thread.
     pub(crate) fn take_ready(&self, batch: &mut VecDeque<Runnable>) {
-        std::mem::swap(&mut *self.lock(), batch);
+        LOCAL_READY.with_borrow_mut(|local| std::mem::swap(local, batch));
+        batch.append(&mut self.lock_remote());
     }
 
+    /// True if a task is queued. Called on the loop's thread.
     pub(crate) fn has_ready(&self) -> bool {
-        !self.lock().is_empty()
+        !LOCAL_READY.with_borrow(VecDeque::is_empty) || !self.lock_remote().is_empty()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<Runnable>> {
+    fn lock_remote(&self) -> std::sync::MutexGuard<'_, VecDeque<Runnable>> {
         // A panic while holding this lock cannot leave the queue half
-        // updated (push_back and swap are the only operations), so a
+        // updated (push_back and append are the only operations), so a
         // poisoned lock is still a good one.
-        self.ready.lock().unwrap_or_else(PoisonError::into_inner)
+        self.remote_ready
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 }
 // ANCHOR_END: shared

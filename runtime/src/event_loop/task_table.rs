@@ -14,6 +14,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Waker;
 
 use super::join_handle::Completion;
 use super::task::{Runnable, TaskId, TaskWaker};
@@ -21,8 +22,13 @@ use super::task::{Runnable, TaskId, TaskWaker};
 /// A spawned future and what the loop needs to drive it.
 pub(crate) struct Task {
     pub(crate) future: Pin<Box<dyn Future<Output = ()>>>,
-    /// Created once per task; every poll hands out a cheap clone.
+    /// The loop's handle on the task's waker: it clears the queued flag
+    /// before each poll, and goes to the slot's spare when the task ends.
     pub(crate) waker: Arc<TaskWaker>,
+    /// The same waker as std's type, made once at spawn: every poll lends
+    /// it to the future by reference, so a poll that does not keep the
+    /// waker costs no reference count.
+    pub(crate) std_waker: Waker,
     /// The task's side of its `JoinHandle`: asks whether the task was
     /// aborted, and receives a panic or cancellation as its result.
     pub(crate) completion: Arc<dyn Completion>,

@@ -44,7 +44,14 @@ pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
         sender_gone: false,
         receiver_gone: false,
     }));
-    (Sender { slot: slot.clone() }, Receiver { slot })
+    let sender = Sender {
+        slot: Some(slot.clone()),
+    };
+    let receiver = Receiver {
+        slot,
+        finished: false,
+    };
+    (sender, receiver)
 }
 
 /// What the two halves share.
@@ -54,9 +61,9 @@ struct Slot<T> {
     value: Option<T>,
     /// The receiving task, once it has polled and found nothing yet.
     waker: Option<Waker>,
-    /// The sender was dropped, whether after sending or not. Together with
-    /// `value` this tells the receiver everything: a value means success,
-    /// no value and no sender means it will never come.
+    /// The sender is done, having sent or not: set in the same lock as
+    /// `value`, so a receiver that sees it knows everything. A value means
+    /// success, no value means it will never come.
     sender_gone: bool,
     /// The receiver was dropped, so sending is pointless.
     receiver_gone: bool,
@@ -67,36 +74,48 @@ struct Slot<T> {
 /// `Send + Sync` when `T: Send`, so it may be moved to another thread.
 #[derive(Debug)]
 pub struct Sender<T> {
-    slot: Arc<Mutex<Slot<T>>>,
+    /// `None` once `send` has run, so that `Drop` does not do it all again.
+    slot: Option<Arc<Mutex<Slot<T>>>>,
 }
 
 // ANCHOR: send
 impl<T> Sender<T> {
     /// Sends the value, or hands it back if the receiver is gone.
     ///
-    /// This takes `self`, so it can happen only once. The receiving task is
-    /// woken by the sender's `Drop`, which runs as `send` returns: that one
-    /// place covers both "sent" and "went away without sending".
-    pub fn send(self, value: T) -> Result<(), T> {
-        let mut slot = lock(&self.slot);
-        if slot.receiver_gone {
-            return Err(value);
-        }
-        slot.value = Some(value);
-        Ok(())
+    /// This takes `self`, so it can happen only once.
+    pub fn send(mut self, value: T) -> Result<(), T> {
+        let slot = self.slot.take().expect("only `send` empties the slot");
+        leave(&slot, Some(value))
     }
 }
 
 impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
-        let mut slot = lock(&self.slot);
-        slot.sender_gone = true;
-        let waker = slot.waker.take();
-        drop(slot);
-        if let Some(waker) = waker {
-            waker.wake();
+        if let Some(slot) = self.slot.take() {
+            // Without a value there is nothing to hand back.
+            let _ = leave(&slot, None);
         }
     }
+}
+
+/// The sender's last act, whether it sends or goes away without sending: in
+/// one lock, it leaves the value (unless the receiver is gone), marks
+/// itself gone and takes the receiver's waker; then it wakes the receiver.
+fn leave<T>(slot: &Mutex<Slot<T>>, value: Option<T>) -> Result<(), T> {
+    let mut slot = lock(slot);
+    slot.sender_gone = true;
+    if let Some(value) = value {
+        if slot.receiver_gone {
+            return Err(value);
+        }
+        slot.value = Some(value);
+    }
+    let waker = slot.waker.take();
+    drop(slot);
+    if let Some(waker) = waker {
+        waker.wake();
+    }
+    Ok(())
 }
 // ANCHOR_END: send
 
@@ -107,19 +126,21 @@ impl<T> Drop for Sender<T> {
 #[derive(Debug)]
 pub struct Receiver<T> {
     slot: Arc<Mutex<Slot<T>>>,
+    /// Set when `poll` returned `Ready`. The sender was gone by then, so
+    /// nobody is left to tell that the receiver is going too.
+    finished: bool,
 }
 
 // ANCHOR: recv
 impl<T> Future for Receiver<T> {
     type Output = Result<T, RecvError>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut slot = lock(&self.slot);
-        if let Some(value) = slot.value.take() {
-            return Poll::Ready(Ok(value));
-        }
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        let mut slot = lock(&this.slot);
         if slot.sender_gone {
-            return Poll::Ready(Err(RecvError(())));
+            this.finished = true;
+            return Poll::Ready(slot.value.take().ok_or(RecvError(())));
         }
         match &slot.waker {
             Some(waker) if waker.will_wake(cx.waker()) => {}
@@ -132,7 +153,9 @@ impl<T> Future for Receiver<T> {
 
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
-        lock(&self.slot).receiver_gone = true;
+        if !self.finished {
+            lock(&self.slot).receiver_gone = true;
+        }
     }
 }
 
