@@ -186,11 +186,8 @@ impl Client {
                         && exchange.may_retry() =>
                 {
                     retried = true;
-                    conn = self
-                        .inner
-                        .connector
-                        .connect(conn.into_slot(), deadlines)
-                        .await?;
+                    let slot = conn.into_slot();
+                    conn = Box::pin(self.inner.connector.connect(slot, deadlines)).await?;
                 }
                 Err(e) => return Err(e),
             }
@@ -236,7 +233,11 @@ impl Client {
             }
             Grant::Open(slot) => slot,
         };
-        self.inner.connector.connect(slot, deadlines).await
+        // Boxed: opening a connection (DNS, TCP, a proxy tunnel, TLS) is by
+        // far the largest state an exchange can be in, and the rarest, so
+        // kept inline it would make every request's future, which the
+        // runtime moves when it spawns a task, that large.
+        Box::pin(self.inner.connector.connect(slot, deadlines)).await
     }
 }
 

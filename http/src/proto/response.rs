@@ -29,7 +29,6 @@ use crate::proto::error::{Error, ErrorKind, Result, malformed};
 use crate::proto::fields::{check_field, content_length, is_framing_field, write_field};
 use crate::proto::framing::Framing;
 use crate::proto::head::{HeadLimits, Version, headers_from};
-use std::io::Write;
 
 /// A parsed status line and header section.
 #[derive(Debug, Clone)]
@@ -257,8 +256,14 @@ pub fn encode_response_head(
         check_field(name, value, "response")?;
     }
 
-    // Writing into a Vec cannot fail.
-    let _ = write!(out, "HTTP/1.1 {status} {}\r\n", reason_phrase(status));
+    // Byte by byte rather than with `write!`: the formatting machinery
+    // costs more than the rest of a small response's head.
+    let digits = [status / 100, status / 10 % 10, status % 10].map(|d| b'0' + d as u8);
+    out.extend_from_slice(b"HTTP/1.1 ");
+    out.extend_from_slice(&digits);
+    out.push(b' ');
+    out.extend_from_slice(reason_phrase(status).as_bytes());
+    out.extend_from_slice(b"\r\n");
     for (name, value) in headers.iter() {
         if !is_framing_field(name) {
             write_field(out, name, value);
@@ -266,7 +271,9 @@ pub fn encode_response_head(
     }
     match framing {
         Framing::Length(len) => {
-            let _ = write!(out, "Content-Length: {len}\r\n");
+            out.extend_from_slice(b"Content-Length: ");
+            out.extend_from_slice(len.to_string().as_bytes());
+            out.extend_from_slice(b"\r\n");
         }
         Framing::Chunked => out.extend_from_slice(b"Transfer-Encoding: chunked\r\n"),
         Framing::Empty | Framing::UntilClose => {}

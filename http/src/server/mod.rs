@@ -62,6 +62,7 @@
 //! ```
 
 mod connection;
+mod date;
 mod files;
 mod handler;
 mod range;
