@@ -182,6 +182,7 @@ impl Downloader {
                         bytes: 0,
                         attempts: 0,
                         http_status: None,
+                        already_complete: false,
                         elapsed: Duration::ZERO,
                     };
                     finish_one(&shared, &report, index, &shown, outcome);

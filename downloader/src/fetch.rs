@@ -13,7 +13,7 @@
 use std::cell::RefCell;
 use std::future::Future;
 use std::ops::Range;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -28,12 +28,12 @@ use crate::content_disposition;
 use crate::credentials::take_credentials;
 use crate::error::{DownloadError, ErrorKind, Limit};
 use crate::header::Header;
-use crate::naming::{NameAllocator, OutputDir, name_from_url_path};
+use crate::naming::{Allocation, NameAllocator, OutputDir, Start, name_from_url_path};
 use crate::part_file::{PartFile, Untrusted};
 use crate::progress::{Event, Progress};
 use crate::rate_limit::RateLimiter;
 use crate::report::Finished;
-use crate::resume::{Decision, Held, decide};
+use crate::resume::{Decision, FinishedFile, Held, decide, judge_finished};
 use crate::split::{self, SplitState, parse_content_range};
 use crate::url_options::UrlOptions;
 
@@ -114,6 +114,18 @@ impl AttemptError {
         }
     }
 
+    /// The whole-attempt time limit ran out.
+    fn attempt_timed_out(timeouts: &Timeouts) -> AttemptError {
+        AttemptError::new(
+            Failure::Timeout,
+            ErrorKind::Timeout(Limit::Attempt),
+            format!(
+                "the attempt took longer than {:.1} s: the attempt timeout ran out",
+                timeouts.attempt.as_secs_f64()
+            ),
+        )
+    }
+
     /// Classifies an HTTP-layer error, for retrying and for the report.
     /// Timeouts are reworded with the limit that ran out: the client's own
     /// message names its builder methods, which a user of ours never sees.
@@ -171,12 +183,15 @@ pub(crate) async fn download<P: Progress>(
         bytes,
         attempts,
         http_status,
+        already_complete: false,
         elapsed: started.elapsed(),
     };
     let job = match prepare(shared, raw, shown, options) {
         Ok(job) => job,
         Err(error) => return finished(Err(error), 0, 0, None),
     };
+    let mut jitter = Jitter::from_entropy();
+    let mut attempts = 0;
     // A name from Content-Disposition is known only once the first
     // response arrives; the file is opened then.
     let mut destination = if shared.content_disposition && options.out.is_none() {
@@ -186,13 +201,42 @@ pub(crate) async fn download<P: Progress>(
             Some(out) => out.clone(),
             None => name_from_url_path(job.url.path()),
         };
-        match open_destination(shared, &wanted) {
-            Ok(destination) => Some(destination),
+        let mut allocation = match allocate_name(shared, &wanted, true) {
+            Ok(allocation) => allocation,
             Err(error) => return finished(Err(error), 0, 0, None),
+        };
+        if allocation.start == Start::CheckFinished {
+            let path = shared.output.join(&allocation.name);
+            let checked = check_finished(
+                shared,
+                index,
+                shown,
+                &job,
+                &path,
+                &mut attempts,
+                &mut jitter,
+            );
+            match checked.await {
+                Ok(Some((len, status))) => {
+                    return Finished {
+                        already_complete: true,
+                        ..finished(Ok(path), len, attempts, Some(status))
+                    };
+                }
+                Ok(None) => match allocate_name(shared, &wanted, false) {
+                    Ok(new) => allocation = new,
+                    Err(error) => return finished(Err(error), 0, attempts, None),
+                },
+                Err(error) => {
+                    return finished(Err(error.error), 0, attempts, error.http_status);
+                }
+            }
+        }
+        match open_destination(shared, &allocation) {
+            Ok(destination) => Some(destination),
+            Err(error) => return finished(Err(error), 0, attempts, None),
         }
     };
-    let mut jitter = Jitter::from_entropy();
-    let mut attempts = 0;
     loop {
         attempts += 1;
         let attempt = fetch_into(shared, index, &job, &mut destination);
@@ -212,14 +256,7 @@ pub(crate) async fn download<P: Progress>(
                 };
             }
             Ok(Err(error)) => error,
-            Err(_elapsed) => AttemptError::new(
-                Failure::Timeout,
-                ErrorKind::Timeout(Limit::Attempt),
-                format!(
-                    "the attempt took longer than {:.1} s: the attempt timeout ran out",
-                    shared.timeouts.attempt.as_secs_f64()
-                ),
-            ),
+            Err(_elapsed) => AttemptError::attempt_timed_out(&shared.timeouts),
         };
         if !shared.retry.should_retry(attempts, error.failure) {
             let bytes = destination.as_ref().map_or(0, |d| d.part.len());
@@ -271,22 +308,105 @@ fn prepare<'a, P>(
     })
 }
 
-/// Allocates the file name and opens its `.part` file (new, or to resume).
-fn open_destination<P>(shared: &Shared<P>, wanted: &str) -> Result<Destination, DownloadError> {
-    let allocation = shared
-        .names
-        .borrow_mut()
-        .allocate(wanted, &shared.output)
-        .map_err(|e| {
-            let message = format!(
-                "choosing a file name in {}: {e}",
-                shared.output.path().display()
-            );
-            DownloadError::new(ErrorKind::Io, message)
-        })?;
+/// Allocates the file name for `wanted`. With `--continue` and
+/// `may_check`, that may be a finished file of an earlier run to check
+/// ([`Start::CheckFinished`]); otherwise a name to download to.
+fn allocate_name<P>(
+    shared: &Shared<P>,
+    wanted: &str,
+    may_check: bool,
+) -> Result<Allocation, DownloadError> {
+    let mut names = shared.names.borrow_mut();
+    let allocation = match names.allocate(wanted, &shared.output) {
+        Ok(allocation) if allocation.start == Start::CheckFinished && !may_check => {
+            names.allocate_new(wanted, &shared.output)
+        }
+        other => other,
+    };
+    allocation.map_err(|e| {
+        let message = format!(
+            "choosing a file name in {}: {e}",
+            shared.output.path().display()
+        );
+        DownloadError::new(ErrorKind::Io, message)
+    })
+}
+
+/// With `--continue`, asks whether the file at `path`, left under its
+/// final name by an earlier run, is already whole: `Range: bytes=LEN-`,
+/// retried like any attempt. `Some` (its length and the status) when it
+/// is, and with a checksum its bytes match; `None` when it is not this
+/// download's file. The file is only ever read.
+async fn check_finished<P: Progress>(
+    shared: &Shared<P>,
+    index: usize,
+    shown: &str,
+    job: &Job<'_>,
+    path: &Path,
+    attempts: &mut u32,
+    jitter: &mut Jitter,
+) -> Result<Option<(u64, u16)>, AttemptError> {
+    let len = match std::fs::symlink_metadata(path) {
+        Ok(found) if found.is_file() => found.len(),
+        _ => return Ok(None), // a directory, a link: not a download of ours
+    };
+    let http = |e| AttemptError::from_http(e, &shared.timeouts);
+    loop {
+        *attempts += 1;
+        let asked = async {
+            let request = request(shared, job).header("Range", format!("bytes={len}-"));
+            let response = request.send().await.map_err(http)?;
+            let status = response.status();
+            match judge_finished(len, status, response.headers().get("content-range")) {
+                FinishedFile::Whole => Ok(Some(status)),
+                FinishedFile::NotThisFile => Ok(None),
+                FinishedFile::NotSuccess => Err(status_error(&response)),
+            }
+        };
+        let error = match timeout(shared.timeouts.attempt, asked).await {
+            Ok(Ok(None)) => return Ok(None),
+            Ok(Ok(Some(status))) => {
+                if let Some(checksum) = &job.options.checksum {
+                    let hasher = hash_file(checksum, path, len).await?;
+                    if let Err(mismatch) = checksum.verify(hasher) {
+                        let message = format!(
+                            "{} is already whole by its length, but {mismatch}; it was left as it is (remove it to download it again)",
+                            path.display()
+                        );
+                        return Err(AttemptError {
+                            http_status: Some(status),
+                            ..AttemptError::fatal(ErrorKind::Checksum, message)
+                        });
+                    }
+                }
+                return Ok(Some((len, status)));
+            }
+            Ok(Err(error)) => error,
+            Err(_elapsed) => AttemptError::attempt_timed_out(&shared.timeouts),
+        };
+        if !shared.retry.should_retry(*attempts, error.failure) {
+            return Err(error);
+        }
+        let delay = shared.retry.delay(*attempts, jitter, error.retry_after);
+        shared.progress.borrow_mut().event(Event::Retrying {
+            index,
+            url: shown,
+            attempt: *attempts,
+            delay,
+            reason: &error.error,
+        });
+        sleep(delay).await;
+    }
+}
+
+/// Opens the `.part` file of `allocation` (new, or to resume).
+fn open_destination<P>(
+    shared: &Shared<P>,
+    allocation: &Allocation,
+) -> Result<Destination, DownloadError> {
     let final_path = shared.output.join(&allocation.name);
     let part_path = shared.output.join(&allocation.part_name());
-    let opened = if allocation.resume {
+    let opened = if allocation.start == Start::Resume {
         PartFile::open_existing(part_path.clone())
     } else {
         PartFile::create(part_path.clone()).map(|part| (part, None))
@@ -370,7 +490,9 @@ async fn fetch_into<P: Progress>(
                 .get_bytes("content-disposition")
                 .and_then(content_disposition::safe_filename)
                 .unwrap_or_else(|| name_from_url_path(job.url.path()));
-            let opened = open_destination(shared, &wanted).map_err(|error| AttemptError {
+            let opened = allocate_name(shared, &wanted, false)
+                .and_then(|allocation| open_destination(shared, &allocation));
+            let opened = opened.map_err(|error| AttemptError {
                 failure: Failure::Fatal,
                 error,
                 http_status: Some(status),
@@ -693,24 +815,25 @@ async fn received<P: Progress>(shared: &Shared<P>, index: usize, len: u64) {
 /// A hasher that has seen the bytes already in the `.part` file, read back
 /// on the blocking pool: a resumed prefix may be gigabytes.
 async fn hash_part(checksum: &Checksum, d: &Destination) -> Result<Hasher, AttemptError> {
+    hash_file(checksum, &d.part_path, d.part.len()).await
+}
+
+/// A hasher that has seen the first `len` bytes of the file at `path`.
+async fn hash_file(checksum: &Checksum, path: &Path, len: u64) -> Result<Hasher, AttemptError> {
     let mut hasher = checksum.hasher();
-    let len = d.part.len();
     if len == 0 {
         return Ok(hasher);
     }
-    let path = d.part_path.clone();
+    let owned = path.to_path_buf();
     let read = spool::spawn_blocking(move || {
-        let file = std::fs::File::open(&path)?;
+        let file = std::fs::File::open(&owned)?;
         hasher.update_from(file, len).map(|()| hasher)
     })
     .await;
     let reading = |e: &dyn std::fmt::Display| {
         AttemptError::fatal(
             ErrorKind::Io,
-            format!(
-                "reading back {} to check its digest: {e}",
-                d.part_path.display()
-            ),
+            format!("reading back {} to check its digest: {e}", path.display()),
         )
     };
     match read {
