@@ -26,6 +26,9 @@ use crate::builder::Timeouts;
 use crate::checksum::{Checksum, Hasher};
 use crate::content_disposition;
 use crate::credentials::take_credentials;
+use crate::descriptors::{
+    Descriptors, Running, caused_by_out_of_descriptors, is_out_of_descriptors,
+};
 use crate::error::{DownloadError, ErrorKind, Limit};
 use crate::header::Header;
 use crate::naming::{Allocation, NameAllocator, OutputDir, Start, name_from_url_path};
@@ -62,6 +65,8 @@ pub(crate) struct Shared<P> {
     pub(crate) split: usize,
     /// The shortest segment worth its own connection.
     pub(crate) min_split_size: u64,
+    /// Downloads that ran out of file descriptors wait here for others.
+    pub(crate) descriptors: Descriptors,
 }
 
 /// What one download asks for, fixed before its first attempt.
@@ -97,6 +102,9 @@ struct AttemptError {
     error: DownloadError,
     http_status: Option<u16>,
     retry_after: Option<Duration>,
+    /// The process or the system ran out of file descriptors: wait for
+    /// another download to free one and try again, without counting it.
+    out_of_descriptors: bool,
 }
 
 impl AttemptError {
@@ -111,6 +119,17 @@ impl AttemptError {
             error: DownloadError::new(kind, message),
             http_status: None,
             retry_after: None,
+            out_of_descriptors: false,
+        }
+    }
+
+    /// This error, made final with `error`: no attempt can follow.
+    fn giving_up_with(self, error: DownloadError) -> AttemptError {
+        AttemptError {
+            failure: Failure::Fatal,
+            error,
+            out_of_descriptors: false,
+            ..self
         }
     }
 
@@ -131,6 +150,7 @@ impl AttemptError {
     /// message names its builder methods, which a user of ours never sees.
     fn from_http(error: spool_http::Error, timeouts: &Timeouts) -> AttemptError {
         use spool_http::ErrorKind as Http;
+        let out_of_descriptors = caused_by_out_of_descriptors(&error);
         let (failure, kind) = match error.kind() {
             Http::InvalidUrl | Http::UnsupportedScheme | Http::InvalidRequest => {
                 (Failure::Fatal, ErrorKind::InvalidUrl)
@@ -161,9 +181,14 @@ impl AttemptError {
                 "could not connect within {:.1} s: the connect timeout ran out",
                 timeouts.connect.as_secs_f64()
             ),
+            // The cause too: "Too many open files" is the part to act on.
+            _ if out_of_descriptors => format!("{error:#}"),
             _ => error.to_string(),
         };
-        AttemptError::new(failure, kind, message)
+        AttemptError {
+            out_of_descriptors,
+            ..AttemptError::new(failure, kind, message)
+        }
     }
 }
 
@@ -190,6 +215,7 @@ pub(crate) async fn download<P: Progress>(
         Ok(job) => job,
         Err(error) => return finished(Err(error), 0, 0, None),
     };
+    let running = shared.descriptors.start().await;
     let mut jitter = Jitter::from_entropy();
     let mut attempts = 0;
     // A name from Content-Disposition is known only once the first
@@ -207,15 +233,8 @@ pub(crate) async fn download<P: Progress>(
         };
         if allocation.start == Start::CheckFinished {
             let path = shared.output.join(&allocation.name);
-            let checked = check_finished(
-                shared,
-                index,
-                shown,
-                &job,
-                &path,
-                &mut attempts,
-                &mut jitter,
-            );
+            let checked =
+                check_finished(shared, index, shown, &job, &path, &running, &mut attempts);
             match checked.await {
                 Ok(Some((len, status))) => {
                     return Finished {
@@ -232,9 +251,18 @@ pub(crate) async fn download<P: Progress>(
                 }
             }
         }
-        match open_destination(shared, &allocation) {
-            Ok(destination) => Some(destination),
-            Err(error) => return finished(Err(error), 0, attempts, None),
+        loop {
+            let error = match open_destination(shared, &allocation) {
+                Ok(destination) => break Some(destination),
+                Err(error) => error,
+            };
+            let waited = match error.out_of_descriptors {
+                true => running.wait_for_release(&error.error).await,
+                false => Err(error.error),
+            };
+            if let Err(error) = waited {
+                return finished(Err(error), 0, attempts, None);
+            }
         }
     };
     loop {
@@ -257,6 +285,18 @@ pub(crate) async fn download<P: Progress>(
             }
             Ok(Err(error)) => error,
             Err(_elapsed) => AttemptError::attempt_timed_out(&shared.timeouts),
+        };
+        let error = match error.out_of_descriptors {
+            true => match running.wait_for_release(&error.error).await {
+                // Not the URL's fault: try again, uncounted, now that
+                // another download has freed its descriptors.
+                Ok(()) => {
+                    attempts -= 1;
+                    continue;
+                }
+                Err(out) => error.giving_up_with(out),
+            },
+            false => error,
         };
         if !shared.retry.should_retry(attempts, error.failure) {
             let bytes = destination.as_ref().map_or(0, |d| d.part.len());
@@ -343,14 +383,15 @@ async fn check_finished<P: Progress>(
     shown: &str,
     job: &Job<'_>,
     path: &Path,
+    running: &Running<'_>,
     attempts: &mut u32,
-    jitter: &mut Jitter,
 ) -> Result<Option<(u64, u16)>, AttemptError> {
     let len = match std::fs::symlink_metadata(path) {
         Ok(found) if found.is_file() => found.len(),
         _ => return Ok(None), // a directory, a link: not a download of ours
     };
     let http = |e| AttemptError::from_http(e, &shared.timeouts);
+    let mut jitter = Jitter::from_entropy();
     loop {
         *attempts += 1;
         let asked = async {
@@ -384,10 +425,22 @@ async fn check_finished<P: Progress>(
             Ok(Err(error)) => error,
             Err(_elapsed) => AttemptError::attempt_timed_out(&shared.timeouts),
         };
+        let error = match error.out_of_descriptors {
+            true => match running.wait_for_release(&error.error).await {
+                Ok(()) => {
+                    *attempts -= 1;
+                    continue;
+                }
+                Err(out) => error.giving_up_with(out),
+            },
+            false => error,
+        };
         if !shared.retry.should_retry(*attempts, error.failure) {
             return Err(error);
         }
-        let delay = shared.retry.delay(*attempts, jitter, error.retry_after);
+        let delay = shared
+            .retry
+            .delay(*attempts, &mut jitter, error.retry_after);
         shared.progress.borrow_mut().event(Event::Retrying {
             index,
             url: shown,
@@ -403,7 +456,7 @@ async fn check_finished<P: Progress>(
 fn open_destination<P>(
     shared: &Shared<P>,
     allocation: &Allocation,
-) -> Result<Destination, DownloadError> {
+) -> Result<Destination, AttemptError> {
     let final_path = shared.output.join(&allocation.name);
     let part_path = shared.output.join(&allocation.part_name());
     let opened = if allocation.start == Start::Resume {
@@ -417,7 +470,10 @@ fn open_destination<P>(
         } else {
             format!("opening {}: {e}", part_path.display())
         };
-        DownloadError::new(ErrorKind::Io, message)
+        AttemptError {
+            out_of_descriptors: is_out_of_descriptors(&e),
+            ..AttemptError::fatal(ErrorKind::Io, message)
+        }
     })?;
     // A `.meta` of several lines is a split download's: resume it segment
     // by segment, or not at all if it does not match the part.
@@ -426,7 +482,7 @@ fn open_destination<P>(
             Some(state) if state.total() == part.len() => (None, Some(state)),
             _ => {
                 let io = |e| {
-                    DownloadError::new(
+                    AttemptError::fatal(
                         ErrorKind::Io,
                         format!("emptying {}: {e}", part_path.display()),
                     )
@@ -490,13 +546,11 @@ async fn fetch_into<P: Progress>(
                 .get_bytes("content-disposition")
                 .and_then(content_disposition::safe_filename)
                 .unwrap_or_else(|| name_from_url_path(job.url.path()));
-            let opened = allocate_name(shared, &wanted, false)
-                .and_then(|allocation| open_destination(shared, &allocation));
-            let opened = opened.map_err(|error| AttemptError {
-                failure: Failure::Fatal,
-                error,
+            let allocation = allocate_name(shared, &wanted, false)
+                .map_err(|error| AttemptError::fatal(error.kind(), error.message()))?;
+            let opened = open_destination(shared, &allocation).map_err(|error| AttemptError {
                 http_status: Some(status),
-                retry_after: None,
+                ..error
             })?;
             destination.insert(opened)
         }
@@ -838,7 +892,10 @@ async fn hash_file(checksum: &Checksum, path: &Path, len: u64) -> Result<Hasher,
     };
     match read {
         Ok(Ok(hasher)) => Ok(hasher),
-        Ok(Err(e)) => Err(reading(&e)),
+        Ok(Err(e)) => Err(AttemptError {
+            out_of_descriptors: is_out_of_descriptors(&e),
+            ..reading(&e)
+        }),
         Err(e) => Err(reading(&e)),
     }
 }
@@ -869,7 +926,10 @@ fn verify(
 // ANCHOR_END: fetch_into
 
 fn disk_error(e: std::io::Error) -> AttemptError {
-    AttemptError::fatal(ErrorKind::Io, format!("writing to disk: {e}"))
+    AttemptError {
+        out_of_descriptors: is_out_of_descriptors(&e),
+        ..AttemptError::fatal(ErrorKind::Io, format!("writing to disk: {e}"))
+    }
 }
 
 fn status_error(response: &Response) -> AttemptError {
