@@ -9,6 +9,13 @@
 //! the cap. The file is written to `NAME.part` and renamed only when the
 //! HTTP layer has seen the end of the body, so a failure at any point leaves
 //! nothing under the final name.
+//!
+//! Two things happen before or between attempts. With `--continue`, a file
+//! already under its final name is first asked about ([`check_finished`]):
+//! if the server vouches for it, nothing is fetched. And an attempt that
+//! fails because the process is out of file descriptors does not count:
+//! the download waits for another to free some
+//! ([`descriptors`](crate::descriptors)) and tries again.
 
 use std::cell::RefCell;
 use std::future::Future;
