@@ -20,6 +20,7 @@ use spool_http::Client;
 use crate::backoff::RetryPolicy;
 use crate::builder::{DownloaderBuilder, RequestSettings, Timeouts};
 use crate::credentials::mask;
+use crate::descriptors::Descriptors;
 use crate::error::{DownloadError, ErrorKind};
 use crate::fetch::{Shared, download};
 use crate::input::Entry;
@@ -167,6 +168,7 @@ impl Downloader {
             content_disposition: self.requests.content_disposition,
             split: self.requests.split,
             min_split_size: self.requests.min_split_size,
+            descriptors: Descriptors::default(),
         });
         let report = Rc::new(RefCell::new(ReportBuilder::new()));
         let slots = Arc::new(Semaphore::new(self.concurrency));
@@ -182,6 +184,7 @@ impl Downloader {
                         bytes: 0,
                         attempts: 0,
                         http_status: None,
+                        already_complete: false,
                         elapsed: Duration::ZERO,
                     };
                     finish_one(&shared, &report, index, &shown, outcome);

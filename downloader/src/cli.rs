@@ -181,7 +181,7 @@ pub struct Args {
           help_heading = "Retries and resuming")]
     pub retry_delay: Secs,
 
-    /// Resume NAME.part files with Range + If-Range
+    /// Resume NAME.part files (Range + If-Range); skip files already whole
     #[arg(short = 'c', long = "continue", help_heading = "Retries and resuming")]
     pub resume: bool,
 

@@ -9,11 +9,18 @@
 //! the cap. The file is written to `NAME.part` and renamed only when the
 //! HTTP layer has seen the end of the body, so a failure at any point leaves
 //! nothing under the final name.
+//!
+//! Two things happen before or between attempts. With `--continue`, a file
+//! already under its final name is first asked about ([`check_finished`]):
+//! if the server vouches for it, nothing is fetched. And an attempt that
+//! fails because the process is out of file descriptors does not count:
+//! the download waits for another to free some
+//! ([`descriptors`](crate::descriptors)) and tries again.
 
 use std::cell::RefCell;
 use std::future::Future;
 use std::ops::Range;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -26,14 +33,17 @@ use crate::builder::Timeouts;
 use crate::checksum::{Checksum, Hasher};
 use crate::content_disposition;
 use crate::credentials::take_credentials;
+use crate::descriptors::{
+    Descriptors, Running, caused_by_out_of_descriptors, is_out_of_descriptors,
+};
 use crate::error::{DownloadError, ErrorKind, Limit};
 use crate::header::Header;
-use crate::naming::{NameAllocator, OutputDir, name_from_url_path};
+use crate::naming::{Allocation, NameAllocator, OutputDir, Start, name_from_url_path};
 use crate::part_file::{PartFile, Untrusted};
 use crate::progress::{Event, Progress};
 use crate::rate_limit::RateLimiter;
 use crate::report::Finished;
-use crate::resume::{Decision, Held, decide};
+use crate::resume::{Decision, FinishedFile, Held, decide, judge_finished};
 use crate::split::{self, SplitState, parse_content_range};
 use crate::url_options::UrlOptions;
 
@@ -62,6 +72,8 @@ pub(crate) struct Shared<P> {
     pub(crate) split: usize,
     /// The shortest segment worth its own connection.
     pub(crate) min_split_size: u64,
+    /// Downloads that ran out of file descriptors wait here for others.
+    pub(crate) descriptors: Descriptors,
 }
 
 /// What one download asks for, fixed before its first attempt.
@@ -97,6 +109,9 @@ struct AttemptError {
     error: DownloadError,
     http_status: Option<u16>,
     retry_after: Option<Duration>,
+    /// The process or the system ran out of file descriptors: wait for
+    /// another download to free one and try again, without counting it.
+    out_of_descriptors: bool,
 }
 
 impl AttemptError {
@@ -111,7 +126,30 @@ impl AttemptError {
             error: DownloadError::new(kind, message),
             http_status: None,
             retry_after: None,
+            out_of_descriptors: false,
         }
+    }
+
+    /// This error, made final with `error`: no attempt can follow.
+    fn giving_up_with(self, error: DownloadError) -> AttemptError {
+        AttemptError {
+            failure: Failure::Fatal,
+            error,
+            out_of_descriptors: false,
+            ..self
+        }
+    }
+
+    /// The whole-attempt time limit ran out.
+    fn attempt_timed_out(timeouts: &Timeouts) -> AttemptError {
+        AttemptError::new(
+            Failure::Timeout,
+            ErrorKind::Timeout(Limit::Attempt),
+            format!(
+                "the attempt took longer than {:.1} s: the attempt timeout ran out",
+                timeouts.attempt.as_secs_f64()
+            ),
+        )
     }
 
     /// Classifies an HTTP-layer error, for retrying and for the report.
@@ -119,6 +157,7 @@ impl AttemptError {
     /// message names its builder methods, which a user of ours never sees.
     fn from_http(error: spool_http::Error, timeouts: &Timeouts) -> AttemptError {
         use spool_http::ErrorKind as Http;
+        let out_of_descriptors = caused_by_out_of_descriptors(&error);
         let (failure, kind) = match error.kind() {
             Http::InvalidUrl | Http::UnsupportedScheme | Http::InvalidRequest => {
                 (Failure::Fatal, ErrorKind::InvalidUrl)
@@ -149,9 +188,14 @@ impl AttemptError {
                 "could not connect within {:.1} s: the connect timeout ran out",
                 timeouts.connect.as_secs_f64()
             ),
+            // The cause too: "Too many open files" is the part to act on.
+            _ if out_of_descriptors => format!("{error:#}"),
             _ => error.to_string(),
         };
-        AttemptError::new(failure, kind, message)
+        AttemptError {
+            out_of_descriptors,
+            ..AttemptError::new(failure, kind, message)
+        }
     }
 }
 
@@ -171,12 +215,16 @@ pub(crate) async fn download<P: Progress>(
         bytes,
         attempts,
         http_status,
+        already_complete: false,
         elapsed: started.elapsed(),
     };
     let job = match prepare(shared, raw, shown, options) {
         Ok(job) => job,
         Err(error) => return finished(Err(error), 0, 0, None),
     };
+    let running = shared.descriptors.start().await;
+    let mut jitter = Jitter::from_entropy();
+    let mut attempts = 0;
     // A name from Content-Disposition is known only once the first
     // response arrives; the file is opened then.
     let mut destination = if shared.content_disposition && options.out.is_none() {
@@ -186,13 +234,44 @@ pub(crate) async fn download<P: Progress>(
             Some(out) => out.clone(),
             None => name_from_url_path(job.url.path()),
         };
-        match open_destination(shared, &wanted) {
-            Ok(destination) => Some(destination),
+        let mut allocation = match allocate_name(shared, &wanted, true) {
+            Ok(allocation) => allocation,
             Err(error) => return finished(Err(error), 0, 0, None),
+        };
+        if allocation.start == Start::CheckFinished {
+            let path = shared.output.join(&allocation.name);
+            let checked =
+                check_finished(shared, index, shown, &job, &path, &running, &mut attempts);
+            match checked.await {
+                Ok(Some((len, status))) => {
+                    return Finished {
+                        already_complete: true,
+                        ..finished(Ok(path), len, attempts, Some(status))
+                    };
+                }
+                Ok(None) => match allocate_name(shared, &wanted, false) {
+                    Ok(new) => allocation = new,
+                    Err(error) => return finished(Err(error), 0, attempts, None),
+                },
+                Err(error) => {
+                    return finished(Err(error.error), 0, attempts, error.http_status);
+                }
+            }
+        }
+        loop {
+            let error = match open_destination(shared, &allocation) {
+                Ok(destination) => break Some(destination),
+                Err(error) => error,
+            };
+            let waited = match error.out_of_descriptors {
+                true => running.wait_for_release(&error.error).await,
+                false => Err(error.error),
+            };
+            if let Err(error) = waited {
+                return finished(Err(error), 0, attempts, None);
+            }
         }
     };
-    let mut jitter = Jitter::from_entropy();
-    let mut attempts = 0;
     loop {
         attempts += 1;
         // Boxed: an attempt's future holds the HTTP client's, which can open
@@ -217,14 +296,19 @@ pub(crate) async fn download<P: Progress>(
                 };
             }
             Ok(Err(error)) => error,
-            Err(_elapsed) => AttemptError::new(
-                Failure::Timeout,
-                ErrorKind::Timeout(Limit::Attempt),
-                format!(
-                    "the attempt took longer than {:.1} s: the attempt timeout ran out",
-                    shared.timeouts.attempt.as_secs_f64()
-                ),
-            ),
+            Err(_elapsed) => AttemptError::attempt_timed_out(&shared.timeouts),
+        };
+        let error = match error.out_of_descriptors {
+            true => match running.wait_for_release(&error.error).await {
+                // Not the URL's fault: try again, uncounted, now that
+                // another download has freed its descriptors.
+                Ok(()) => {
+                    attempts -= 1;
+                    continue;
+                }
+                Err(out) => error.giving_up_with(out),
+            },
+            false => error,
         };
         if !shared.retry.should_retry(attempts, error.failure) {
             let bytes = destination.as_ref().map_or(0, |d| d.part.len());
@@ -276,22 +360,118 @@ fn prepare<'a, P>(
     })
 }
 
-/// Allocates the file name and opens its `.part` file (new, or to resume).
-fn open_destination<P>(shared: &Shared<P>, wanted: &str) -> Result<Destination, DownloadError> {
-    let allocation = shared
-        .names
-        .borrow_mut()
-        .allocate(wanted, &shared.output)
-        .map_err(|e| {
-            let message = format!(
-                "choosing a file name in {}: {e}",
-                shared.output.path().display()
-            );
-            DownloadError::new(ErrorKind::Io, message)
-        })?;
+/// Allocates the file name for `wanted`. With `--continue` and
+/// `may_check`, that may be a finished file of an earlier run to check
+/// ([`Start::CheckFinished`]); otherwise a name to download to.
+fn allocate_name<P>(
+    shared: &Shared<P>,
+    wanted: &str,
+    may_check: bool,
+) -> Result<Allocation, DownloadError> {
+    let mut names = shared.names.borrow_mut();
+    let allocation = match names.allocate(wanted, &shared.output) {
+        Ok(allocation) if allocation.start == Start::CheckFinished && !may_check => {
+            names.allocate_new(wanted, &shared.output)
+        }
+        other => other,
+    };
+    allocation.map_err(|e| {
+        let message = format!(
+            "choosing a file name in {}: {e}",
+            shared.output.path().display()
+        );
+        DownloadError::new(ErrorKind::Io, message)
+    })
+}
+
+/// With `--continue`, asks whether the file at `path`, left under its
+/// final name by an earlier run, is already whole: `Range: bytes=LEN-`,
+/// retried like any attempt. `Some` (its length and the status) when it
+/// is, and with a checksum its bytes match; `None` when it is not this
+/// download's file. The file is only ever read.
+async fn check_finished<P: Progress>(
+    shared: &Shared<P>,
+    index: usize,
+    shown: &str,
+    job: &Job<'_>,
+    path: &Path,
+    running: &Running<'_>,
+    attempts: &mut u32,
+) -> Result<Option<(u64, u16)>, AttemptError> {
+    let len = match std::fs::symlink_metadata(path) {
+        Ok(found) if found.is_file() => found.len(),
+        _ => return Ok(None), // a directory, a link: not a download of ours
+    };
+    let http = |e| AttemptError::from_http(e, &shared.timeouts);
+    let mut jitter = Jitter::from_entropy();
+    loop {
+        *attempts += 1;
+        let asked = async {
+            let request = request(shared, job).header("Range", format!("bytes={len}-"));
+            let response = request.send().await.map_err(http)?;
+            let status = response.status();
+            match judge_finished(len, status, response.headers().get("content-range")) {
+                FinishedFile::Whole => Ok(Some(status)),
+                FinishedFile::NotThisFile => Ok(None),
+                FinishedFile::NotSuccess => Err(status_error(&response)),
+            }
+        };
+        let error = match timeout(shared.timeouts.attempt, asked).await {
+            Ok(Ok(None)) => return Ok(None),
+            Ok(Ok(Some(status))) => {
+                if let Some(checksum) = &job.options.checksum {
+                    let hasher = hash_file(checksum, path, len).await?;
+                    if let Err(mismatch) = checksum.verify(hasher) {
+                        let message = format!(
+                            "{} is already whole by its length, but {mismatch}; it was left as it is (remove it to download it again)",
+                            path.display()
+                        );
+                        return Err(AttemptError {
+                            http_status: Some(status),
+                            ..AttemptError::fatal(ErrorKind::Checksum, message)
+                        });
+                    }
+                }
+                return Ok(Some((len, status)));
+            }
+            Ok(Err(error)) => error,
+            Err(_elapsed) => AttemptError::attempt_timed_out(&shared.timeouts),
+        };
+        let error = match error.out_of_descriptors {
+            true => match running.wait_for_release(&error.error).await {
+                Ok(()) => {
+                    *attempts -= 1;
+                    continue;
+                }
+                Err(out) => error.giving_up_with(out),
+            },
+            false => error,
+        };
+        if !shared.retry.should_retry(*attempts, error.failure) {
+            return Err(error);
+        }
+        let delay = shared
+            .retry
+            .delay(*attempts, &mut jitter, error.retry_after);
+        shared.progress.borrow_mut().event(Event::Retrying {
+            index,
+            url: shown,
+            attempt: *attempts,
+            delay,
+            reason: &error.error,
+        });
+        sleep(delay).await;
+    }
+}
+
+/// Opens the `.part` file of `allocation` (new, or to resume).
+fn open_destination<P>(
+    shared: &Shared<P>,
+    allocation: &Allocation,
+) -> Result<Destination, AttemptError> {
     let final_path = shared.output.join(&allocation.name);
     let part_path = shared.output.join(&allocation.part_name());
-    let opened = if allocation.resume {
+    let opened = if allocation.start == Start::Resume {
         PartFile::open_existing(part_path.clone())
     } else {
         PartFile::create(part_path.clone()).map(|part| (part, None))
@@ -302,7 +482,10 @@ fn open_destination<P>(shared: &Shared<P>, wanted: &str) -> Result<Destination, 
         } else {
             format!("opening {}: {e}", part_path.display())
         };
-        DownloadError::new(ErrorKind::Io, message)
+        AttemptError {
+            out_of_descriptors: is_out_of_descriptors(&e),
+            ..AttemptError::fatal(ErrorKind::Io, message)
+        }
     })?;
     // A `.meta` of several lines is a split download's: resume it segment
     // by segment, or not at all if it does not match the part.
@@ -311,7 +494,7 @@ fn open_destination<P>(shared: &Shared<P>, wanted: &str) -> Result<Destination, 
             Some(state) if state.total() == part.len() => (None, Some(state)),
             _ => {
                 let io = |e| {
-                    DownloadError::new(
+                    AttemptError::fatal(
                         ErrorKind::Io,
                         format!("emptying {}: {e}", part_path.display()),
                     )
@@ -375,11 +558,11 @@ async fn fetch_into<P: Progress>(
                 .get_bytes("content-disposition")
                 .and_then(content_disposition::safe_filename)
                 .unwrap_or_else(|| name_from_url_path(job.url.path()));
-            let opened = open_destination(shared, &wanted).map_err(|error| AttemptError {
-                failure: Failure::Fatal,
-                error,
+            let allocation = allocate_name(shared, &wanted, false)
+                .map_err(|error| AttemptError::fatal(error.kind(), error.message()))?;
+            let opened = open_destination(shared, &allocation).map_err(|error| AttemptError {
                 http_status: Some(status),
-                retry_after: None,
+                ..error
             })?;
             destination.insert(opened)
         }
@@ -698,29 +881,33 @@ async fn received<P: Progress>(shared: &Shared<P>, index: usize, len: u64) {
 /// A hasher that has seen the bytes already in the `.part` file, read back
 /// on the blocking pool: a resumed prefix may be gigabytes.
 async fn hash_part(checksum: &Checksum, d: &Destination) -> Result<Hasher, AttemptError> {
+    hash_file(checksum, &d.part_path, d.part.len()).await
+}
+
+/// A hasher that has seen the first `len` bytes of the file at `path`.
+async fn hash_file(checksum: &Checksum, path: &Path, len: u64) -> Result<Hasher, AttemptError> {
     let mut hasher = checksum.hasher();
-    let len = d.part.len();
     if len == 0 {
         return Ok(hasher);
     }
-    let path = d.part_path.clone();
+    let owned = path.to_path_buf();
     let read = spool::spawn_blocking(move || {
-        let file = std::fs::File::open(&path)?;
+        let file = std::fs::File::open(&owned)?;
         hasher.update_from(file, len).map(|()| hasher)
     })
     .await;
     let reading = |e: &dyn std::fmt::Display| {
         AttemptError::fatal(
             ErrorKind::Io,
-            format!(
-                "reading back {} to check its digest: {e}",
-                d.part_path.display()
-            ),
+            format!("reading back {} to check its digest: {e}", path.display()),
         )
     };
     match read {
         Ok(Ok(hasher)) => Ok(hasher),
-        Ok(Err(e)) => Err(reading(&e)),
+        Ok(Err(e)) => Err(AttemptError {
+            out_of_descriptors: is_out_of_descriptors(&e),
+            ..reading(&e)
+        }),
         Err(e) => Err(reading(&e)),
     }
 }
@@ -751,7 +938,10 @@ fn verify(
 // ANCHOR_END: fetch_into
 
 fn disk_error(e: std::io::Error) -> AttemptError {
-    AttemptError::fatal(ErrorKind::Io, format!("writing to disk: {e}"))
+    AttemptError {
+        out_of_descriptors: is_out_of_descriptors(&e),
+        ..AttemptError::fatal(ErrorKind::Io, format!("writing to disk: {e}"))
+    }
 }
 
 fn status_error(response: &Response) -> AttemptError {

@@ -19,6 +19,8 @@
 //! - [`backoff`]: which failures to retry and how long to wait.
 //! - [`resume`]: whether the bytes of a `.part` file may be kept.
 //! - [`error`]: why a download failed, as a kind and a message.
+//! - [`descriptors`]: waiting for file descriptors rather than failing
+//!   when the process runs out of them.
 //! - [`report`]: the JSON report and the human summary.
 //!
 //! And the settings users of curl, wget and aria2c reach for, each checked
@@ -70,8 +72,9 @@
 //!
 //! - **rustix** (Linux only): a safe wrapper for `renameat2` with
 //!   `RENAME_NOREPLACE`, which gives a finished file its name in one system
-//!   call without ever replacing an existing file. Calling it through raw
-//!   FFI would need `unsafe`; std has no such rename.
+//!   call without ever replacing an existing file, and for `getrlimit`, the
+//!   open-files limit an error names (see [`descriptors`]). Calling them
+//!   through raw FFI would need `unsafe`; std has neither.
 //! - **libc** (Unix): the values of `O_NOFOLLOW` and `O_NONBLOCK`, for
 //!   opening files that may have been planted in the output directory
 //!   (see [`part_file`]); std has the call but not the names.
@@ -87,6 +90,7 @@ mod builder;
 pub mod checksum;
 pub mod content_disposition;
 pub mod credentials;
+pub mod descriptors;
 pub mod error;
 mod fetch;
 pub mod header;

@@ -40,6 +40,12 @@ fn main() -> ExitCode {
         Ok(downloader) => downloader,
         Err(e) => return usage_error(&e.to_string()),
     };
+    if !config.quiet {
+        let limit = spool_dl::descriptors::open_files_limit();
+        if let Some(note) = flag_hints::descriptor_note(config.concurrency, config.split, limit) {
+            eprintln!("spool-dl: {note}");
+        }
+    }
     // Without a list file, the count is known and the bar can show a percentage.
     let known_count = input.is_none().then_some(arguments.len() as u64);
     // `-O` and `--checksum` belong to the one URL argument (the command
@@ -103,16 +109,18 @@ where
     let reader = std::thread::spawn({
         let queue = queue.clone();
         move || -> std::io::Result<()> {
-            let result = spool::block_on(async {
+            // However the thread ends, a panic included (its own loop
+            // cannot be created without two free descriptors), the batch
+            // must see the list end, or it would wait for it forever.
+            let _close = CloseOnDrop(&queue);
+            spool::block_on(async {
                 for entry in source {
                     if queue.put(entry?).await.is_err() {
                         break; // the batch stopped reading
                     }
                 }
                 Ok(())
-            });
-            queue.close();
-            result
+            })
         }
     });
     let report = spool::block_on(downloader.download_batch(entries(queue.clone()), progress));
@@ -125,6 +133,15 @@ where
     (report, input_error)
 }
 // ANCHOR_END: reader
+
+/// Closes the queue when dropped.
+struct CloseOnDrop<'a>(&'a Queue<Entry>);
+
+impl Drop for CloseOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
 
 fn entries(queue: Arc<Queue<Entry>>) -> impl Stream<Item = Entry> + Unpin {
     unfold(queue, |queue| async move {

@@ -49,9 +49,16 @@
 //!   `NAME.part` therefore also counts as taken: it may be a half-finished
 //!   download the user wants to resume later.
 //! - With `--continue`, that last rule flips: if `NAME.part` exists and
-//!   `NAME` does not, the allocator gives out `NAME` and marks it
-//!   [`Allocation::resume`], so the driver appends to the partial file with
-//!   a range request. A complete `NAME` is still never touched.
+//!   `NAME` does not, the allocator gives out `NAME` marked
+//!   [`Start::Resume`], so the driver appends to the partial file with a
+//!   range request.
+//! - With `--continue`, a `NAME` with no `NAME.part` beside it is given
+//!   out too, marked [`Start::CheckFinished`]: it may be the finished file
+//!   of an earlier run of the same list. The driver asks the server whether
+//!   it is whole and writes nothing to it either way; if it is not, it asks
+//!   again with [`NameAllocator::allocate_new`], which never hands out a
+//!   name on disk. So a file that was there before the run is still never
+//!   overwritten.
 //!
 //! Memory per URL is one `String` (the allocated name) in a `HashSet`, plus
 //! one counter per base name that collided; a counter per name, rather than
@@ -232,9 +239,21 @@ pub trait Disk {
 pub struct Allocation {
     /// The final file name, a single path component.
     pub name: String,
-    /// True when `NAME.part` exists and should be appended to (`--continue`);
-    /// false when the download starts from nothing.
-    pub resume: bool,
+    /// What is on disk under the name, and so how the download starts.
+    pub start: Start,
+}
+
+/// How a download starts, from what its allocated name holds on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// Neither `NAME` nor `NAME.part` exists: a fresh download.
+    New,
+    /// `NAME.part` exists and `NAME` does not (`--continue`): append to it.
+    Resume,
+    /// `NAME` exists and `NAME.part` does not (`--continue`): it may be the
+    /// finished file of an earlier run. Ask the server whether it is whole
+    /// before fetching anything, and never write to it.
+    CheckFinished,
 }
 
 impl Allocation {
@@ -281,15 +300,33 @@ impl NameAllocator {
         }
     }
 
-    // ANCHOR: allocate
     /// Gives out `wanted` (an already [sanitized](sanitize) name), or the
-    /// first free `stem.N.ext` after it.
+    /// first usable `stem.N.ext` after it: free, or with `--continue` a
+    /// `.part` to resume or a finished file to check.
     ///
     /// Fails only if `disk` cannot tell whether a name is free.
     pub fn allocate(&mut self, wanted: &str, disk: &impl Disk) -> io::Result<Allocation> {
+        self.allocate_as(wanted, disk, self.resume)
+    }
+
+    /// Gives out the first name for `wanted` that is free on disk, neither
+    /// `NAME` nor `NAME.part` there, whatever `--continue` says: for a
+    /// download whose [`Start::CheckFinished`] file turned out not to be
+    /// the finished one.
+    pub fn allocate_new(&mut self, wanted: &str, disk: &impl Disk) -> io::Result<Allocation> {
+        self.allocate_as(wanted, disk, false)
+    }
+
+    // ANCHOR: allocate
+    fn allocate_as(
+        &mut self,
+        wanted: &str,
+        disk: &impl Disk,
+        resume: bool,
+    ) -> io::Result<Allocation> {
         if !self.clashes_in_batch(wanted) {
-            if let Some(resume) = self.usable_on_disk(wanted, disk)? {
-                return Ok(self.give(wanted.to_owned(), resume));
+            if let Some(start) = usable_on_disk(wanted, disk, resume)? {
+                return Ok(self.give(wanted.to_owned(), start));
             }
         }
         // The name is taken. Count up from where the last search for this
@@ -300,9 +337,9 @@ impl NameAllocator {
             let candidate = format!("{stem}.{counter}{ext}");
             counter += 1;
             if !self.clashes_in_batch(&candidate) {
-                if let Some(resume) = self.usable_on_disk(&candidate, disk)? {
+                if let Some(start) = usable_on_disk(&candidate, disk, resume)? {
                     self.next_counter.insert(wanted.to_owned(), counter);
-                    return Ok(self.give(candidate, resume));
+                    return Ok(self.give(candidate, start));
                 }
             }
         }
@@ -319,23 +356,23 @@ impl NameAllocator {
                 .is_some_and(|base| self.given.contains(base))
     }
 
-    /// `None` if the disk rules out `candidate`; otherwise whether to resume.
-    fn usable_on_disk(&self, candidate: &str, disk: &impl Disk) -> io::Result<Option<bool>> {
-        if disk.exists(candidate)? {
-            return Ok(None);
-        }
-        let part_exists = disk.exists(&part_name(candidate))?;
-        Ok(match (part_exists, self.resume) {
-            (false, _) => Some(false),
-            (true, true) => Some(true),
-            (true, false) => None,
-        })
-    }
-
-    fn give(&mut self, name: String, resume: bool) -> Allocation {
+    fn give(&mut self, name: String, start: Start) -> Allocation {
         self.given.insert(name.clone());
-        Allocation { name, resume }
+        Allocation { name, start }
     }
+}
+
+/// How a download could start under `candidate`, or `None` if the disk
+/// rules it out; `resume` is `--continue`.
+fn usable_on_disk(candidate: &str, disk: &impl Disk, resume: bool) -> io::Result<Option<Start>> {
+    let exists = disk.exists(candidate)?;
+    let part_exists = disk.exists(&part_name(candidate))?;
+    Ok(match (exists, part_exists, resume) {
+        (false, false, _) => Some(Start::New),
+        (false, true, true) => Some(Start::Resume),
+        (true, false, true) => Some(Start::CheckFinished),
+        _ => None,
+    })
 }
 
 /// The output directory: where names are checked and paths are built.
@@ -610,20 +647,43 @@ mod tests {
             got,
             Allocation {
                 name: "report.2.pdf".into(),
-                resume: false
+                start: Start::New
             }
         );
     }
 
     #[test]
-    fn with_continue_an_existing_file_is_still_not_clobbered() {
-        let disk = Holding(&["report.pdf"]);
+    fn with_continue_an_existing_file_is_handed_out_to_be_checked() {
+        let disk = Holding(&["report.pdf", "report.1.pdf"]);
+        let mut names = NameAllocator::new(true);
+        let got = alloc(&mut names, "report.pdf", &disk);
+        assert_eq!(
+            got,
+            Allocation {
+                name: "report.pdf".into(),
+                start: Start::CheckFinished
+            }
+        );
+        // Not the finished file after all: a new name, never one on disk.
+        let fresh = names.allocate_new("report.pdf", &disk).unwrap();
+        assert_eq!(
+            fresh,
+            Allocation {
+                name: "report.2.pdf".into(),
+                start: Start::New
+            }
+        );
+    }
+
+    #[test]
+    fn a_finished_file_beside_its_part_is_neither_checked_nor_resumed() {
+        let disk = Holding(&["report.pdf", "report.pdf.part"]);
         let got = alloc(&mut NameAllocator::new(true), "report.pdf", &disk);
         assert_eq!(
             got,
             Allocation {
                 name: "report.1.pdf".into(),
-                resume: false
+                start: Start::New
             }
         );
     }
@@ -636,7 +696,7 @@ mod tests {
             fresh,
             Allocation {
                 name: "big.1.iso".into(),
-                resume: false
+                start: Start::New
             }
         );
         let resumed = alloc(&mut NameAllocator::new(true), "big.iso", &disk);
@@ -644,7 +704,7 @@ mod tests {
             resumed,
             Allocation {
                 name: "big.iso".into(),
-                resume: true
+                start: Start::Resume
             }
         );
         assert_eq!(resumed.part_name(), "big.iso.part");
@@ -654,13 +714,13 @@ mod tests {
     fn a_part_file_is_resumed_only_once_per_batch() {
         let disk = Holding(&["big.iso.part"]);
         let mut names = NameAllocator::new(true);
-        assert!(alloc(&mut names, "big.iso", &disk).resume);
+        assert_eq!(alloc(&mut names, "big.iso", &disk).start, Start::Resume);
         let second = alloc(&mut names, "big.iso", &disk);
         assert_eq!(
             second,
             Allocation {
                 name: "big.1.iso".into(),
-                resume: false
+                start: Start::New
             }
         );
     }

@@ -102,9 +102,14 @@ impl<W: Write> Progress for Lines<W> {
             Event::Finished { url, outcome, .. } => match &outcome.result {
                 Ok(path) => writeln!(
                     self.out,
-                    "ok      {} ({})",
+                    "ok      {} ({}{})",
                     path.display(),
-                    human_bytes(outcome.bytes)
+                    human_bytes(outcome.bytes),
+                    if outcome.already_complete {
+                        ", already complete"
+                    } else {
+                        ""
+                    }
                 ),
                 Err(reason) => writeln!(self.out, "failed  {url}: {reason}"),
             },
@@ -292,6 +297,7 @@ mod tests {
             bytes: 2048,
             attempts: 1,
             http_status: Some(200),
+            already_complete: false,
             elapsed: Duration::from_millis(3),
         };
         let failed = Finished {

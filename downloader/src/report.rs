@@ -61,6 +61,10 @@ pub struct Download {
     pub attempts: u32,
     /// The status code of the last response, if any arrived.
     pub http_status: Option<u16>,
+    /// True when nothing was fetched or written: with `--continue`, the
+    /// file was already whole under its final name, left by an earlier
+    /// run (the server answered `416` naming exactly its length).
+    pub already_complete: bool,
     /// Why the download failed, for people; `null` for a success.
     pub error: Option<String>,
     /// Why the download failed, for programs: one of the names listed at
@@ -91,6 +95,8 @@ pub struct Finished {
     pub attempts: u32,
     /// Status code of the last response, if any.
     pub http_status: Option<u16>,
+    /// The file was already whole on disk: nothing fetched or written.
+    pub already_complete: bool,
     /// Time this download took, retries and waits included.
     pub elapsed: Duration,
 }
@@ -109,11 +115,13 @@ pub struct Finished {
 /// let second = builder.enqueue("http://x/b");
 /// builder.complete(second, Finished {
 ///     result: Err(DownloadError::new(ErrorKind::HttpStatus, "HTTP 404 Not Found")),
-///     bytes: 0, attempts: 1, http_status: Some(404), elapsed: Duration::from_millis(5),
+///     bytes: 0, attempts: 1, http_status: Some(404), already_complete: false,
+///     elapsed: Duration::from_millis(5),
 /// });
 /// builder.complete(first, Finished {
 ///     result: Ok("downloads/a".into()),
-///     bytes: 10, attempts: 1, http_status: Some(200), elapsed: Duration::from_millis(9),
+///     bytes: 10, attempts: 1, http_status: Some(200), already_complete: false,
+///     elapsed: Duration::from_millis(9),
 /// });
 /// let report = builder.finish(Duration::from_millis(12));
 /// assert_eq!(report.downloads[0].status, Status::Ok);
@@ -161,6 +169,7 @@ impl ReportBuilder {
                     bytes: 0,
                     attempts: 0,
                     http_status: None,
+                    already_complete: false,
                     error: Some(NOT_ATTEMPTED.to_owned()),
                     error_kind: Some(ErrorKind::NotAttempted),
                     elapsed_ms: 0,
@@ -195,6 +204,7 @@ impl Download {
             bytes: done.bytes,
             attempts: done.attempts,
             http_status: done.http_status,
+            already_complete: done.already_complete,
             error,
             error_kind,
             elapsed_ms: millis(done.elapsed),
@@ -246,7 +256,8 @@ impl Report {
     ///     downloads: vec![Download {
     ///         url: "http://x/a.bin".into(), status: Status::Ok,
     ///         path: Some("downloads/a.bin".into()), bytes: 1_258_291,
-    ///         attempts: 1, http_status: Some(200), error: None, error_kind: None,
+    ///         attempts: 1, http_status: Some(200), already_complete: false,
+    ///         error: None, error_kind: None,
     ///         elapsed_ms: 1400,
     ///     }],
     /// };
@@ -280,9 +291,14 @@ impl Report {
         );
         for d in ok.iter().take(SUMMARY_LINES) {
             let path = d.path.as_deref().unwrap_or(Path::new("?"));
+            let already = if d.already_complete {
+                ", already complete"
+            } else {
+                ""
+            };
             let _ = writeln!(
                 out,
-                "  ok      {} ({})",
+                "  ok      {} ({}{already})",
                 path.display(),
                 human_bytes(d.bytes)
             );
@@ -369,6 +385,7 @@ mod tests {
             bytes,
             attempts: 1,
             http_status: Some(200),
+            already_complete: false,
             elapsed: Duration::from_millis(40),
         }
     }
@@ -379,6 +396,7 @@ mod tests {
             bytes: 0,
             attempts,
             http_status,
+            already_complete: false,
             elapsed: Duration::from_millis(7),
         }
     }
@@ -407,10 +425,10 @@ mod tests {
                 "elapsed_ms": 1234,
                 "downloads": [
                     {"url": "http://x/a", "status": "ok", "path": "out/a", "bytes": 3,
-                     "attempts": 1, "http_status": 200, "error": null, "error_kind": null,
-                     "elapsed_ms": 40},
+                     "attempts": 1, "http_status": 200, "already_complete": false,
+                     "error": null, "error_kind": null, "elapsed_ms": 40},
                     {"url": "http://x/b", "status": "failed", "path": null, "bytes": 0,
-                     "attempts": 3, "http_status": 503,
+                     "attempts": 3, "http_status": 503, "already_complete": false,
                      "error": "HTTP 503 Service Unavailable", "error_kind": "http_status",
                      "elapsed_ms": 7},
                 ]

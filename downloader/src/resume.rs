@@ -24,6 +24,18 @@
 //!   server's length (`Content-Range: bytes */LEN`) is exactly ours, the
 //!   part is the whole file; otherwise it is emptied and the attempt fails.
 //! - Every other status is not a success, and the retry policy decides.
+//!
+//! With `--continue`, a file already under its final name (and no `.part`
+//! beside it) may be the finished download of an earlier run. We hold no
+//! validator for it, and it is the user's file now, so it is only ever
+//! read: [`judge_finished`] says whether the answer to `Range: bytes=LEN-`
+//! (no `If-Range`) shows it is whole. Only a `416` whose `bytes */LEN` is
+//! exactly the file's length does; anything else (more bytes, fewer, a
+//! `200` from a server that ignores ranges) means it is not this file, and
+//! the download goes to a new name as it would without `--continue`. wget
+//! and aria2c append to such a file instead; without a validator nothing
+//! says its bytes are a prefix of the server's, and appending would put a
+//! partial file under a final name, so we do not.
 
 use crate::error::ErrorKind;
 
@@ -106,6 +118,33 @@ pub fn decide(held: &Held<'_>, status: u16, content_range: Option<&str>) -> Deci
 }
 // ANCHOR_END: decide
 
+/// What the answer to `Range: bytes=LEN-` says about a file of `LEN` bytes
+/// already under its final name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FinishedFile {
+    /// The server has exactly `LEN` bytes: the file is whole. Nothing is
+    /// fetched or written.
+    Whole,
+    /// The server has another length, or would not say: the file is not
+    /// (known to be) this download's. It is left alone and the URL is
+    /// downloaded to a new name.
+    NotThisFile,
+    /// The status is not a success: fail the attempt as that status.
+    NotSuccess,
+}
+
+// ANCHOR: judge_finished
+/// Judges a file of `len` bytes under its final name by the answer to
+/// `Range: bytes=LEN-`: its `status` and `Content-Range` header.
+pub fn judge_finished(len: u64, status: u16, content_range: Option<&str>) -> FinishedFile {
+    match status {
+        416 if content_range.and_then(complete_length) == Some(len) => FinishedFile::Whole,
+        200..=299 | 416 => FinishedFile::NotThisFile,
+        _ => FinishedFile::NotSuccess,
+    }
+}
+// ANCHOR_END: judge_finished
+
 /// `bytes START-END/TOTAL` → START.
 fn range_start(content_range: &str) -> Option<u64> {
     let range = content_range.trim().strip_prefix("bytes ")?;
@@ -161,6 +200,36 @@ mod tests {
                 validator: "\"v1\""
             })
         );
+    }
+
+    #[test]
+    fn a_finished_file_is_whole_only_on_a_416_naming_its_length() {
+        use FinishedFile::{NotSuccess, NotThisFile, Whole};
+        let table: &[(u64, u16, Option<&str>, FinishedFile)] = &[
+            (1000, 416, Some("bytes */1000"), Whole),
+            (0, 416, Some("bytes */0"), Whole),
+            (1000, 416, Some(" bytes */1000 "), Whole),
+            // The server's file is longer or shorter, or it will not say.
+            (1000, 206, Some("bytes 1000-1499/1500"), NotThisFile),
+            (1000, 416, Some("bytes */999"), NotThisFile),
+            (1000, 416, Some("bytes */1001"), NotThisFile),
+            (1000, 416, None, NotThisFile),
+            (1000, 416, Some("bytes 0-999/1000"), NotThisFile),
+            // Ranges ignored: a whole body says nothing about our bytes.
+            (1000, 200, None, NotThisFile),
+            (1000, 204, None, NotThisFile),
+            // Not a success: the retry policy decides.
+            (1000, 404, None, NotSuccess),
+            (1000, 503, None, NotSuccess),
+            (1000, 304, None, NotSuccess),
+        ];
+        for &(len, status, content_range, expected) in table {
+            assert_eq!(
+                judge_finished(len, status, content_range),
+                expected,
+                "{len} bytes, {status}, {content_range:?}"
+            );
+        }
     }
 
     #[test]

@@ -157,6 +157,7 @@ fn the_report_has_one_entry_per_input_url_in_input_order() {
         assert_eq!(
             keys,
             [
+                "already_complete",
                 "attempts",
                 "bytes",
                 "elapsed_ms",
@@ -171,6 +172,7 @@ fn the_report_has_one_entry_per_input_url_in_input_order() {
         assert_eq!(entry["url"], url.as_str());
         assert!(entry["bytes"].is_u64() && entry["attempts"].is_u64());
         assert!(entry["elapsed_ms"].is_u64());
+        assert_eq!(entry["already_complete"], false);
         assert!(entry["http_status"].is_u64() || entry["http_status"].is_null());
         match entry["status"].as_str().unwrap() {
             "ok" => {

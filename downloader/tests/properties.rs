@@ -25,8 +25,8 @@ use proptest::prelude::*;
 use spool_dl::backoff::{Failure, Jitter, RetryPolicy, parse_retry_after};
 use spool_dl::input::{Entry, InputProblem, MAX_LINE, Origin, UrlSource};
 use spool_dl::naming::{
-    INDEX_NAME, MAX_NAME, NameAllocator, OutputDir, PART_SUFFIX, name_from_url_path, part_name,
-    sanitize,
+    INDEX_NAME, MAX_NAME, NameAllocator, OutputDir, PART_SUFFIX, Start, name_from_url_path,
+    part_name, sanitize,
 };
 use std::io::BufReader;
 use std::sync::OnceLock;
@@ -182,9 +182,9 @@ fn long_wanted_name() -> impl Strategy<Value = String> {
 
 proptest! {
     /// Whatever is wanted and whatever is on disk, each allocation is a
-    /// safe name that no earlier allocation (nor its `.part`) holds and
-    /// that is not on disk; its `.part` is free on disk unless resuming,
-    /// and `resume` is set exactly when that `.part` is there.
+    /// safe name that no earlier allocation (nor its `.part`) holds; it
+    /// and its `.part` are free on disk unless continuing, and then at
+    /// most one of them is there, which `start` says.
     #[test]
     fn allocated_names_never_collide_or_clobber(
         resume in any::<bool>(),
@@ -206,10 +206,18 @@ proptest! {
             prop_assert!(!name.is_empty() && !name.starts_with('.') && !name.contains(['/', '\\', '\0']));
             let joined = output_dir().join(name);
             prop_assert_eq!(joined.parent(), Some(output_dir().path()));
-            prop_assert!(!disk.0.contains(name), "{:?} is on disk", name);
+            // On disk already: only with --continue, as a `.part` to
+            // resume or a finished file to check, never both.
+            let on_disk = disk.0.contains(name);
             let part_on_disk = disk.0.contains(&part_name(name));
-            prop_assert_eq!(allocation.resume, part_on_disk);
-            prop_assert!(resume || !part_on_disk, "{:?} would overwrite its .part", name);
+            prop_assert!(resume || !(on_disk || part_on_disk), "{:?} is on disk", name);
+            let expected = match (on_disk, part_on_disk) {
+                (false, false) => Start::New,
+                (false, true) => Start::Resume,
+                (true, false) => Start::CheckFinished,
+                (true, true) => panic!("{name:?} and its .part are both on disk"),
+            };
+            prop_assert_eq!(allocation.start, expected);
             for earlier in &given {
                 prop_assert!(earlier != name, "{:?} given twice", name);
                 prop_assert!(part_name(earlier) != *name && part_name(name) != *earlier,

@@ -1,21 +1,23 @@
 //! `NameAllocator`: the naming half of the resume decision. With
-//! `--continue` an existing `NAME.part` (and no `NAME`) is resumed;
-//! otherwise it is avoided like any taken name.
+//! `--continue` an existing `NAME.part` (and no `NAME`) is resumed, and an
+//! existing `NAME` (and no `NAME.part`) is handed out to be checked;
+//! otherwise both are avoided like any taken name.
 //!
 //! Input: one flags byte (bit 0: `--continue`), two bytes whose sixteen
 //! bits say which names of a small pool are on disk, then the wanted names, one per
 //! line (lossy UTF-8, sanitized first; a line of one byte below 16 picks a
 //! pool name instead, so collisions are common).
 //!
-//! Asserts: each allocation is a safe name, is not on disk, never equals an
-//! earlier allocation or its `.part`, and leaves room for `.part` within
-//! 255 bytes; `resume` is set exactly when its `.part` is on disk, and a
-//! `.part` on disk is only ever handed out with `--continue`.
+//! Asserts: each allocation is a safe name, never equals an earlier
+//! allocation or its `.part`, and leaves room for `.part` within 255
+//! bytes; a name or `.part` on disk is only ever handed out with
+//! `--continue`, never both, and `start` says which (`Resume` for the
+//! `.part`, `CheckFinished` for the name).
 
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use spool_dl::naming::{NameAllocator, PART_SUFFIX, part_name, sanitize};
+use spool_dl::naming::{NameAllocator, PART_SUFFIX, Start, part_name, sanitize};
 use spool_fuzz::{Holding, POOL, assert_safe_name};
 
 fuzz_target!(|data: &[u8]| {
@@ -47,13 +49,18 @@ fuzz_target!(|data: &[u8]| {
         let name = &allocation.name;
         assert_safe_name(name);
         assert!(name.len() + PART_SUFFIX.len() <= 255, "{name:?}");
-        assert!(!disk.0.contains(name), "{name:?} is on disk");
+        // On disk already: only with --continue, as a `.part` to resume
+        // or a finished file to check, never both.
+        let on_disk = disk.0.contains(name);
         let part_on_disk = disk.0.contains(&part_name(name));
-        assert_eq!(allocation.resume, part_on_disk, "{name:?}");
-        assert!(
-            resume || !part_on_disk,
-            "{name:?} would overwrite its .part"
-        );
+        assert!(resume || !(on_disk || part_on_disk), "{name:?} is on disk");
+        let expected = match (on_disk, part_on_disk) {
+            (false, false) => Start::New,
+            (false, true) => Start::Resume,
+            (true, false) => Start::CheckFinished,
+            (true, true) => panic!("{name:?} and its .part are both on disk"),
+        };
+        assert_eq!(allocation.start, expected, "{name:?}");
         for earlier in &given {
             assert_ne!(earlier, name);
             assert_ne!(&part_name(earlier), name);

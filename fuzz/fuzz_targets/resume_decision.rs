@@ -17,12 +17,17 @@
 //! `bytes */LEN` is the part's length; `Restart` only for another `2xx`;
 //! `NotSuccess` only outside `2xx`; and the validator's text never changes
 //! the decision, only whether there is one.
+//!
+//! The same status, length and `Content-Range` also go to
+//! `resume::judge_finished`, for a finished file of that length: `Whole`
+//! only for a `416` whose `bytes */LEN` is the length, `NotSuccess`
+//! exactly outside `2xx` and `416`.
 
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use spool_dl::error::ErrorKind;
-use spool_dl::resume::{Decision, Held, decide};
+use spool_dl::resume::{Decision, FinishedFile, Held, decide, judge_finished};
 
 const STATUSES: [u16; 8] = [200, 204, 206, 206, 416, 416, 304, 404];
 
@@ -108,4 +113,21 @@ fuzz_target!(|data: &[u8]| {
         part_len,
     };
     assert_eq!(decide(&other, status, content_range), decision);
+
+    let total = content_range
+        .and_then(|range| range.trim().strip_prefix("bytes */"))
+        .and_then(|total| total.trim().parse::<u64>().ok());
+    match judge_finished(part_len, status, content_range) {
+        FinishedFile::Whole => {
+            assert_eq!(status, 416);
+            assert_eq!(total, Some(part_len));
+        }
+        FinishedFile::NotThisFile => {
+            assert!((200..=299).contains(&status) || status == 416, "{status}");
+            assert!(status != 416 || total != Some(part_len));
+        }
+        FinishedFile::NotSuccess => {
+            assert!(!(200..=299).contains(&status) && status != 416, "{status}");
+        }
+    }
 });

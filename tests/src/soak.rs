@@ -16,9 +16,9 @@
 //! validator, so that the next run must resume it with a range request
 //! from the part's length; the soak checks that it does.
 //!
-//! A re-run gets only the unsettled URLs, as a user's script would: the
-//! downloader never replaces a finished file, so a finished URL given
-//! again would be saved a second time under `NAME.1`.
+//! A re-run gets only the unsettled URLs, as a user's script would: a
+//! finished URL given again would cost a request (its `416` finds the file
+//! whole) and tell the soak nothing new.
 
 use std::collections::BTreeMap;
 use std::fmt;
