@@ -240,9 +240,10 @@ pub(crate) async fn download<P: Progress>(
         };
         if allocation.start == Start::CheckFinished {
             let path = shared.output.join(&allocation.name);
+            // Boxed, like an attempt: a rare path kept out of every task.
             let checked =
                 check_finished(shared, index, shown, &job, &path, &running, &mut attempts);
-            match checked.await {
+            match Box::pin(checked).await {
                 Ok(Some((len, status))) => {
                     return Finished {
                         already_complete: true,
@@ -992,6 +993,7 @@ mod tests {
             content_disposition: false,
             split: 1,
             min_split_size: 1 << 20,
+            descriptors: Default::default(),
         }
     }
 
