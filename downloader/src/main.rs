@@ -71,7 +71,14 @@ fn main() -> ExitCode {
             WithFlags(Lines::new(std::io::stderr())),
         )
     };
-    let (mut report, input_error) = report;
+    let (mut report, input_error) = match report {
+        Ok(report) => report,
+        Err(e) => {
+            // Nothing was downloaded: without a loop no request can start.
+            eprintln!("spool-dl: {}", no_loop(&e));
+            return ExitCode::from(1);
+        }
+    };
     flag_hints::add_to_report(&mut report);
     print!("{}", report.summary());
     if let Some(path) = &config.report {
@@ -99,8 +106,13 @@ fn main() -> ExitCode {
 /// pipe on stdin never stalls the loop. Lines travel through a small
 /// `spool::sync::Queue`: the reader thread blocks on `put` while the queue
 /// is full (a plain `block_on` on that thread), and the batch pulls from it
-/// as slots free up.
-fn run<S, P>(downloader: &Downloader, source: S, progress: P) -> (Report, Option<String>)
+/// as slots free up. Fails, having downloaded nothing, when the process has
+/// no descriptors left for the batch's own loop.
+fn run<S, P>(
+    downloader: &Downloader,
+    source: S,
+    progress: P,
+) -> std::io::Result<(Report, Option<String>)>
 where
     S: Iterator<Item = std::io::Result<Entry>> + Send + 'static,
     P: Progress + 'static,
@@ -108,31 +120,50 @@ where
     let queue = Arc::new(Queue::new(256));
     let reader = std::thread::spawn({
         let queue = queue.clone();
-        move || -> std::io::Result<()> {
-            // However the thread ends, a panic included (its own loop
-            // cannot be created without two free descriptors), the batch
-            // must see the list end, or it would wait for it forever.
+        move || -> Result<(), String> {
+            // However the thread ends, an error or a panic included (its
+            // own loop cannot be created without two free descriptors),
+            // the batch must see the list end, or it would wait for it
+            // forever.
             let _close = CloseOnDrop(&queue);
-            spool::block_on(async {
+            let read = spool::try_block_on(async {
                 for entry in source {
                     if queue.put(entry?).await.is_err() {
                         break; // the batch stopped reading
                     }
                 }
-                Ok(())
-            })
+                Ok::<(), std::io::Error>(())
+            });
+            match read {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(e)) => Err(format!("reading the URL list: {e}")),
+                Err(e) => Err(format!("{}; the URL list was not read", no_loop(&e))),
+            }
         }
     });
-    let report = spool::block_on(downloader.download_batch(entries(queue.clone()), progress));
+    let report = spool::try_block_on(downloader.download_batch(entries(queue.clone()), progress));
     queue.close();
     let input_error = match reader.join() {
         Ok(Ok(())) => None,
-        Ok(Err(e)) => Some(format!("reading the URL list: {e}")),
+        Ok(Err(e)) => Some(e),
         Err(_) => Some("the thread reading the URL list panicked".into()),
     };
-    (report, input_error)
+    Ok((report?, input_error))
 }
 // ANCHOR_END: reader
+
+/// What to say when a thread's event loop cannot be created: the process
+/// has no descriptors left for its epoll instance and eventfd.
+fn no_loop(e: &std::io::Error) -> String {
+    let limit = match spool_dl::descriptors::open_files_limit() {
+        Some(limit) => format!(" (ulimit -n is {limit})"),
+        None => String::new(),
+    };
+    format!(
+        "could not start the event loop: {e}. It needs two file descriptors \
+         of its own{limit}; raise the limit and run again"
+    )
+}
 
 /// Closes the queue when dropped.
 struct CloseOnDrop<'a>(&'a Queue<Entry>);

@@ -66,7 +66,7 @@ pub use blocking::{
 };
 #[doc(hidden)]
 pub use event_loop::{__stats, LoopStats};
-pub use event_loop::{JoinError, JoinHandle, block_on, spawn, spawn_named};
+pub use event_loop::{JoinError, JoinHandle, block_on, spawn, spawn_named, try_block_on};
 #[doc(hidden)]
 pub use gather::__join;
 pub use gather::{JoinAll, TryJoinAll, join_all, try_join_all};

@@ -235,8 +235,9 @@ fn sixty_four_descriptors_for_two_hundred_downloads_lower_the_concurrency_not_th
 /// finished, so the thread reading the list keeps its event loop (two
 /// descriptors) open meanwhile, as it does for a long list. Where the
 /// download runs out depends on what the runtime holds, so the test walks
-/// the limit up from too small to start at all, through the failures, to
-/// the first limit that downloads the file.
+/// the limit up from too small to start at all (the command says so, with
+/// the limit, and starts nothing), through the failures, to the first limit
+/// that downloads the file.
 #[test]
 fn too_few_descriptors_for_one_download_fail_it_with_the_limit_named() {
     let catalog = Catalog {
@@ -248,6 +249,7 @@ fn too_few_descriptors_for_one_download_fail_it_with_the_limit_named() {
     let server = FaultServer::start(catalog, FaultPlan::none());
     let work = TempDir::in_memory("nofile-one");
     let mut failed_cleanly = Vec::new();
+    let mut without_a_loop = Vec::new();
     for limit in 4..=40 {
         let out = work.join(&format!("out-{limit}"));
         let report = work.join(&format!("report-{limit}.json"));
@@ -282,17 +284,24 @@ fn too_few_descriptors_for_one_download_fail_it_with_the_limit_named() {
             }
         }
         let status = child.wait().unwrap();
-        if stderr.contains("could not create its event loop") {
-            // Below what the runtime itself needs (an epoll descriptor and
-            // an eventfd for each thread with a loop): its panic, not the
-            // downloader's, and no hang.
-            assert!(failed_cleanly.is_empty(), "ulimit -n {limit}: {stderr}");
-            continue;
-        }
         assert!(
             !command::panicked(status, &stderr),
             "ulimit -n {limit}: spool-dl panicked: {stderr}"
         );
+        if stderr.contains("could not start the event loop") {
+            // Below what the runtime itself needs (an epoll descriptor and
+            // an eventfd for each thread with a loop): said, with the
+            // limit, before any download starts.
+            assert!(failed_cleanly.is_empty(), "ulimit -n {limit}: {stderr}");
+            assert!(
+                stderr.contains(&format!("(ulimit -n is {limit})")),
+                "ulimit -n {limit}: {stderr}"
+            );
+            assert_eq!(status.code(), Some(1), "ulimit -n {limit}: {stderr}");
+            assert!(!out.join("0.bin").exists());
+            without_a_loop.push(limit);
+            continue;
+        }
         let entries = json_report::read(&report)
             .unwrap_or_else(|e| panic!("ulimit -n {limit}: {e}; stderr: {stderr}"));
         // -j 16 may need more than 40 descriptors: said at start-up.
@@ -306,10 +315,17 @@ fn too_few_descriptors_for_one_download_fail_it_with_the_limit_named() {
         let entry = &entries[0];
         if entry.ok {
             assert!(fs::read(out.join("0.bin")).unwrap() == catalog.body(0));
-            eprintln!("ulimit -n {limit}: downloaded; failed cleanly at {failed_cleanly:?}");
+            eprintln!(
+                "ulimit -n {limit}: downloaded; no loop at {without_a_loop:?}, \
+                 failed cleanly at {failed_cleanly:?}"
+            );
             assert!(
                 !failed_cleanly.is_empty(),
                 "no limit failed the download: the unavoidable case was never met"
+            );
+            assert!(
+                without_a_loop.contains(&4),
+                "four descriptors were enough for two loops: {without_a_loop:?}"
             );
             return;
         }

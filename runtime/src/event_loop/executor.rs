@@ -81,7 +81,8 @@ thread_local! {
 /// If called while a loop is already running on this thread — from inside a
 /// task, say. Blocking the thread that drives every task would deadlock, so
 /// `block_on` refuses loudly instead. Also panics if the operating system
-/// refuses to create an `epoll` instance.
+/// refuses to create the loop's `epoll` instance or its wake-up descriptor;
+/// [`try_block_on`] returns that error instead.
 ///
 /// # Examples
 ///
@@ -90,16 +91,38 @@ thread_local! {
 /// assert_eq!(answer, 42);
 /// ```
 pub fn block_on<F: Future>(future: F) -> F::Output {
-    let runtime = match Runtime::new(trace::from_env()) {
-        Ok(runtime) => Rc::new(runtime),
+    match try_block_on(future) {
+        Ok(output) => output,
         Err(e) => panic!("spool could not create its event loop: {e}"),
-    };
+    }
+}
+// ANCHOR_END: block_on
+
+/// [`block_on`] for a program that must survive not getting a loop: the
+/// loop needs two file descriptors, and a process at its `ulimit -n` has
+/// none to give. The error is the operating system's, returned before
+/// `future` is polled (it is dropped unpolled). tokio makes the same split
+/// with `Runtime::new()`, which returns an `io::Result`.
+///
+/// # Panics
+///
+/// If called while a loop is already running on this thread, as
+/// [`block_on`] does.
+///
+/// # Examples
+///
+/// ```
+/// let answer = spool::try_block_on(async { 40 + 2 })?;
+/// assert_eq!(answer, 42);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn try_block_on<F: Future>(future: F) -> io::Result<F::Output> {
+    let runtime = Rc::new(Runtime::new(trace::from_env())?);
     // Dropped after `_guard`, so leftover tasks are traced as they go.
     let _trace = runtime.shared.trace.as_ref().map(Tracer::enter);
     let _guard = enter(runtime.clone());
-    runtime.run(future)
+    Ok(runtime.run(future))
 }
-// ANCHOR_END: block_on
 
 /// [`block_on`] with its trace written to a list instead of stderr,
 /// whatever `SPOOL_TRACE` says.

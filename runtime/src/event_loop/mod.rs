@@ -26,7 +26,7 @@ mod task;
 mod task_table;
 pub(crate) mod trace;
 
-pub use executor::{__stats, LoopStats, block_on, spawn, spawn_named};
+pub use executor::{__stats, LoopStats, block_on, spawn, spawn_named, try_block_on};
 #[cfg(test)]
 pub(crate) use executor::{block_on_traced, timer_count};
 pub(crate) use executor::{current_reactor, try_with_timers, with_timers};
