@@ -28,6 +28,7 @@ use spool_dl::naming::{
     INDEX_NAME, MAX_NAME, NameAllocator, OutputDir, PART_SUFFIX, Start, name_from_url_path,
     part_name, sanitize,
 };
+use spool_dl::url_options::UrlOptions;
 use std::io::BufReader;
 use std::sync::OnceLock;
 
@@ -355,7 +356,8 @@ fn list_file() -> impl Strategy<Value = Vec<u8>> {
     let piece = prop_oneof![
         8 => prop::sample::select(vec![
             &b"\n"[..], b"\r\n", b" ", b"\t", b"#", b"http://x/a", b"\xEF\xBB\xBF", b"\xFF",
-            b"\xC3", "é".as_bytes(), b"\r", b"\x0C",
+            b"\xC3", "é".as_bytes(), b"\r", b"\x0C", b"out=a.bin", b"split=", b"-=",
+            b"header=X: y", b"no-such-option=1", b"=",
         ])
         .prop_map(<[u8]>::to_vec),
         4 => prop::collection::vec(any::<u8>(), 0..8),
@@ -366,29 +368,71 @@ fn list_file() -> impl Strategy<Value = Vec<u8>> {
 
 /// The line rules of `spool_dl::input`, written the obvious way on a
 /// whole buffer: the entries as (line number, text, problem), with the
-/// text only for entries without a problem.
+/// text only for entries without a problem. An indented `name=value` line
+/// belongs to the URL above it (the option's own rules are
+/// `UrlOptions::set`'s, used as they are), or, with no URL above, is an
+/// entry of its own.
 fn expected_entries(bytes: &[u8]) -> Vec<(u64, Option<String>, Option<InputProblem>)> {
     let mut lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
     if lines.last().is_some_and(|last| last.is_empty()) {
         lines.pop();
     }
     let mut entries = Vec::new();
+    // The last URL entry and the options set on it so far.
+    let mut url: Option<(usize, UrlOptions)> = None;
     for (i, line) in lines.into_iter().enumerate() {
         let too_long = line.len() > MAX_LINE;
         let mut seen = &line[..line.len().min(MAX_LINE + 1)];
         if i == 0 {
             seen = seen.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(seen);
         }
+        let indented = matches!(seen.first(), Some(b' ' | b'\t'));
         let seen = seen.trim_ascii();
         if seen.is_empty() || seen[0] == b'#' {
             continue;
         }
         let number = i as u64 + 1;
-        entries.push(match std::str::from_utf8(seen) {
-            _ if too_long => (number, None, Some(InputProblem::TooLong)),
-            Ok(text) => (number, Some(text.to_owned()), None),
-            Err(_) => (number, None, Some(InputProblem::NotUtf8)),
+        let text = match std::str::from_utf8(seen) {
+            _ if too_long => Err(InputProblem::TooLong),
+            Ok(text) => Ok(text),
+            Err(_) => Err(InputProblem::NotUtf8),
+        };
+        let name_end = seen.iter().position(|&b| b == b'=').filter(|&end| {
+            end > 0
+                && seen[..end]
+                    .iter()
+                    .all(|&b| b.is_ascii_alphanumeric() || b == b'-')
         });
+        match (indented, name_end, &mut url) {
+            (true, Some(_), None) => {
+                entries.push((number, None, Some(InputProblem::OptionWithoutUrl)));
+            }
+            (true, Some(end), Some((at, options))) => {
+                let name = std::str::from_utf8(&seen[..end]).unwrap();
+                let applied = text
+                    .map_err(|problem| problem.to_string())
+                    .and_then(|text| {
+                        options
+                            .set(name, &text[end + 1..])
+                            .map_err(|e| e.to_string())
+                    });
+                let entry: &mut (u64, Option<String>, Option<InputProblem>) = &mut entries[*at];
+                if let (Err(reason), None) = (applied, &entry.2) {
+                    entry.1 = None;
+                    entry.2 = Some(InputProblem::BadOption {
+                        line: number,
+                        reason,
+                    });
+                }
+            }
+            _ => {
+                url = Some((entries.len(), UrlOptions::default()));
+                entries.push(match text {
+                    Ok(text) => (number, Some(text.to_owned()), None),
+                    Err(problem) => (number, None, Some(problem)),
+                });
+            }
+        }
     }
     entries
 }
@@ -425,8 +469,13 @@ proptest! {
             prop_assert!(!entry.raw.is_empty() && !entry.raw.starts_with('#'));
             prop_assert!(!entry.raw.contains('\n'));
             prop_assert!(entry.raw.len() <= MAX_LINE, "{} bytes kept", entry.raw.len());
-            if entry.problem.is_some() {
-                // A problem line is shown by its start only.
+            let own_line_bad = entry
+                .problem
+                .as_ref()
+                .is_some_and(|p| !matches!(p, InputProblem::BadOption { .. }));
+            if own_line_bad {
+                // A problem line is shown by its start only (a bad option
+                // leaves its URL's line whole).
                 prop_assert!(entry.raw.len() <= 3 * 256 + '…'.len_utf8());
             }
         }
