@@ -143,12 +143,15 @@ where
     });
     let report = spool::try_block_on(downloader.download_batch(entries(queue.clone()), progress));
     queue.close();
+    // Without a loop for the batch, nothing was started. The reader may be
+    // blocked reading stdin, so it is not waited for: exiting ends it.
+    let report = report?;
     let input_error = match reader.join() {
         Ok(Ok(())) => None,
         Ok(Err(e)) => Some(e),
         Err(_) => Some("the thread reading the URL list panicked".into()),
     };
-    Ok((report?, input_error))
+    Ok((report, input_error))
 }
 // ANCHOR_END: reader
 
