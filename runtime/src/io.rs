@@ -34,6 +34,24 @@ pub trait AsyncWrite {
         buf: &[u8],
     ) -> Poll<io::Result<usize>>;
 
+    /// Writes some of `bufs`, in order, as if they were one buffer
+    /// (`writev`), returning how many bytes were taken. One call can hand
+    /// the operating system several buffers that live apart.
+    ///
+    /// The default writes the first non-empty buffer, as std's
+    /// `Write::write_vectored` does; sockets override it.
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let buf = bufs
+            .iter()
+            .find(|b| !b.is_empty())
+            .map_or(&[][..], |b| &**b);
+        self.poll_write(cx, buf)
+    }
+
     /// Pushes out anything buffered.
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
 
@@ -69,6 +87,13 @@ impl<T: AsyncWrite + Unpin + ?Sized> AsyncWrite for &mut T {
     ) -> Poll<io::Result<usize>> {
         Pin::new(&mut **self).poll_write(cx, buf)
     }
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut **self).poll_write_vectored(cx, bufs)
+    }
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut **self).poll_flush(cx)
     }
@@ -84,6 +109,13 @@ impl<T: AsyncWrite + Unpin + ?Sized> AsyncWrite for Box<T> {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         Pin::new(&mut **self).poll_write(cx, buf)
+    }
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut **self).poll_write_vectored(cx, bufs)
     }
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut **self).poll_flush(cx)

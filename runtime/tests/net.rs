@@ -4,7 +4,7 @@ use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use spool::io::{AsyncReadExt, AsyncWriteExt};
+use spool::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use spool::net::{TcpListener, TcpStream, lookup_host};
 use spool::time::timeout;
 
@@ -41,6 +41,37 @@ fn echo_many_clients_with_large_payloads() {
             echoed == payload
         });
         assert!(spool::join_all(clients).await.into_iter().all(|ok| ok));
+    });
+}
+
+#[test]
+fn a_vectored_write_sends_every_buffer_in_order_in_one_call() {
+    spool::block_on(async {
+        let listener = TcpListener::bind(localhost()).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let reader = spool::spawn(async move {
+            let (mut conn, _) = listener.accept().await.unwrap();
+            let mut got = Vec::new();
+            conn.read_to_end(&mut got).await.unwrap();
+            got
+        });
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        let bufs = [
+            io::IoSlice::new(b"head "),
+            io::IoSlice::new(b""),
+            io::IoSlice::new(b"body "),
+            io::IoSlice::new(b"tail"),
+        ];
+        let written = std::future::poll_fn(|cx| {
+            std::pin::Pin::new(&mut stream).poll_write_vectored(cx, &bufs)
+        })
+        .await
+        .unwrap();
+        // 14 bytes fit in any send buffer: one call takes them all, where
+        // the default (first buffer only) would take 5.
+        assert_eq!(written, 14);
+        stream.shutdown().await.unwrap();
+        assert_eq!(reader.await.unwrap(), b"head body tail");
     });
 }
 

@@ -19,22 +19,29 @@
 //! - `output` holds the response head, small bodies and chunk framing,
 //!   so that a small response leaves in one write.
 //!
+//! Large pieces of body are not copied: each write hands the socket a list
+//! of buffers (`writev`), stretches of `output` between pieces that stay
+//! where the handler keeps them. A streamed body is sent in batches of the
+//! pieces its stream has ready, so a fast stream goes out in a few large
+//! writes rather than one write per piece: every write to a socket costs a
+//! system call, and on a fast link it may wake the reader for a little
+//! data. hyper queues its body buffers and writes them with `writev` too.
+//!
 //! The connection is generic over its byte stream, so a TLS session can
 //! be served exactly like a TCP socket: wrap the accepted stream and pass
 //! it to [`run`].
 
 use super::date::http_date;
-use super::response::BodyKind;
+use super::response::{BodyKind, Chunk, ChunkStream};
 use super::shutdown::Signal;
 use super::{Config, Handler, Request, Response};
 use crate::proto::{
     self, BodyEncoder, Decoded, ParsedRequest, RequestHead, ServerExchange, parse_request_head,
 };
 use spool::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
-use spool::stream::StreamExt;
 use spool::time::timeout;
 use std::future::poll_fn;
-use std::io;
+use std::io::{self, IoSlice};
 use std::net::SocketAddr;
 use std::pin::{Pin, pin};
 use std::task::Poll;
@@ -46,6 +53,16 @@ const READ_CHUNK: usize = 8 * 1024;
 /// Bodies up to this size are copied behind the head and sent with it in
 /// one write; larger ones are written from where they are.
 const SMALL_BODY: usize = 16 * 1024;
+
+/// A streamed body's pieces are gathered into one write while the stream
+/// has them ready, up to this many bytes (a write that size still fits in
+/// a loopback socket's send buffer once it has grown)...
+const MAX_BATCH: usize = 512 * 1024;
+
+/// ...and up to this many pieces, which keeps the buffer list of one
+/// write (three entries a piece at most) far below the kernel's limit of
+/// 1024.
+const MAX_BATCH_PIECES: usize = 64;
 
 /// A buffer that grew past this (a huge head, a huge chunk) is released
 /// after the request instead of being kept for the connection's lifetime.
@@ -337,17 +354,22 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Connection<'_, IO> {
         }
         match response.body.kind {
             BodyKind::Empty => self.write_output().await?,
-            BodyKind::Bytes(bytes) => self.send_piece(&mut encoder, &bytes).await?,
+            BodyKind::Bytes(bytes) => self.send_pieces(&mut encoder, [&bytes[..]]).await?,
             BodyKind::Stream { mut chunks, .. } => {
                 // The head goes out now: the first piece may be a while.
                 self.write_output().await?;
-                while let Some(chunk) = chunks.next().await {
-                    // A stream that fails cannot be finished: closing
-                    // short of its framing's end tells the client so.
-                    let Ok(chunk) = chunk else { return Ok(false) };
-                    self.send_piece(&mut encoder, (*chunk).as_ref()).await?;
-                    if encoder.is_overrun() {
-                        return Ok(false);
+                let mut batch = Vec::new();
+                loop {
+                    let gathered = gather(&mut chunks, &mut batch).await;
+                    let pieces = batch.iter().map(|chunk| (**chunk).as_ref());
+                    self.send_pieces(&mut encoder, pieces).await?;
+                    batch.clear();
+                    match gathered {
+                        Gathered::More if !encoder.is_overrun() => {}
+                        Gathered::End if !encoder.is_overrun() => break,
+                        // A stream that fails cannot be finished: closing
+                        // short of its framing's end tells the client so.
+                        _ => return Ok(false),
                     }
                 }
             }
@@ -357,21 +379,38 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Connection<'_, IO> {
         Ok(reusable)
     }
 
-    /// Sends one piece of body, framed by `encoder`, after whatever is in
-    /// `output` (the head of the response, for a body in memory). A small piece
-    /// is copied behind it and goes out in the same write; a large one is
-    /// written from where it is.
-    async fn send_piece(&mut self, encoder: &mut BodyEncoder, piece: &[u8]) -> io::Result<()> {
-        let (data, after) = encoder.encode(piece, &mut self.output);
-        if data.len() <= SMALL_BODY {
-            self.output.extend_from_slice(data);
-            self.output.extend_from_slice(after);
-            self.write_output().await
-        } else {
-            self.write_output().await?;
-            self.write_all(data).await?;
-            self.write_all(after).await
+    /// Sends pieces of body, framed by `encoder`, after whatever is in
+    /// `output` (the head of the response, for a body in memory), all in
+    /// one vectored write. Framing and small pieces are copied into
+    /// `output`; a large piece is sent from where it is, between the
+    /// stretches of `output` that go before and after it.
+    async fn send_pieces<'p>(
+        &mut self,
+        encoder: &mut BodyEncoder,
+        pieces: impl IntoIterator<Item = &'p [u8]>,
+    ) -> io::Result<()> {
+        // Each large piece: where `output` stood when it was framed, its
+        // data, and the framing that follows the data.
+        let mut large = Vec::new();
+        for piece in pieces {
+            let (data, after) = encoder.encode(piece, &mut self.output);
+            if data.len() <= SMALL_BODY {
+                self.output.extend_from_slice(data);
+                self.output.extend_from_slice(after);
+            } else {
+                large.push((self.output.len(), data, after));
+            }
         }
+        let mut bufs = Vec::with_capacity(3 * large.len() + 1);
+        let mut start = 0;
+        for &(end, data, after) in &large {
+            bufs.extend([&self.output[start..end], data, after].map(IoSlice::new));
+            start = end;
+        }
+        bufs.push(IoSlice::new(&self.output[start..]));
+        write_within(&mut self.io, &mut bufs, self.config.io_timeout).await?;
+        self.output.clear();
+        Ok(())
     }
 
     /// Answers a request the server refuses, and gives up the connection.
@@ -384,15 +423,15 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Connection<'_, IO> {
 
     /// Writes out and empties `output`.
     async fn write_output(&mut self) -> io::Result<()> {
-        if !self.output.is_empty() {
-            write_within(&mut self.io, &self.output, self.config.io_timeout).await?;
-            self.output.clear();
-        }
+        let mut bufs = [IoSlice::new(&self.output)];
+        write_within(&mut self.io, &mut bufs, self.config.io_timeout).await?;
+        self.output.clear();
         Ok(())
     }
 
     async fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
-        write_within(&mut self.io, bytes, self.config.io_timeout).await
+        let mut bufs = [IoSlice::new(bytes)];
+        write_within(&mut self.io, &mut bufs, self.config.io_timeout).await
     }
 
     fn release_big_buffers(&mut self) {
@@ -420,21 +459,70 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Connection<'_, IO> {
     }
 }
 
-/// Writes all of `bytes`, giving up if that takes longer than `limit`.
+/// What [`gather`] found in a streamed body.
+enum Gathered {
+    /// The stream may have more pieces.
+    More,
+    /// The stream has ended.
+    End,
+    /// The stream failed.
+    Failed,
+}
+
+/// Waits for the next piece of `chunks`, then takes the pieces that are
+/// ready after it without waiting, up to [`MAX_BATCH`] bytes or
+/// [`MAX_BATCH_PIECES`] pieces, and appends them all to `batch`.
+async fn gather(chunks: &mut ChunkStream, batch: &mut Vec<Chunk>) -> Gathered {
+    poll_fn(|cx| {
+        let mut bytes = 0;
+        while bytes < MAX_BATCH && batch.len() < MAX_BATCH_PIECES {
+            match chunks.as_mut().poll_next(cx) {
+                Poll::Ready(Some(Ok(chunk))) => {
+                    bytes += (*chunk).as_ref().len();
+                    batch.push(chunk);
+                }
+                Poll::Ready(Some(Err(_))) => return Poll::Ready(Gathered::Failed),
+                Poll::Ready(None) => return Poll::Ready(Gathered::End),
+                Poll::Pending if batch.is_empty() => return Poll::Pending,
+                Poll::Pending => break,
+            }
+        }
+        Poll::Ready(Gathered::More)
+    })
+    .await
+}
+
+/// Writes all of `bufs`, in order, giving up if that takes longer than
+/// `limit`. Empty buffers are skipped; if all are empty nothing is written.
 ///
 /// The clock starts only if the first attempt cannot finish. Nearly every
 /// write fits in the socket's send buffer and completes at once, and for
 /// those, arming and cancelling a timer would be most of the write's cost.
 async fn write_within<IO: AsyncWrite + Unpin>(
     io: &mut IO,
-    bytes: &[u8],
+    bufs: &mut [IoSlice<'_>],
     limit: Duration,
 ) -> io::Result<()> {
-    let mut write = pin!(io.write_all(bytes));
+    let mut write = pin!(write_all_vectored(io, bufs));
     match poll_fn(|cx| Poll::Ready(write.as_mut().poll(cx))).await {
         Poll::Ready(written) => written,
         Poll::Pending => timeout(limit, write).await?,
     }
+}
+
+/// Writes all of `bufs` with as few vectored writes as the stream takes.
+async fn write_all_vectored<IO: AsyncWrite + Unpin>(
+    io: &mut IO,
+    mut bufs: &mut [IoSlice<'_>],
+) -> io::Result<()> {
+    IoSlice::advance_slices(&mut bufs, 0);
+    while !bufs.is_empty() {
+        match poll_fn(|cx| Pin::new(&mut *io).poll_write_vectored(cx, bufs)).await? {
+            0 => return Err(io::ErrorKind::WriteZero.into()),
+            n => IoSlice::advance_slices(&mut bufs, n),
+        }
+    }
+    Ok(())
 }
 
 /// Reads once from `io` into `scratch`, and appends what came to `input`.
@@ -456,6 +544,135 @@ async fn read_more<IO: AsyncRead + Unpin>(
 mod tests {
     use super::*;
     use crate::proto::HeadLimits;
+    use crate::server::Body;
+    use std::task::Context;
+
+    /// A connection's whole life on a stream that holds one request and
+    /// records every write: each write's bytes, in order.
+    #[derive(Default)]
+    struct Recorder {
+        request: &'static [u8],
+        writes: Vec<Vec<u8>>,
+    }
+
+    impl AsyncRead for Recorder {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+            buf: &mut [u8],
+        ) -> Poll<io::Result<usize>> {
+            let n = self.request.len().min(buf.len());
+            buf[..n].copy_from_slice(&self.request[..n]);
+            self.request = &self.request[n..];
+            Poll::Ready(Ok(n))
+        }
+    }
+
+    impl AsyncWrite for Recorder {
+        fn poll_write(
+            self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            self.poll_write_vectored(cx, &[IoSlice::new(buf)])
+        }
+
+        fn poll_write_vectored(
+            mut self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+            bufs: &[IoSlice<'_>],
+        ) -> Poll<io::Result<usize>> {
+            let write: Vec<u8> = bufs.iter().flat_map(|buf| buf.iter().copied()).collect();
+            let n = write.len();
+            self.writes.push(write);
+            Poll::Ready(Ok(n))
+        }
+
+        fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    /// Serves one `GET` with `respond` and returns the connection's writes.
+    fn serve(respond: fn() -> Response) -> Vec<Vec<u8>> {
+        let mut io = Recorder {
+            request: b"GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
+            ..Recorder::default()
+        };
+        let peer = SocketAddr::from(([127, 0, 0, 1], 1));
+        let handler = |_: Request| async move { respond() };
+        let (config, signal) = (Config::default(), Signal::default());
+        spool::block_on(run(&mut io, peer, &handler, &config, &signal));
+        io.writes
+    }
+
+    /// `count` pieces of `len` bytes; piece `i` is all byte `i`, so a
+    /// piece out of order or repeated shows in the body.
+    fn pieces(count: u8, len: usize) -> impl Iterator<Item = io::Result<Vec<u8>>> {
+        (0..count).map(move |i| Ok(vec![i; len]))
+    }
+
+    /// The body after the head of `response`.
+    fn body(response: &[u8]) -> &[u8] {
+        let end = response.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+        &response[end + 4..]
+    }
+
+    #[test]
+    fn a_ready_stream_goes_out_in_a_few_large_writes_intact() {
+        // 64 pieces of 64 KiB, all ready at once: 4 MiB.
+        let writes = serve(|| {
+            let stream = spool::stream::iter(pieces(64, 64 * 1024));
+            Response::new(200).body(Body::sized_stream(4 << 20, stream))
+        });
+        let response = writes.concat();
+        assert!(response.starts_with(b"HTTP/1.1 200 OK\r\n"));
+        let expected: Vec<u8> = pieces(64, 64 * 1024).flat_map(Result::unwrap).collect();
+        assert!(body(&response) == expected, "the body arrived changed");
+        // The head, then one write per `MAX_BATCH` of body: not one a piece.
+        assert_eq!(writes.len(), 1 + (4 << 20) / MAX_BATCH);
+    }
+
+    #[test]
+    fn a_chunked_stream_of_large_and_small_pieces_is_framed_in_order() {
+        let writes = serve(|| {
+            let sizes = [20_000, 10, 70_000, 0, 3, 16 * 1024, 16 * 1024 + 1];
+            let chunks = sizes
+                .into_iter()
+                .zip(1u8..)
+                .map(|(len, i)| Ok(vec![i; len]));
+            Response::new(200).body(Body::stream(spool::stream::iter(chunks)))
+        });
+        let mut expected = Vec::new();
+        for (len, i) in [20_000, 10, 70_000, 3, 16 * 1024, 16 * 1024 + 1]
+            .into_iter()
+            .zip([1u8, 2, 3, 5, 6, 7])
+        {
+            expected.extend_from_slice(format!("{len:x}\r\n").as_bytes());
+            expected.resize(expected.len() + len, i);
+            expected.extend_from_slice(b"\r\n");
+        }
+        expected.extend_from_slice(b"0\r\n\r\n");
+        let response = writes.concat();
+        assert!(
+            body(&response) == expected,
+            "the chunked body arrived changed"
+        );
+        // Head, all seven pieces in one write, then the last chunk.
+        assert_eq!(writes.len(), 3);
+    }
+
+    #[test]
+    fn a_large_body_in_memory_leaves_with_its_head_in_one_write() {
+        let writes = serve(|| Response::bytes(200, vec![7; 100_000]));
+        assert_eq!(writes.len(), 1);
+        assert!(writes[0].starts_with(b"HTTP/1.1 200 OK\r\n"));
+        assert!(body(&writes[0]) == [7; 100_000]);
+    }
 
     fn refusal(buf: &[u8], limits: &HeadLimits) -> Rejection {
         parse_request_head(buf, limits).unwrap_err().into()

@@ -107,6 +107,14 @@ impl AsyncWrite for TcpStream {
         Pin::new(&mut &*self).poll_write(cx, buf)
     }
 
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut &*self).poll_write_vectored(cx, bufs)
+    }
+
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut &*self).poll_flush(cx)
     }
@@ -168,6 +176,18 @@ impl AsyncWrite for &TcpStream {
         self.io
             .poll_transfer(cx, Direction::Write, buf.len(), |mut socket| {
                 socket.write(buf)
+            })
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let len = bufs.iter().map(|buf| buf.len()).sum();
+        self.io
+            .poll_transfer(cx, Direction::Write, len, |mut socket| {
+                socket.write_vectored(bufs)
             })
     }
 
