@@ -79,5 +79,7 @@ pub mod sni_seen;
 pub mod forward_proxy;
 pub mod no_proxy_table;
 
+pub mod paired_ratio;
+
 pub use delay::Delay;
 pub use step::{Step, step};
