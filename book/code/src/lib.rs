@@ -80,6 +80,7 @@ pub mod forward_proxy;
 pub mod no_proxy_table;
 
 pub mod paired_ratio;
+pub mod say_after;
 
 pub use delay::Delay;
 pub use step::{Step, step};
