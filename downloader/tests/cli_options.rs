@@ -5,14 +5,14 @@
 
 use std::fs;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::path::{Path, PathBuf};
+
 use std::process::{Command, Output};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
 use spool_http::server::{Handler, Request, Response, Server, ShutdownHandle};
+use spool_tests::{TempDir, names_in, read_report, spool_dl, stderr};
 
 /// A server for one test, on its own thread and loop, stopped on drop.
 struct Site {
@@ -86,58 +86,16 @@ impl Seen {
     }
 }
 
-/// A scratch directory, removed on drop.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(label: &str) -> Scratch {
-        let path =
-            std::env::temp_dir().join(format!("spool-dl-opts-{}-{label}", std::process::id()));
-        let _ = fs::remove_dir_all(&path);
-        fs::create_dir_all(&path).unwrap();
-        Scratch(path)
-    }
-
-    fn join(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-
-    fn out(&self) -> String {
-        self.join("out").to_str().unwrap().to_owned()
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
+/// The `-o` argument for a test's directory: its `out` folder.
+fn out(dir: &TempDir) -> String {
+    dir.join("out").to_str().unwrap().to_owned()
 }
 
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_spool-dl"))
-        .args(["-q", "--retry-delay", "0.01"])
+    spool_dl(env!("CARGO_BIN_EXE_spool-dl"), &["-q"])
         .args(args)
         .output()
         .unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn read_report(path: &Path) -> Value {
-    serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn names_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 /// Answers every request with the header fields it carried.
@@ -154,10 +112,10 @@ fn header_echo(seen: Seen) -> impl Fn(Request) -> std::future::Ready<Response> +
 fn header_fields_and_the_user_agent_reach_the_server() {
     let seen = Seen::default();
     let site = Site::start(header_echo(seen.clone()));
-    let dir = Scratch::new("headers");
+    let dir = TempDir::new("headers");
     let output = run(&[
         "-o",
-        &dir.out(),
+        &out(&dir),
         "-H",
         "X-Token: abc 123",
         "--header",
@@ -177,7 +135,7 @@ fn header_fields_and_the_user_agent_reach_the_server() {
     }
     assert_eq!(sent.matches("user-agent:").count(), 1, "{sent}");
 
-    let output = run(&["-o", &dir.out(), &site.url("/plain")]);
+    let output = run(&["-o", &out(&dir), &site.url("/plain")]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let sent = fs::read_to_string(dir.join("out/plain")).unwrap();
     let default = format!("user-agent: spool-dl/{}\n", env!("CARGO_PKG_VERSION"));
@@ -188,10 +146,10 @@ fn header_fields_and_the_user_agent_reach_the_server() {
 fn a_header_flag_overrides_the_user_agent_flag() {
     let seen = Seen::default();
     let site = Site::start(header_echo(seen.clone()));
-    let dir = Scratch::new("ua-header");
+    let dir = TempDir::new("ua-header");
     let output = run(&[
         "-o",
-        &dir.out(),
+        &out(&dir),
         "-A",
         "from-a",
         "-H",
@@ -208,7 +166,7 @@ fn a_header_flag_overrides_the_user_agent_flag() {
 fn bad_header_flags_are_usage_errors_and_nothing_is_fetched() {
     let seen = Seen::default();
     let site = Site::start(header_echo(seen.clone()));
-    let dir = Scratch::new("bad-headers");
+    let dir = TempDir::new("bad-headers");
     let url = site.url("/never");
     for (flag, value, says) in [
         ("-H", "No colon here", "expected 'Name: value'"),
@@ -217,7 +175,7 @@ fn bad_header_flags_are_usage_errors_and_nothing_is_fetched() {
         ("-H", "Range: bytes=0-", "Range cannot be set by hand"),
         ("-A", "bot\nX: y", "contains LF"),
     ] {
-        let output = run(&["-o", &dir.out(), flag, value, &url]);
+        let output = run(&["-o", &out(&dir), flag, value, &url]);
         assert_eq!(
             output.status.code(),
             Some(2),
@@ -238,7 +196,7 @@ fn bad_header_flags_are_usage_errors_and_nothing_is_fetched() {
 fn header_lines_in_the_list_apply_to_their_url_only() {
     let seen = Seen::default();
     let site = Site::start(header_echo(seen.clone()));
-    let dir = Scratch::new("list-headers");
+    let dir = TempDir::new("list-headers");
     let list = dir.join("list.txt");
     fs::write(
         &list,
@@ -252,7 +210,7 @@ fn header_lines_in_the_list_apply_to_their_url_only() {
     .unwrap();
     let output = run(&[
         "-o",
-        &dir.out(),
+        &out(&dir),
         "-H",
         "X-All: 1",
         "-i",
@@ -302,11 +260,11 @@ fn mirror(seen: Seen) -> impl Fn(Request) -> std::future::Ready<Response> + Send
 #[test]
 fn a_matching_checksum_saves_the_file() {
     let site = Site::start(mirror(Seen::default()));
-    let dir = Scratch::new("sum-ok");
+    let dir = TempDir::new("sum-ok");
     let report = dir.join("report.json");
     let output = run(&[
         "-o",
-        &dir.out(),
+        &out(&dir),
         "--report",
         report.to_str().unwrap(),
         "--checksum",
@@ -325,11 +283,11 @@ fn a_matching_checksum_saves_the_file() {
 fn a_mismatch_never_reaches_the_final_name_and_is_retried_from_zero() {
     let seen = Seen::default();
     let site = Site::start(mirror(seen.clone()));
-    let dir = Scratch::new("sum-bad");
+    let dir = TempDir::new("sum-bad");
     let report = dir.join("report.json");
     let output = run(&[
         "-o",
-        &dir.out(),
+        &out(&dir),
         "--retries",
         "2",
         "--report",
@@ -364,11 +322,11 @@ fn a_mismatch_never_reaches_the_final_name_and_is_retried_from_zero() {
 fn a_mirror_that_corrects_itself_passes_on_the_retry() {
     let seen = Seen::default();
     let site = Site::start(mirror(seen.clone()));
-    let dir = Scratch::new("sum-flaky");
+    let dir = TempDir::new("sum-flaky");
     let report = dir.join("report.json");
     let output = run(&[
         "-o",
-        &dir.out(),
+        &out(&dir),
         "--report",
         report.to_str().unwrap(),
         "--checksum",
@@ -386,7 +344,7 @@ fn a_mirror_that_corrects_itself_passes_on_the_retry() {
 #[test]
 fn checksums_and_names_per_url_in_the_list() {
     let site = Site::start(mirror(Seen::default()));
-    let dir = Scratch::new("sum-list");
+    let dir = TempDir::new("sum-list");
     let list = dir.join("list.txt");
     fs::write(
         &list,
@@ -402,7 +360,7 @@ fn checksums_and_names_per_url_in_the_list() {
     let report = dir.join("report.json");
     let output = run(&[
         "-o",
-        &dir.out(),
+        &out(&dir),
         "--retries",
         "0",
         "--report",
@@ -427,7 +385,7 @@ fn checksums_and_names_per_url_in_the_list() {
 
 #[test]
 fn bad_checksum_flags_are_usage_errors() {
-    let dir = Scratch::new("sum-usage");
+    let dir = TempDir::new("sum-usage");
     for (value, says) in [
         ("sha-256", "expected ALGORITHM=HEX"),
         ("crc32=00000000", "unknown checksum algorithm"),
@@ -435,7 +393,7 @@ fn bad_checksum_flags_are_usage_errors() {
     ] {
         let output = run(&[
             "-o",
-            &dir.out(),
+            &out(&dir),
             "--checksum",
             value,
             "http://127.0.0.1:9/x",
@@ -455,7 +413,7 @@ fn bad_checksum_flags_are_usage_errors() {
     let sum = format!("sha-256={MILLION_A_SHA256}");
     let output = run(&[
         "-o",
-        &dir.out(),
+        &out(&dir),
         "--checksum",
         &sum,
         "http://127.0.0.1:9/a",
@@ -473,11 +431,11 @@ fn the_rate_limit_holds_for_the_whole_batch() {
     // lower bound is the limit's promise less one burst; the upper bound
     // only catches a limit applied per download or twice over.
     let site = Site::start(|_: Request| async { Response::bytes(200, vec![7u8; 768 * 1024]) });
-    let dir = Scratch::new("rate");
+    let dir = TempDir::new("rate");
     let started = Instant::now();
     let output = run(&[
         "-o",
-        &dir.out(),
+        &out(&dir),
         "-j",
         "2",
         "--limit-rate",
@@ -521,10 +479,10 @@ fn output_names_from_the_flag_and_the_list() {
         Site::start(
             |request: Request| async move { Response::text(200, request.path().to_owned()) },
         );
-    let dir = Scratch::new("out-names");
+    let dir = TempDir::new("out-names");
     fs::create_dir_all(dir.join("out")).unwrap();
     fs::write(dir.join("out/taken.txt"), "old").unwrap();
-    let output = run(&["-o", &dir.out(), "-O", "chosen.txt", &site.url("/dl?id=1")]);
+    let output = run(&["-o", &out(&dir), "-O", "chosen.txt", &site.url("/dl?id=1")]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(
         fs::read_to_string(dir.join("out/chosen.txt")).unwrap(),
@@ -541,7 +499,7 @@ fn output_names_from_the_flag_and_the_list() {
         ),
     )
     .unwrap();
-    let output = run(&["-o", &dir.out(), "-i", list.to_str().unwrap()]);
+    let output = run(&["-o", &out(&dir), "-i", list.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     // An existing file is never replaced; a leading dot is not kept.
     assert_eq!(
@@ -557,9 +515,9 @@ fn output_names_from_the_flag_and_the_list() {
 
 #[test]
 fn an_output_name_with_a_separator_is_a_usage_error() {
-    let dir = Scratch::new("out-bad");
+    let dir = TempDir::new("out-bad");
     for name in ["../escape", "sub/file", "a\\b", "..", ""] {
-        let output = run(&["-o", &dir.out(), "-O", name, "http://127.0.0.1:9/x"]);
+        let output = run(&["-o", &out(&dir), "-O", name, "http://127.0.0.1:9/x"]);
         assert_eq!(
             output.status.code(),
             Some(2),
@@ -569,7 +527,7 @@ fn an_output_name_with_a_separator_is_a_usage_error() {
     }
     let output = run(&[
         "-o",
-        &dir.out(),
+        &out(&dir),
         "-O",
         "one.bin",
         "http://127.0.0.1:9/a",
@@ -621,11 +579,11 @@ fn content_disposition_names_never_leave_the_output_directory() {
             Response::text(200, request.path().to_owned()).header("Content-Disposition", value),
         )
     });
-    let dir = Scratch::new("cd");
+    let dir = TempDir::new("cd");
     fs::write(dir.join("sentinel"), "untouched").unwrap();
     let mut args = vec![
         "-o".to_owned(),
-        dir.out(),
+        out(&dir),
         "--content-disposition".to_owned(),
     ];
     for index in 0..=DISPOSITIONS.len() {
@@ -635,7 +593,7 @@ fn content_disposition_names_never_leave_the_output_directory() {
     let output = run(&args);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
 
-    assert_eq!(names_in(&dir.0), ["out", "sentinel"]);
+    assert_eq!(names_in(dir.path()), ["out", "sentinel"]);
     assert_eq!(
         fs::read_to_string(dir.join("sentinel")).unwrap(),
         "untouched"
@@ -664,8 +622,8 @@ fn without_the_flag_content_disposition_is_ignored() {
     let site = Site::start(|_: Request| async {
         Response::text(200, "x").header("Content-Disposition", "attachment; filename=\"evil.sh\"")
     });
-    let dir = Scratch::new("cd-off");
-    let output = run(&["-o", &dir.out(), &site.url("/report.pdf")]);
+    let dir = TempDir::new("cd-off");
+    let output = run(&["-o", &out(&dir), &site.url("/report.pdf")]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(names_in(&dir.join("out")), ["report.pdf"]);
 }
@@ -701,10 +659,10 @@ fn url_credentials_go_to_their_origin_only_and_are_never_shown() {
             .url(path)
             .replacen("http://", "http://alice:s3cret@", 1)
     };
-    let dir = Scratch::new("auth");
+    let dir = TempDir::new("auth");
     let report = dir.join("report.json");
     let output = Command::new(env!("CARGO_BIN_EXE_spool-dl"))
-        .args(["--retry-delay", "0.01", "-o", &dir.out()])
+        .args(["--retry-delay", "0.01", "-o", &out(&dir)])
         .args(["--report", report.to_str().unwrap()])
         .args([
             with_secret("/private"),
@@ -761,10 +719,10 @@ fn header_credentials_are_not_sent_across_origins_either() {
     let elsewhere_seen = Seen::default();
     let elsewhere = Site::start(header_echo(elsewhere_seen.clone()));
     let vault = Site::start(vault(Seen::default(), elsewhere.url("/landing")));
-    let dir = Scratch::new("auth-header");
+    let dir = TempDir::new("auth-header");
     let output = run(&[
         "-o",
-        &dir.out(),
+        &out(&dir),
         "-H",
         "Authorization: Bearer t0ken",
         "-H",
@@ -819,10 +777,10 @@ fn help_groups_the_options_like_curl_and_aria2c() {
 
 #[test]
 fn split_fetches_one_file_over_several_range_requests() {
-    let root = Scratch::new("split-root");
+    let root = TempDir::new("split-root");
     let body: Vec<u8> = (0..3u32 << 20).map(|i| (i % 251) as u8).collect();
     fs::write(root.join("big.bin"), &body).unwrap();
-    let files = spool_http::server::ServeDir::new(&root.0).unwrap();
+    let files = spool_http::server::ServeDir::new(root.path()).unwrap();
     let seen = Seen::default();
     let site = Site::start({
         let seen = seen.clone();
@@ -832,10 +790,10 @@ fn split_fetches_one_file_over_several_range_requests() {
             async move { files.respond(&request).await }
         }
     });
-    let dir = Scratch::new("split");
+    let dir = TempDir::new("split");
     let output = run(&[
         "-o",
-        &dir.out(),
+        &out(&dir),
         "-s",
         "3",
         "--min-split-size",
