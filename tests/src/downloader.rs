@@ -11,6 +11,8 @@ use std::time::Duration;
 use spool_dl::DownloaderBuilder;
 use spool_dl::Timeouts;
 use spool_dl::backoff::RetryPolicy;
+use spool_dl::checksum::{Algorithm, Hasher};
+use spool_dl::url_options::UrlOptions;
 
 /// A downloader writing to `dir`, with test-sized limits: retries after
 /// 10 ms instead of 1 s, and read and connect limits of 2 s so a hang
@@ -46,4 +48,15 @@ pub fn stderr(output: &Output) -> String {
 pub fn read_report(path: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(path).expect("reading the report");
     serde_json::from_str(&text).expect("the report is JSON")
+}
+
+/// Per-URL options asking for `body`'s SHA-256, as `--checksum
+/// sha-256=HEX` does.
+pub fn sha256_option(body: &[u8]) -> UrlOptions {
+    let mut hasher = Hasher::new(Algorithm::Sha256);
+    hasher.update(body);
+    let hex: String = hasher.finish().iter().map(|b| format!("{b:02x}")).collect();
+    let mut options = UrlOptions::default();
+    options.set("checksum", &format!("sha-256={hex}")).unwrap();
+    options
 }

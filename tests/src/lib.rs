@@ -42,7 +42,7 @@ mod test_server;
 pub mod verify;
 
 pub use bodies::body_for;
-pub use downloader::{quick, read_report, spool_dl, stderr};
+pub use downloader::{quick, read_report, sha256_option, spool_dl, stderr};
 pub use in_flight::{InFlight, InFlightGuard};
 pub use raw_client::{RawClient, RawResponse, get, without_date};
 pub use raw_server::{Conn, RawServer, Recorded, Stream};

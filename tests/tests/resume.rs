@@ -7,12 +7,10 @@ use std::fs;
 use std::sync::{Arc, Mutex};
 
 use spool_dl::Target;
-use spool_dl::checksum::{Algorithm, Hasher};
 use spool_dl::report::Status;
-use spool_dl::url_options::UrlOptions;
 use spool_http::Client;
 use spool_http::server::{Request, Response, ServeDir};
-use spool_tests::{RequestLog, TempDir, TestServer, body_for, names_in, quick};
+use spool_tests::{RequestLog, TempDir, TestServer, body_for, names_in, quick, sha256_option};
 
 const SIZE: usize = 300 * 1024;
 
@@ -348,16 +346,6 @@ fn a_206_nobody_asked_for_is_never_saved_as_the_whole_file() {
         "{d:?}"
     );
     assert!(!dir.join("piece.bin").exists());
-}
-
-/// `sha-256=HEX` of `body`, as `--checksum` takes it.
-fn sha256_option(body: &[u8]) -> UrlOptions {
-    let mut hasher = Hasher::new(Algorithm::Sha256);
-    hasher.update(body);
-    let hex: String = hasher.finish().iter().map(|b| format!("{b:02x}")).collect();
-    let mut options = UrlOptions::default();
-    options.set("checksum", &format!("sha-256={hex}")).unwrap();
-    options
 }
 
 #[test]

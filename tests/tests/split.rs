@@ -9,11 +9,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use spool_dl::Target;
-use spool_dl::checksum::{Algorithm, Hasher};
 use spool_dl::report::{Report, Status};
-use spool_dl::url_options::UrlOptions;
 use spool_http::server::{Body, Request, Response};
-use spool_tests::{RequestLog, TempDir, TestServer, body_for, names_in, quick};
+use spool_tests::{RequestLog, TempDir, TestServer, body_for, names_in, quick, sha256_option};
 
 /// Bytes per second the server sends on each connection.
 const PER_CONNECTION: u64 = 512 * 1024;
@@ -181,15 +179,6 @@ impl SplitRun {
         assert_eq!((d.status, d.attempts), (Status::Ok, 2), "{d:?}");
         assert!(self.saved_whole());
     }
-}
-
-fn sha256_option(body: &[u8]) -> UrlOptions {
-    let mut hasher = Hasher::new(Algorithm::Sha256);
-    hasher.update(body);
-    let hex: String = hasher.finish().iter().map(|b| format!("{b:02x}")).collect();
-    let mut options = UrlOptions::default();
-    options.set("checksum", &format!("sha-256={hex}")).unwrap();
-    options
 }
 
 #[test]
