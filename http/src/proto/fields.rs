@@ -13,9 +13,28 @@ use crate::proto::head::Version;
 /// Whether `s` is an HTTP token (RFC 9110 §5.6.2), as methods and field
 /// names must be.
 pub(crate) fn is_token(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    !s.is_empty() && s.bytes().all(|b| TOKEN_BYTES[usize::from(b)])
+}
+
+/// The bytes a token may hold. Every field name of every message is
+/// checked, so the rule is a table lookup per byte rather than a search
+/// through the list of punctuation.
+const TOKEN_BYTES: [bool; 256] = letters_digits_and(b"!#$%&'*+-.^_`|~");
+
+/// A byte table that holds the ASCII letters and digits and `others`.
+pub(crate) const fn letters_digits_and(others: &[u8]) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    let mut i = 0;
+    while i < others.len() {
+        table[others[i] as usize] = true;
+        i += 1;
+    }
+    table
 }
 
 /// What a token is, for error messages.
@@ -124,6 +143,23 @@ pub(crate) fn content_length(headers: &Headers) -> Result<Option<u64>, BadLength
     Ok(length)
 }
 
+/// Appends `n` in decimal, the form of a `Content-Length`, without the
+/// allocation of `to_string`.
+pub(crate) fn write_decimal(n: u64, out: &mut Vec<u8>) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    let mut rest = n;
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[start..]);
+}
+
 /// The persistence rule of RFC 9112 §9.3, the same for either side's
 /// message: HTTP/1.1 connections persist unless the message says
 /// `Connection: close`; HTTP/1.0 connections only if it says
@@ -144,5 +180,19 @@ pub(crate) fn persists(version: Version, headers: &Headers) -> bool {
         _ if close => false,
         Version::Http11 => true,
         Version::Http10 => keep_alive,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_are_written_as_to_string_writes_them() {
+        for n in [0, 7, 10, 99, 100, 1_234_567_890, u64::MAX - 1, u64::MAX] {
+            let mut out = b"len=".to_vec();
+            write_decimal(n, &mut out);
+            assert_eq!(out, format!("len={n}").as_bytes());
+        }
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::headers::Headers;
 use std::fmt;
+use std::mem::MaybeUninit;
 
 /// The HTTP version of a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -56,6 +57,28 @@ impl Default for HeadLimits {
     }
 }
 
+/// How many of httparse's header slots [`with_header_slots`] keeps on the
+/// stack: the default `max_headers`, so only a raised limit allocates.
+const STACK_SLOTS: usize = 100;
+
+/// Runs `parse` with room for `max_headers` of httparse's header slots,
+/// left uninitialised for httparse to fill, on the stack unless the limit
+/// was raised past [`STACK_SLOTS`]. A head is parsed again after every
+/// read until it is complete, and allocating and clearing 3 KiB of slots
+/// each time cost more than parsing a small head. hyper keeps its slots
+/// on the stack too.
+pub(crate) fn with_header_slots<'b, R>(
+    max_headers: usize,
+    parse: impl FnOnce(&mut [MaybeUninit<httparse::Header<'b>>]) -> R,
+) -> R {
+    if max_headers <= STACK_SLOTS {
+        let mut slots = [MaybeUninit::uninit(); STACK_SLOTS];
+        parse(&mut slots[..max_headers])
+    } else {
+        parse(&mut vec![MaybeUninit::uninit(); max_headers])
+    }
+}
+
 /// httparse's parsed fields as our [`Headers`], in order.
 pub(crate) fn headers_from(fields: &[httparse::Header<'_>]) -> Headers {
     let mut headers = Headers::new();
@@ -79,6 +102,44 @@ mod tests {
     use super::*;
     use crate::proto::request::{ParsedRequest, parse_request_head};
     use crate::proto::response::{ParsedHead, parse_response_head};
+
+    /// The field limit holds exactly, below the slots kept on the stack
+    /// and above them (where the slots are allocated), for either parser:
+    /// `max_headers` fields are accepted and one more is refused.
+    #[test]
+    fn the_field_limit_holds_on_either_side_of_the_stack_slots() {
+        for max_headers in [1, STACK_SLOTS - 1, STACK_SLOTS, STACK_SLOTS + 1, 300] {
+            let limits = HeadLimits {
+                max_headers,
+                ..HeadLimits::default()
+            };
+            for fields in [max_headers, max_headers + 1] {
+                let lines: String = (0..fields).map(|i| format!("F{i}: v\r\n")).collect();
+                let request = format!("GET / HTTP/1.1\r\nHost: h\r\n{lines}\r\n");
+                let response = format!("HTTP/1.1 200 OK\r\n{lines}\r\n");
+                // The request also carries `Host`.
+                let request_fits = fields < max_headers;
+                match parse_request_head(request.as_bytes(), &limits) {
+                    Ok(ParsedRequest::Complete(head)) if request_fits => {
+                        assert_eq!(head.headers.len(), fields + 1)
+                    }
+                    Err(err) if !request_fits => {
+                        assert_eq!(err.kind(), crate::proto::ErrorKind::TooManyHeaders)
+                    }
+                    other => panic!("request, {fields} of {max_headers}: {other:?}"),
+                }
+                match parse_response_head(response.as_bytes(), &limits) {
+                    Ok(ParsedHead::Complete(head)) if fields <= max_headers => {
+                        assert_eq!(head.headers.len(), fields)
+                    }
+                    Err(err) if fields > max_headers => {
+                        assert_eq!(err.kind(), crate::proto::ErrorKind::TooManyHeaders)
+                    }
+                    other => panic!("response, {fields} of {max_headers}: {other:?}"),
+                }
+            }
+        }
+    }
 
     /// Where a parser says a head ends in `buf`, `None` while it is partial.
     type HeadLen<'a> = &'a dyn Fn(&[u8]) -> Option<usize>;

@@ -13,7 +13,8 @@
 //! - `request.rs` and `response.rs`: encoding and parsing a request head
 //!   and a response head; `head.rs`: what both heads share ([`Version`],
 //!   [`HeadLimits`]); `fields.rs`: the field rules both share (tokens,
-//!   control bytes, comma lists, lengths, persistence).
+//!   control bytes, comma lists, lengths, persistence); `date.rs`: the
+//!   `Date` of every response, formatted once a second.
 //! - `framing.rs`: how a body is framed, for both sides ([`Framing`]);
 //!   `decoder.rs` and `encoder.rs`: a body in ([`BodyDecoder`]) and out
 //!   ([`BodyEncoder`]); `chunked.rs`: the chunked coding's grammar.
@@ -105,6 +106,7 @@
 
 mod chunked;
 mod client_exchange;
+mod date;
 mod decoder;
 mod encoder;
 mod error;

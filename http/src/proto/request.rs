@@ -19,9 +19,12 @@
 
 use crate::headers::Headers;
 use crate::proto::error::{Error, ErrorKind, Result, malformed};
-use crate::proto::fields::{TOKEN_RULE, check_field, is_framing_field, is_token, write_field};
-use crate::proto::head::{HeadLimits, Version, headers_from};
+use crate::proto::fields::{
+    TOKEN_RULE, check_field, is_framing_field, is_token, write_decimal, write_field,
+};
+use crate::proto::head::{HeadLimits, Version, headers_from, with_header_slots};
 use crate::proto::uri::{has_host, is_authority};
+use std::mem::MaybeUninit;
 use url::Url;
 
 /// A parsed request line and header section.
@@ -173,7 +176,9 @@ pub(crate) fn encode_head(
         write_field(out, name, value);
     }
     if let Some(len) = body_len {
-        write_field(out, "Content-Length", len.to_string().as_bytes());
+        out.extend_from_slice(b"Content-Length: ");
+        write_decimal(len, out);
+        out.extend_from_slice(b"\r\n");
     }
     out.extend_from_slice(b"\r\n");
     Ok(())
@@ -245,9 +250,17 @@ fn check_method(method: &str) -> Result<()> {
 /// assert_eq!(&buf[head.head_len..], b"next");
 /// ```
 pub fn parse_request_head(buf: &[u8], limits: &HeadLimits) -> Result<ParsedRequest> {
-    let mut slots = vec![httparse::EMPTY_HEADER; limits.max_headers];
-    let mut request = httparse::Request::new(&mut slots);
-    let len = match request.parse(buf) {
+    with_header_slots(limits.max_headers, |slots| parse_within(buf, limits, slots))
+}
+
+/// [`parse_request_head`] with `slots` for httparse's header fields.
+fn parse_within<'b>(
+    buf: &'b [u8],
+    limits: &HeadLimits,
+    slots: &mut [MaybeUninit<httparse::Header<'b>>],
+) -> Result<ParsedRequest> {
+    let mut request = httparse::Request::new(&mut []);
+    let len = match request.parse_with_uninit_headers(buf, slots) {
         Ok(httparse::Status::Complete(len)) => len,
         Ok(httparse::Status::Partial) if buf.len() >= limits.max_head_size => {
             return Err(head_too_large(buf, limits));

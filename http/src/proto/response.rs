@@ -25,10 +25,15 @@
 //! header cannot inject fields of its own.
 
 use crate::headers::Headers;
+use crate::proto::date::write_http_date;
 use crate::proto::error::{Error, ErrorKind, Result, malformed};
-use crate::proto::fields::{check_field, content_length, is_framing_field, write_field};
+use crate::proto::fields::{
+    check_field, content_length, is_framing_field, write_decimal, write_field,
+};
 use crate::proto::framing::Framing;
-use crate::proto::head::{HeadLimits, Version, headers_from};
+use crate::proto::head::{HeadLimits, Version, headers_from, with_header_slots};
+use std::mem::MaybeUninit;
+use std::time::SystemTime;
 
 /// A parsed status line and header section.
 #[derive(Debug, Clone)]
@@ -112,15 +117,24 @@ pub enum ParsedHead {
 /// assert_eq!(&buf[head.head_len..], b"hello");
 /// ```
 pub fn parse_response_head(buf: &[u8], limits: &HeadLimits) -> Result<ParsedHead> {
+    with_header_slots(limits.max_headers, |slots| parse_within(buf, limits, slots))
+}
+
+/// [`parse_response_head`] with `slots` for httparse's header fields.
+fn parse_within<'b>(
+    buf: &'b [u8],
+    limits: &HeadLimits,
+    slots: &mut [MaybeUninit<httparse::Header<'b>>],
+) -> Result<ParsedHead> {
     let mut start = 0;
     loop {
-        let mut slots = vec![httparse::EMPTY_HEADER; limits.max_headers];
-        let mut response = httparse::Response::new(&mut slots);
+        let mut response = httparse::Response::new(&mut []);
         // Only the first `max_head_size` bytes can hold the head, so only
         // they are parsed: which limit a head breaks (its size, or its
         // number of fields) then never depends on how the reads split it.
         let window = &buf[start.min(limits.max_head_size)..buf.len().min(limits.max_head_size)];
-        let len = match response.parse(window) {
+        let parser = httparse::ParserConfig::default();
+        let len = match parser.parse_response_with_uninit_headers(&mut response, window, slots) {
             Ok(httparse::Status::Complete(len)) => len,
             // Everything in the buffer belongs to the unfinished head, so
             // once the buffer reaches the limit the head cannot fit.
@@ -246,6 +260,20 @@ pub fn encode_response_head(
     framing: Framing,
     out: &mut Vec<u8>,
 ) -> Result<()> {
+    write_response_head(status, headers, framing, None, out)
+}
+
+/// What [`encode_response_head`] writes, with a `Date` field for `date`
+/// after `headers` when it is given: the server's exchange adds one this
+/// way rather than into the handler's headers, which would cost two
+/// allocations a response.
+pub(crate) fn write_response_head(
+    status: u16,
+    headers: &Headers,
+    framing: Framing,
+    date: Option<SystemTime>,
+    out: &mut Vec<u8>,
+) -> Result<()> {
     if !(100..=999).contains(&status) {
         return Err(Error::new(
             ErrorKind::InvalidMessage,
@@ -269,10 +297,15 @@ pub fn encode_response_head(
             write_field(out, name, value);
         }
     }
+    if let Some(now) = date {
+        out.extend_from_slice(b"Date: ");
+        write_http_date(now, out);
+        out.extend_from_slice(b"\r\n");
+    }
     match framing {
         Framing::Length(len) => {
             out.extend_from_slice(b"Content-Length: ");
-            out.extend_from_slice(len.to_string().as_bytes());
+            write_decimal(len, out);
             out.extend_from_slice(b"\r\n");
         }
         Framing::Chunked => out.extend_from_slice(b"Transfer-Encoding: chunked\r\n"),

@@ -35,7 +35,7 @@ use crate::proto::fields::{persists, says_close};
 use crate::proto::framing::{Framing, request_framing, response_framing};
 use crate::proto::head::Version;
 use crate::proto::request::RequestHead;
-use crate::proto::response::encode_response_head;
+use crate::proto::response::write_response_head;
 use std::time::SystemTime;
 
 /// What the server sends before reading the body of a request that asked
@@ -188,10 +188,8 @@ impl ServerExchange {
             }
             (Version::Http11, true) => {}
         }
-        if !headers.contains("date") {
-            headers.append("Date", httpdate::fmt_http_date(now));
-        }
-        if let Err(err) = encode_response_head(status, headers, framing, out) {
+        let date = (!headers.contains("date")).then_some(now);
+        if let Err(err) = write_response_head(status, headers, framing, date, out) {
             self.keep_alive = false;
             return Err(err);
         }
@@ -268,6 +266,26 @@ mod tests {
             .unwrap();
         let keep = exchange.finish_body(&mut encoder, &mut out);
         (String::from_utf8(out).unwrap(), keep)
+    }
+
+    /// Without a `Date` from the handler, the exchange writes one for
+    /// `now` into the head, and leaves the handler's fields as they were.
+    #[test]
+    fn a_date_is_written_for_now_when_the_handler_set_none() {
+        let mut exchange = exchange(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n").unwrap();
+        let mut headers = Headers::new();
+        headers.append("Server", "spool");
+        let now = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(784_111_777);
+        let mut out = Vec::new();
+        exchange
+            .respond(200, &mut headers, Some(0), false, now, &mut out)
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "HTTP/1.1 200 OK\r\nServer: spool\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\n\
+             Content-Length: 0\r\n\r\n"
+        );
+        assert_eq!(headers.len(), 1);
     }
 
     #[test]

@@ -31,7 +31,6 @@
 //! be served exactly like a TCP socket: wrap the accepted stream and pass
 //! it to [`run`].
 
-use super::date::http_date;
 use super::response::{BodyKind, Chunk, ChunkStream};
 use super::shutdown::Signal;
 use super::{Config, Handler, Request, Response};
@@ -39,7 +38,7 @@ use crate::proto::{
     self, BodyEncoder, Decoded, ParsedRequest, RequestHead, ServerExchange, parse_request_head,
 };
 use spool::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
-use spool::time::timeout;
+use spool::time::{Elapsed, timeout};
 use std::future::poll_fn;
 use std::io::{self, IoSlice};
 use std::net::SocketAddr;
@@ -224,7 +223,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Connection<'_, IO> {
     /// the connection closed silently, one that sent part of a head a 408.
     async fn next_head(&mut self) -> NextHead {
         let limit = self.config.header_timeout;
-        match timeout(limit, self.read_head()).await {
+        match within(limit, self.read_head()).await {
             Ok(next) => next,
             Err(_) if self.input.is_empty() => NextHead::Closed,
             Err(_) => NextHead::Reject(timed_out(format!(
@@ -274,7 +273,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Connection<'_, IO> {
                 .map_err(|_| BodyError::Closed)?;
         }
         let limit = self.config.body_timeout;
-        match timeout(limit, self.receive_body(exchange)).await {
+        match within(limit, self.receive_body(exchange)).await {
             Ok(received) => received,
             Err(_) => Err(BodyError::Reject(timed_out(format!(
                 "the request body did not arrive within {limit:?} \
@@ -295,7 +294,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Connection<'_, IO> {
                 Ok(Decoded::NeedMore) => {
                     self.input.clear();
                     let limit = self.config.io_timeout;
-                    match timeout(
+                    match within(
                         limit,
                         read_more(&mut self.io, &mut self.scratch, &mut self.input),
                     )
@@ -333,13 +332,8 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Connection<'_, IO> {
         let mut encoder = loop {
             self.output.clear();
             let len = response.body.len();
-            let now = SystemTime::now();
             let (status, headers) = (response.status, &mut response.headers);
-            // The exchange would format a `Date` from `now`; the cached
-            // text of this second is the same and much cheaper.
-            if !headers.contains("date") {
-                headers.append("Date", http_date(now));
-            }
+            let now = SystemTime::now();
             match exchange.respond(status, headers, len, closing, now, &mut self.output) {
                 Ok(encoder) => break encoder,
                 Err(invalid) => {
@@ -492,22 +486,30 @@ async fn gather(chunks: &mut ChunkStream, batch: &mut Vec<Chunk>) -> Gathered {
     .await
 }
 
-/// Writes all of `bufs`, in order, giving up if that takes longer than
-/// `limit`. Empty buffers are skipped; if all are empty nothing is written.
+/// Runs `work`, giving up if it takes longer than `limit`.
 ///
 /// The clock starts only if the first attempt cannot finish. Nearly every
-/// write fits in the socket's send buffer and completes at once, and for
-/// those, arming and cancelling a timer would be most of the write's cost.
+/// write fits in the socket's send buffer, nearly every request has no
+/// body, and a pipelined request is already in the buffer; for those,
+/// reading the clock and building the timeout around `work` would be most
+/// of the step's cost. (Once polled, `work` stays where it is, pinned
+/// here, rather than being moved into the timeout.)
+async fn within<F: Future>(limit: Duration, work: F) -> Result<F::Output, Elapsed> {
+    let mut work = pin!(work);
+    match poll_fn(|cx| Poll::Ready(work.as_mut().poll(cx))).await {
+        Poll::Ready(output) => Ok(output),
+        Poll::Pending => timeout(limit, work).await,
+    }
+}
+
+/// Writes all of `bufs`, in order, giving up if that takes longer than
+/// `limit`. Empty buffers are skipped; if all are empty nothing is written.
 async fn write_within<IO: AsyncWrite + Unpin>(
     io: &mut IO,
     bufs: &mut [IoSlice<'_>],
     limit: Duration,
 ) -> io::Result<()> {
-    let mut write = pin!(write_all_vectored(io, bufs));
-    match poll_fn(|cx| Poll::Ready(write.as_mut().poll(cx))).await {
-        Poll::Ready(written) => written,
-        Poll::Pending => timeout(limit, write).await?,
-    }
+    within(limit, write_all_vectored(io, bufs)).await?
 }
 
 /// Writes all of `bufs` with as few vectored writes as the stream takes.

@@ -62,7 +62,6 @@
 //! ```
 
 mod connection;
-mod date;
 mod files;
 mod handler;
 mod range;

@@ -5,7 +5,9 @@
 //! on the wire differently:
 //!
 //! - empty;
-//! - bytes already in memory, sent with `Content-Length`;
+//! - bytes already in memory, sent with `Content-Length`: owned, or a
+//!   `&'static` slice, which is sent without a copy (hyper's
+//!   `Bytes::from_static`);
 //! - a [`Stream`] of byte chunks, for bodies too large to hold or produced
 //!   over time. If the length is known up front
 //!   ([`Body::sized_stream`]) it is sent with `Content-Length`, otherwise
@@ -23,6 +25,7 @@
 
 use crate::headers::Headers;
 use spool::stream::{Stream, StreamExt};
+use std::borrow::Cow;
 use std::fmt;
 use std::io;
 use std::pin::Pin;
@@ -89,9 +92,10 @@ impl Response {
     }
 
     /// A response carrying `bytes`, with no `Content-Type`; add one with
-    /// [`header`](Response::header).
-    pub fn bytes(status: u16, bytes: impl Into<Vec<u8>>) -> Response {
-        Response::new(status).body(Body::from(bytes.into()))
+    /// [`header`](Response::header). Owned bytes (`Vec<u8>`, `String`) are
+    /// moved in; `&'static` ones are sent from where they are, uncopied.
+    pub fn bytes(status: u16, bytes: impl Into<Body>) -> Response {
+        Response::new(status).body(bytes.into())
     }
 
     /// `404 Not Found` with a short text body.
@@ -160,7 +164,7 @@ pub struct Body {
 
 pub(crate) enum BodyKind {
     Empty,
-    Bytes(Vec<u8>),
+    Bytes(Cow<'static, [u8]>),
     Stream {
         /// `Some` when the length is promised up front; the connection
         /// checks the stream keeps the promise.
@@ -244,7 +248,7 @@ impl Body {
 impl From<Vec<u8>> for Body {
     fn from(bytes: Vec<u8>) -> Body {
         Body {
-            kind: BodyKind::Bytes(bytes),
+            kind: BodyKind::Bytes(Cow::Owned(bytes)),
         }
     }
 }
@@ -257,13 +261,15 @@ impl From<String> for Body {
 
 impl From<&'static str> for Body {
     fn from(text: &'static str) -> Body {
-        Body::from(text.as_bytes().to_vec())
+        Body::from(text.as_bytes())
     }
 }
 
 impl From<&'static [u8]> for Body {
     fn from(bytes: &'static [u8]) -> Body {
-        Body::from(bytes.to_vec())
+        Body {
+            kind: BodyKind::Bytes(Cow::Borrowed(bytes)),
+        }
     }
 }
 
@@ -275,5 +281,28 @@ impl fmt::Debug for Body {
             BodyKind::Stream { len: Some(len), .. } => write!(f, "Body::Stream({len} bytes)"),
             BodyKind::Stream { len: None, .. } => f.write_str("Body::Stream(chunked)"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A body is never copied on its way into a response: `&'static`
+    /// bytes are borrowed where they are, owned ones are moved in.
+    #[test]
+    fn static_bytes_are_borrowed_and_owned_bytes_moved() {
+        static BODY: [u8; 4] = *b"body";
+        let BodyKind::Bytes(bytes) = Response::bytes(200, &BODY[..]).body.kind else {
+            panic!("not a body in memory");
+        };
+        assert!(matches!(bytes, Cow::Borrowed(b) if b.as_ptr() == BODY.as_ptr()));
+
+        let owned = b"body".to_vec();
+        let at = owned.as_ptr();
+        let BodyKind::Bytes(bytes) = Response::bytes(200, owned).body.kind else {
+            panic!("not a body in memory");
+        };
+        assert!(matches!(bytes, Cow::Owned(v) if v.as_ptr() == at));
     }
 }

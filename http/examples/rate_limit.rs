@@ -2,7 +2,7 @@
 //! never more than three are in flight at once.
 //!
 //! ```text
-//! cargo run -p spool-http --example limit
+//! cargo run -p spool-http --example rate_limit
 //! ```
 //!
 //! A local server stands in for `httpbin.org/delay/1` (scaled to 0.2 s) and

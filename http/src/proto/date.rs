@@ -4,9 +4,10 @@
 //! its resolution is one second, so all the responses of one second carry
 //! the same text. Formatting it is a calendar conversion and a `format!`,
 //! which for a small response costs more than writing the rest of the head;
-//! so the connections of a thread share the text of the current second and
+//! so the exchanges of a thread share the text of the current second and
 //! format it again only when the second changes. hyper keeps the same
-//! kind of cache.
+//! kind of cache. It is memory, not I/O: the clock is still read by the
+//! driver, which passes `now` in.
 
 use std::cell::RefCell;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -17,10 +18,11 @@ thread_local! {
     static LAST: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
 }
 
-/// The value of a `Date` field for `now`.
-pub(crate) fn http_date(now: SystemTime) -> Vec<u8> {
+/// Appends the value of a `Date` field for `now` to `out`.
+pub(crate) fn write_http_date(now: SystemTime, out: &mut Vec<u8>) {
     let Ok(since_epoch) = now.duration_since(UNIX_EPOCH) else {
-        return httpdate::fmt_http_date(now).into_bytes();
+        out.extend_from_slice(httpdate::fmt_http_date(now).as_bytes());
+        return;
     };
     let second = since_epoch.as_secs();
     LAST.with_borrow_mut(|(last, text)| {
@@ -28,7 +30,7 @@ pub(crate) fn http_date(now: SystemTime) -> Vec<u8> {
             *text = httpdate::fmt_http_date(now);
             *last = second;
         }
-        text.as_bytes().to_vec()
+        out.extend_from_slice(text.as_bytes());
     })
 }
 
@@ -53,11 +55,9 @@ mod tests {
             (1_700_000_001, 0, b"Tue, 14 Nov 2023 22:13:21 GMT"),
         ];
         for (seconds, millis, text) in steps {
-            assert_eq!(
-                http_date(at(seconds, millis)),
-                text,
-                "at {seconds}.{millis:03}"
-            );
+            let mut out = Vec::new();
+            write_http_date(at(seconds, millis), &mut out);
+            assert_eq!(out, text, "at {seconds}.{millis:03}");
         }
     }
 }
