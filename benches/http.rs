@@ -95,12 +95,12 @@ fn spool_server() -> SocketAddr {
     rx.recv().expect("the spool server's address")
 }
 
-/// Both servers send the large body as slices of one static buffer, as a
+/// Both servers send their bodies as slices of one static buffer, as a
 /// program serving a cached file would, so neither pays for a fresh
-/// 64 KiB buffer per piece.
+/// buffer per response or per piece.
 async fn spool_handler(request: Request) -> Response {
     match request.path() {
-        "/small" => Response::bytes(200, vec![b'x'; SMALL]),
+        "/small" => Response::bytes(200, &FILLER[..SMALL]),
         "/big" => {
             let pieces = (0..BIG / PIECE).map(|_| Ok(&FILLER[..]));
             let body = Body::sized_stream(BIG as u64, spool::stream::iter(pieces));

@@ -232,18 +232,24 @@ impl Shared {
                     i += 1;
                     continue;
                 }
-                let key = state.line[i].key.clone();
-                match self.grant(&mut state, key) {
-                    Some(grant) => {
-                        if let Some(waiter) = state.line.remove(i) {
-                            grants.push((waiter.grant, grant));
-                        }
-                    }
-                    None => {
-                        refused.push(state.line[i].key.clone());
-                        i += 1;
-                    }
+                let Some(waiter) = state.line.remove(i) else {
+                    break;
+                };
+                if let Some(grant) = self.grant(&mut state, &waiter.key) {
+                    grants.push((waiter.grant, grant));
+                    continue;
                 }
+                // With every place taken and no idle connection anywhere
+                // to close for one, nobody further along can be served
+                // either: stop here rather than walk the rest of the line.
+                let full = state.open >= self.limit
+                    && state.hosts.values().all(|host| host.idle.is_empty());
+                refused.push(waiter.key.clone());
+                state.line.insert(i, waiter);
+                if full {
+                    break;
+                }
+                i += 1;
             }
         }
         drop(closing);
@@ -258,34 +264,29 @@ impl Shared {
     }
 
     /// What the pool can give a waiter for `key` right now, if anything.
-    fn grant(self: &Rc<Self>, state: &mut State, key: PoolKey) -> Option<Grant> {
-        let host = state.hosts.entry(key.clone()).or_default();
-        if let Some(idle) = host.idle.pop_back() {
-            return Some(Grant::Idle(idle.conn));
-        }
-        if host.open >= self.per_host {
-            return None;
+    fn grant(self: &Rc<Self>, state: &mut State, key: &PoolKey) -> Option<Grant> {
+        if let Some(host) = state.hosts.get_mut(key) {
+            if let Some(idle) = host.idle.pop_back() {
+                return Some(Grant::Idle(idle.conn));
+            }
+            if host.open >= self.per_host {
+                return None;
+            }
         }
         if state.open < self.limit {
-            host.open += 1;
+            state.hosts.entry(key.clone()).or_default().open += 1;
             state.open += 1;
             let counts: Weak<Shared> = Rc::downgrade(self);
-            return Some(Grant::Open(Slot::new(counts, key)));
+            return Some(Grant::Open(Slot::new(counts, key.clone())));
         }
         // At the total limit: if another origin has an idle connection,
         // close the one idle longest and take over its place.
         let victim = state
             .hosts
             .iter()
-            .filter(|(other, host)| **other != key && !host.idle.is_empty())
+            .filter(|(other, host)| *other != key && !host.idle.is_empty())
             .min_by_key(|(_, host)| host.idle.front().map(|idle| idle.since))
-            .map(|(other, _)| other.clone());
-        let Some(victim) = victim else {
-            if state.hosts.get(&key).is_some_and(|host| host.open == 0) {
-                state.hosts.remove(&key);
-            }
-            return None;
-        };
+            .map(|(other, _)| other.clone())?;
         let victim_host = state.hosts.get_mut(&victim)?;
         let mut slot = victim_host.idle.pop_front()?.conn.into_slot();
         victim_host.open -= 1;
@@ -293,7 +294,7 @@ impl Shared {
             state.hosts.remove(&victim);
         }
         state.hosts.entry(key.clone()).or_default().open += 1;
-        slot.move_to(key);
+        slot.move_to(key.clone());
         Some(Grant::Open(slot))
     }
     // ANCHOR_END: dispatch
@@ -394,6 +395,40 @@ mod tests {
             drop(busy);
             spool::join_all(waiters).await;
             assert_eq!(*order.borrow(), [0, 1, 2, 3, 4]);
+        });
+    }
+
+    /// The pass stops early only when nobody behind could be served: at
+    /// the total limit, an idle connection of a third origin can still be
+    /// closed to make a place for a waiter behind a refused one.
+    #[test]
+    fn a_refused_waiter_at_the_total_limit_does_not_stop_the_line_while_a_place_can_be_made() {
+        spool::block_on(async {
+            let pool = Rc::new(Pool::new(2, 1, Duration::from_secs(60)));
+            let _busy = slot(pool.checkout(key("a.test")).await.unwrap());
+            let idle = connection(slot(pool.checkout(key("c.test")).await.unwrap())).await;
+            let refused = spool::spawn({
+                let pool = pool.clone();
+                async move { drop(pool.checkout(key("a.test")).await) }
+            });
+            spool::yield_now().await;
+            let behind = spool::spawn({
+                let pool = pool.clone();
+                async move { slot(pool.checkout(key("b.test")).await.unwrap()) }
+            });
+            spool::yield_now().await;
+            assert!(
+                !behind.is_finished(),
+                "b.test waits while both places are used"
+            );
+            // The check-in is refused to a.test (at its own limit) and
+            // then evicted for b.test.
+            pool.downgrade().checkin(idle);
+            let got = spool::time::timeout(Duration::from_secs(1), behind).await;
+            let got = got.expect("b.test was served").unwrap();
+            assert_eq!(got.key(), &key("b.test"));
+            assert!(!refused.is_finished());
+            refused.abort();
         });
     }
 
