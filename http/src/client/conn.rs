@@ -25,13 +25,20 @@ use crate::client::transport::Transport;
 use crate::error::{Error, ErrorKind, Result};
 use crate::proto::{ClientExchange, HeadLimits, ParsedHead, ResponseHead, parse_response_head};
 
-/// How much one socket read asks for. A fast download costs a read and a
+/// The most one socket read asks for. A fast download costs a read and a
 /// write (to disk, say) per buffer, so a larger buffer means fewer system
 /// calls and wake-ups. The size was chosen by measuring downloads from a
 /// local server (benches/README.md, "The data path"); curl asks for
-/// 100 KiB. The price is memory for each open connection, pooled ones
-/// included.
+/// 100 KiB.
 const READ_SIZE: usize = 256 * 1024;
+
+/// What a new connection's reads ask for. Each read that fills what it
+/// asked for doubles the next one's size, up to [`READ_SIZE`]: a
+/// connection that only ever carries small responses keeps a small buffer
+/// (less memory per pooled connection, less to zero when it opens), and a
+/// download reaches full size after five reads. hyper's read buffer
+/// adapts the same way.
+const FIRST_READ_SIZE: usize = 16 * 1024;
 
 /// An open connection to one `(scheme, host, port)`.
 pub(crate) struct Connection {
@@ -39,6 +46,8 @@ pub(crate) struct Connection {
     buf: Vec<u8>,
     start: usize,
     end: usize,
+    /// What the next read asks for (see [`FIRST_READ_SIZE`]).
+    read_size: usize,
     /// Its place in the pool's count of open connections, given back when
     /// the connection is dropped, wherever that happens.
     slot: Slot,
@@ -59,9 +68,10 @@ impl Connection {
     pub(crate) fn new(transport: Transport, slot: Slot) -> Connection {
         Connection {
             transport,
-            buf: vec![0; READ_SIZE],
+            buf: vec![0; FIRST_READ_SIZE],
             start: 0,
             end: 0,
+            read_size: FIRST_READ_SIZE,
             slot,
             reused: false,
             started: false,
@@ -266,12 +276,16 @@ impl Connection {
             self.end -= self.start;
             self.start = 0;
         }
-        if self.buf.len() - self.end < READ_SIZE / 2 {
-            self.buf.resize(self.end + READ_SIZE, 0);
+        if self.buf.len() - self.end < self.read_size / 2 {
+            self.buf.resize(self.end + self.read_size, 0);
         }
+        let free = self.buf.len() - self.end;
         let n = std::task::ready!(
             Pin::new(&mut self.transport).poll_read(cx, &mut self.buf[self.end..])
         )?;
+        if n == free {
+            self.read_size = (self.read_size * 2).min(READ_SIZE);
+        }
         self.end += n;
         Poll::Ready(Ok(n))
     }
@@ -343,5 +357,59 @@ fn io_error(e: io::Error, doing: String) -> Error {
     match tls {
         Some(reason) => Error::new(ErrorKind::Tls, format!("TLS error while {doing}: {reason}")),
         None => Error::new(ErrorKind::Io, format!("{doing} failed")).with_source(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::slot::Counts;
+    use std::io::Write;
+    use std::rc::{Rc, Weak};
+
+    struct Uncounted;
+
+    impl Counts for Uncounted {
+        fn release(self: Rc<Self>, _: &PoolKey) {}
+    }
+
+    /// Reads everything a server sends in `len` bytes, then closes; returns
+    /// the read size the connection reached and its buffer's length.
+    async fn read_all_of(len: usize) -> (usize, usize) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            stream.write_all(&vec![b'x'; len]).unwrap();
+        });
+        let tcp = spool::net::TcpStream::connect(addr).await.unwrap();
+        let key = PoolKey::from_url(&url::Url::parse(&format!("http://{addr}/")).unwrap());
+        let counts: Weak<dyn Counts> = Weak::<Uncounted>::new();
+        let mut conn = Connection::new(Transport::Plain(tcp), Slot::new(counts, key.unwrap()));
+        let mut received = 0;
+        loop {
+            match poll_fn(|cx| conn.poll_fill(cx)).await.unwrap() {
+                0 => break,
+                n => {
+                    received += n;
+                    conn.consume(n);
+                }
+            }
+        }
+        server.join().unwrap();
+        assert_eq!(received, len);
+        (conn.read_size, conn.buf.len())
+    }
+
+    /// Small responses keep a connection's buffer small; a large body
+    /// makes the reads grow to full size.
+    #[test]
+    fn reads_grow_only_while_they_come_back_full() {
+        spool::block_on(async {
+            assert_eq!(read_all_of(1024).await, (FIRST_READ_SIZE, FIRST_READ_SIZE));
+            let (read_size, buf_len) = read_all_of(16 << 20).await;
+            assert_eq!(read_size, READ_SIZE);
+            assert!(buf_len <= 2 * READ_SIZE, "{buf_len}");
+        });
     }
 }
