@@ -395,6 +395,9 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Connection<'_, IO> {
                 large.push((self.output.len(), data, after));
             }
         }
+        if large.is_empty() {
+            return self.write_output().await;
+        }
         let mut bufs = Vec::with_capacity(3 * large.len() + 1);
         let mut start = 0;
         for &(end, data, after) in &large {
