@@ -296,17 +296,14 @@ impl DownloaderBuilder {
 mod tests {
     use super::*;
 
-    fn scratch(label: &str) -> PathBuf {
-        let dir =
-            std::env::temp_dir().join(format!("spool-dl-builder-{}-{label}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
+    fn scratch(label: &str) -> spool_tests::TempDir {
+        spool_tests::TempDir::new(label)
     }
 
     #[test]
     fn an_output_path_that_is_a_file_is_an_output_dir_error() {
-        let file = scratch("file").join("not-a-dir");
+        let dir = scratch("file");
+        let file = dir.join("not-a-dir");
         std::fs::write(&file, b"x").unwrap();
         let err = Downloader::builder().output_dir(&file).build().unwrap_err();
         assert!(
@@ -320,7 +317,7 @@ mod tests {
     fn a_root_certificate_that_is_not_pem_is_its_own_error_and_names_no_flag() {
         let dir = scratch("pem");
         let err = Downloader::builder()
-            .output_dir(&dir)
+            .output_dir(dir.path())
             .extra_root_pem(b"not a certificate".to_vec())
             .build()
             .unwrap_err();

@@ -1002,14 +1002,13 @@ mod tests {
     /// behind a box rather than inline in it.
     #[test]
     fn a_download_task_stays_small() {
-        let dir = std::env::temp_dir().join(format!("spool-dl-fetch-{}", std::process::id()));
-        let shared = shared(OutputDir::create(&dir).unwrap());
+        let dir = spool_tests::TempDir::new("fetch");
+        let shared = shared(OutputDir::create(dir.path()).unwrap());
         let options = UrlOptions::default();
         let url = "http://127.0.0.1:9/a.bin";
         let task = download(&shared, 0, url, url, &options);
         let size = std::mem::size_of_val(&task);
         assert!(size <= 4096, "a download's future is {size} bytes");
         drop(task);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -431,15 +431,8 @@ fn rename_noreplace(_: &Path, _: &Path) -> io::Result<bool> {
 mod tests {
     use super::*;
 
-    fn dir() -> PathBuf {
-        let d = std::env::temp_dir().join(format!(
-            "spool-dl-part-{}-{:?}",
-            std::process::id(),
-            std::thread::current().id()
-        ));
-        let _ = fs::remove_dir_all(&d);
-        fs::create_dir_all(&d).unwrap();
-        d
+    fn dir() -> spool_tests::TempDir {
+        spool_tests::TempDir::new("part")
     }
 
     #[test]
@@ -539,13 +532,15 @@ mod tests {
         mknodat(CWD, path, FileType::Fifo, Mode::from_raw_mode(0o600), 0).unwrap();
     }
 
-    /// A file outside the part's directory, and the part's directory.
-    fn outside_and_dir(label: &str) -> (PathBuf, PathBuf) {
-        let d = dir().join(label);
+    /// A scratch directory holding a file outside the part's directory,
+    /// and the part's directory; both go when the first is dropped.
+    fn outside_and_dir(label: &str) -> (spool_tests::TempDir, PathBuf, PathBuf) {
+        let scratch = dir();
+        let d = scratch.join(label);
         fs::create_dir_all(&d).unwrap();
         let outside = d.with_extension("outside");
         fs::write(&outside, b"not yours").unwrap();
-        (outside, d)
+        (scratch, outside, d)
     }
 
     fn assert_untrusted(result: io::Result<(PartFile, Option<String>)>, what: &str) {
@@ -557,7 +552,7 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn a_symlinked_part_is_not_followed() {
-        let (outside, d) = outside_and_dir("symlink-part");
+        let (_scratch, outside, d) = outside_and_dir("symlink-part");
         std::os::unix::fs::symlink(&outside, d.join("s.part")).unwrap();
         fs::write(d.join("s.part.meta"), "\"v1\"").unwrap();
         assert_untrusted(
@@ -571,7 +566,7 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn a_fifo_part_does_not_block() {
-        let (_, d) = outside_and_dir("fifo-part");
+        let (_scratch, _, d) = outside_and_dir("fifo-part");
         mkfifo(&d.join("f.part"));
         let part = d.join("f.part");
         let result = within_seconds(move || PartFile::open_existing(part));
@@ -580,7 +575,7 @@ mod tests {
 
     #[test]
     fn a_hard_linked_part_is_not_written() {
-        let (outside, d) = outside_and_dir("hardlink-part");
+        let (_scratch, outside, d) = outside_and_dir("hardlink-part");
         fs::hard_link(&outside, d.join("h.part")).unwrap();
         fs::write(d.join("h.part.meta"), "\"v1\"").unwrap();
         assert_untrusted(
@@ -593,7 +588,7 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn a_symlinked_or_hard_linked_meta_is_not_trusted() {
-        let (outside, d) = outside_and_dir("linked-meta");
+        let (_scratch, outside, d) = outside_and_dir("linked-meta");
         fs::write(&outside, "\"v1\"").unwrap();
         fs::write(d.join("a.part"), b"12345").unwrap();
         std::os::unix::fs::symlink(&outside, d.join("a.part.meta")).unwrap();
@@ -616,7 +611,7 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn a_fifo_meta_does_not_block() {
-        let (_, d) = outside_and_dir("fifo-meta");
+        let (_scratch, _, d) = outside_and_dir("fifo-meta");
         fs::write(d.join("m.part"), b"12345").unwrap();
         mkfifo(&d.join("m.part.meta"));
         let part = d.join("m.part");
@@ -628,7 +623,7 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn a_validator_is_never_written_through_a_planted_meta() {
-        let (outside, d) = outside_and_dir("planted-meta");
+        let (_scratch, outside, d) = outside_and_dir("planted-meta");
         std::os::unix::fs::symlink(&outside, d.join("l.part.meta")).unwrap();
         fs::hard_link(&outside, d.join("h.part.meta")).unwrap();
         for name in ["l", "h"] {
@@ -647,7 +642,7 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn a_part_swapped_for_a_link_while_downloading_is_not_finished_as_ours() {
-        let (outside, d) = outside_and_dir("swapped-part");
+        let (_scratch, outside, d) = outside_and_dir("swapped-part");
         let mut part = PartFile::create(d.join("w.part")).unwrap();
         part.write(b"our bytes").unwrap();
         fs::remove_file(d.join("w.part")).unwrap();
@@ -660,7 +655,7 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn a_validator_is_never_written_into_a_fifo() {
-        let (_, d) = outside_and_dir("fifo-meta-write");
+        let (_scratch, _, d) = outside_and_dir("fifo-meta-write");
         mkfifo(&d.join("w.part.meta"));
         let part = d.join("w.part");
         within_seconds(move || {

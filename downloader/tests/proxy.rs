@@ -5,8 +5,8 @@
 #[path = "../../http/tests/proxy_kit/test_proxy.rs"]
 mod test_proxy;
 
+use spool_tests::TempDir;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::mpsc;
 use std::thread;
@@ -45,16 +45,13 @@ fn site() -> SocketAddr {
     rx.recv().unwrap()
 }
 
-/// A fresh scratch directory for one test.
-fn scratch(label: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("spool-dl-proxy-{}-{label}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A fresh scratch directory for one test, removed when it ends.
+fn scratch(label: &str) -> TempDir {
+    TempDir::new(label)
 }
 
 /// Runs spool-dl into `dir` with only the proxy variables in `env` set.
-fn spool_dl(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
+fn spool_dl(dir: &TempDir, env: &[(&str, &str)], args: &[&str]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_spool-dl"));
     for var in PROXY_VARS {
         command.env_remove(var);
@@ -69,7 +66,7 @@ fn spool_dl(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
     command.output().unwrap()
 }
 
-fn report(dir: &Path) -> Value {
+fn report(dir: &TempDir) -> Value {
     serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap()
 }
 
