@@ -28,8 +28,9 @@
 #      for byte against the originals, or, for `delay` and `repeat`, the
 #      number of files and bytes;
 #   4. times ROUNDS rounds per scenario; in each round every tool runs
-#      once, in turn (A B C ... A B C ...), so load from other processes
-#      falls on all tools alike. Before each run, and outside the timed
+#      once, in turn, each round starting one tool later (A B C, B C A,
+#      C A B, ...), so load from other processes falls on all tools alike
+#      and no tool always runs in the same place in a round. Before each run, and outside the timed
 #      command, the output directory is emptied and `sync` flushes the
 #      previous run's dirty pages. Each run goes through
 #      `/usr/bin/time -f %M` for its peak RSS; the wall time is taken
@@ -375,7 +376,10 @@ for scenario in $SCENARIOS; do
     commands "$scenario"
     for ((round = 1; round <= ROUNDS; round++)); do
         echo "$scenario: round $round of $ROUNDS" >&2
-        for i in "${!NAMES[@]}"; do
+        # Each round starts with the next tool, so no tool always runs
+        # first (just after the previous round's last tool) or last.
+        for ((k = 0; k < ${#NAMES[@]}; k++)); do
+            i=$(((k + round - 1) % ${#NAMES[@]}))
             measure "$WORK/res/$scenario.$i" "${CMDS[$i]}"
         done
     done
