@@ -27,7 +27,10 @@ pub(crate) fn is_authority(value: &[u8]) -> bool {
         [b'[', literal @ .., b']'] => {
             std::str::from_utf8(literal).is_ok_and(|literal| literal.parse::<Ipv6Addr>().is_ok())
         }
-        name => name.iter().all(|&b| is_reg_name_byte(b)) && escapes_are_well_formed(name),
+        name => {
+            name.iter().all(|&b| is_reg_name_byte(b))
+                && (!name.contains(&b'%') || escapes_are_well_formed(name))
+        }
     };
     host_ok && port.iter().all(u8::is_ascii_digit)
 }
@@ -55,10 +58,16 @@ pub(crate) fn escapes_are_well_formed(text: &[u8]) -> bool {
 /// Splits `host:port` at the colon that starts the port: the last one,
 /// unless it is inside an IPv6 literal's brackets.
 fn split_port(authority: &[u8]) -> (&[u8], &[u8]) {
-    let after_literal = authority
-        .iter()
-        .rposition(|&b| b == b']')
-        .map_or(0, |close| close + 1);
+    // Only a literal at the start has colons of its own. A `]` anywhere
+    // else makes the authority invalid whichever colon the port follows,
+    // so only then is the whole value searched for the closing bracket.
+    let after_literal = match authority.first() {
+        Some(b'[') => authority
+            .iter()
+            .rposition(|&b| b == b']')
+            .map_or(0, |close| close + 1),
+        _ => 0,
+    };
     match authority[after_literal..].iter().rposition(|&b| b == b':') {
         Some(colon) => (
             &authority[..after_literal + colon],
@@ -112,6 +121,10 @@ mod tests {
             (b"::1", false),
             (b"[::1]x", false),
             (b"[example.com]", false),
+            (b"a]:80", false),
+            (b"x[::1]:80", false),
+            (b"a:[b]", false),
+            (b"[::1]:8]0", false),
             // Broken escapes, and bytes a reg-name cannot hold.
             (b"a%2", false),
             (b"a%zz", false),
