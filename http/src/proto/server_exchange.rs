@@ -160,8 +160,9 @@ impl ServerExchange {
     /// down); a handler that set `Connection: close` says the same. The
     /// response is framed by [`response_framing`], its `Connection` field
     /// is set to say what happens next in the terms of the client's
-    /// version, whatever the handler put there, and a `Date` from `now` is
-    /// added unless the handler set one (RFC 9110 §6.6.1). The answer to
+    /// version, whatever the handler put there, and a `Date` for `now` is
+    /// written into the head, not into `headers`, unless the handler set
+    /// one (RFC 9110 §6.6.1). The answer to
     /// `HEAD` announces its body's length, and its encoder sends nothing.
     ///
     /// # Errors
