@@ -167,7 +167,7 @@ impl ServerExchange {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::InvalidMessage`] from [`encode_response_head`]; nothing
+    /// [`ErrorKind::InvalidMessage`] from [`encode_response_head`](super::encode_response_head); nothing
     /// is appended, and the connection will not be kept alive, so the
     /// driver can answer with a response of its own (a 500) and close.
     pub fn respond(
