@@ -1,7 +1,7 @@
 //! Anchors: every `// ANCHOR: name` in the code must be included by some
 //! chapter.
 //!
-//! [`links`](crate::links) checks the other direction (an include names an
+//! [`links`] checks the other direction (an include names an
 //! anchor that exists). An anchor nothing includes is a promise with no
 //! reader: the next person to edit that code keeps the markers in step with
 //! a listing that does not exist, and a reader of the code takes the marked
