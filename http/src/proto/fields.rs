@@ -143,9 +143,16 @@ pub(crate) fn content_length(headers: &Headers) -> Result<Option<u64>, BadLength
     Ok(length)
 }
 
-/// Appends `n` in decimal, the form of a `Content-Length`, without the
-/// allocation of `to_string`.
-pub(crate) fn write_decimal(n: u64, out: &mut Vec<u8>) {
+/// Appends a `Content-Length: LEN` line, for the encoders, which own the
+/// framing fields.
+pub(crate) fn write_content_length(out: &mut Vec<u8>, len: u64) {
+    out.extend_from_slice(b"Content-Length: ");
+    write_decimal(len, out);
+    out.extend_from_slice(b"\r\n");
+}
+
+/// Appends `n` in decimal, without the allocation of `to_string`.
+fn write_decimal(n: u64, out: &mut Vec<u8>) {
     let mut digits = [0u8; 20];
     let mut start = digits.len();
     let mut rest = n;

@@ -20,7 +20,7 @@
 use crate::headers::Headers;
 use crate::proto::error::{Error, ErrorKind, Result, malformed};
 use crate::proto::fields::{
-    TOKEN_RULE, check_field, is_framing_field, is_token, write_decimal, write_field,
+    TOKEN_RULE, check_field, is_framing_field, is_token, write_content_length, write_field,
 };
 use crate::proto::head::{HeadLimits, Version, headers_from, with_header_slots};
 use crate::proto::uri::{has_host, is_authority};
@@ -176,9 +176,7 @@ pub(crate) fn encode_head(
         write_field(out, name, value);
     }
     if let Some(len) = body_len {
-        out.extend_from_slice(b"Content-Length: ");
-        write_decimal(len, out);
-        out.extend_from_slice(b"\r\n");
+        write_content_length(out, len);
     }
     out.extend_from_slice(b"\r\n");
     Ok(())

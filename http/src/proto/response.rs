@@ -28,7 +28,7 @@ use crate::headers::Headers;
 use crate::proto::date::write_http_date;
 use crate::proto::error::{Error, ErrorKind, Result, malformed};
 use crate::proto::fields::{
-    check_field, content_length, is_framing_field, write_decimal, write_field,
+    check_field, content_length, is_framing_field, write_content_length, write_field,
 };
 use crate::proto::framing::Framing;
 use crate::proto::head::{HeadLimits, Version, headers_from, with_header_slots};
@@ -126,6 +126,7 @@ fn parse_within<'b>(
     limits: &HeadLimits,
     slots: &mut [MaybeUninit<httparse::Header<'b>>],
 ) -> Result<ParsedHead> {
+    let parser = httparse::ParserConfig::default();
     let mut start = 0;
     loop {
         let mut response = httparse::Response::new(&mut []);
@@ -133,7 +134,6 @@ fn parse_within<'b>(
         // they are parsed: which limit a head breaks (its size, or its
         // number of fields) then never depends on how the reads split it.
         let window = &buf[start.min(limits.max_head_size)..buf.len().min(limits.max_head_size)];
-        let parser = httparse::ParserConfig::default();
         let len = match parser.parse_response_with_uninit_headers(&mut response, window, slots) {
             Ok(httparse::Status::Complete(len)) => len,
             // Everything in the buffer belongs to the unfinished head, so
@@ -303,11 +303,7 @@ pub(crate) fn write_response_head(
         out.extend_from_slice(b"\r\n");
     }
     match framing {
-        Framing::Length(len) => {
-            out.extend_from_slice(b"Content-Length: ");
-            write_decimal(len, out);
-            out.extend_from_slice(b"\r\n");
-        }
+        Framing::Length(len) => write_content_length(out, len),
         Framing::Chunked => out.extend_from_slice(b"Transfer-Encoding: chunked\r\n"),
         Framing::Empty | Framing::UntilClose => {}
     }
