@@ -187,6 +187,7 @@ const ALLOWED: &[&[&str]] = &[
         "renameat2",
         "RENAME_NOREPLACE",
         "SO_LINGER",
+        "TCP_QUICKACK",
         "Basic",
         "http_proxy",
         "https_proxy",

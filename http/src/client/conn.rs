@@ -58,6 +58,10 @@ pub(crate) struct Connection {
     /// before the first byte means the server never saw or never answered
     /// the request; after it, the request may have had effects.
     started: bool,
+    /// Whether this response's arrival has been acknowledged out of turn
+    /// (see [`poll_fill`](Connection::poll_fill)); once per response is
+    /// enough.
+    acknowledged: bool,
     /// Whether the end of stream, once reached, was one the peer vouched
     /// for. False when TLS ended with a bare TCP close and no
     /// `close_notify`, which an attacker on the path can forge.
@@ -75,6 +79,7 @@ impl Connection {
             slot,
             reused: false,
             started: false,
+            acknowledged: false,
             eof_confirmed: true,
         }
     }
@@ -146,6 +151,7 @@ impl Connection {
         deadlines: &Deadlines,
     ) -> Result<ResponseHead> {
         self.started = false;
+        self.acknowledged = false;
         exchange.record_sent(false);
         let mut written = 0;
         let mut listening = true;
@@ -270,6 +276,18 @@ impl Connection {
 
     /// One read into the free end of the buffer, compacting or growing it
     /// first as needed.
+    ///
+    /// The first time a response that has begun must wait for more, its
+    /// bytes so far are acknowledged at once. A server that writes a head
+    /// and then its body in two sends, with Nagle's algorithm on (Python's
+    /// `http.server`, for one), holds the body back until the head is
+    /// acknowledged, and on a reused connection Linux delays that
+    /// acknowledgment by 40 ms or more, expecting to send it along with our
+    /// next request, which cannot come before the body. One `setsockopt`
+    /// per such response ends the stall; a response that arrives in one
+    /// read never pays it. curl waits out the stall; wget2 escapes it by
+    /// opening a new connection per file, which starts out acknowledging
+    /// at once.
     fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
         if self.start > 0 && self.end == self.buf.len() {
             self.buf.copy_within(self.start..self.end, 0);
@@ -280,9 +298,14 @@ impl Connection {
             self.buf.resize(self.end + self.read_size, 0);
         }
         let free = self.buf.len() - self.end;
-        let n = std::task::ready!(
-            Pin::new(&mut self.transport).poll_read(cx, &mut self.buf[self.end..])
-        )?;
+        // ANCHOR: acknowledge
+        let read = Pin::new(&mut self.transport).poll_read(cx, &mut self.buf[self.end..]);
+        if read.is_pending() && self.started && !self.acknowledged {
+            self.acknowledged = true;
+            self.transport.acknowledge_now();
+        }
+        // ANCHOR_END: acknowledge
+        let n = std::task::ready!(read)?;
         if n == free {
             self.read_size = (self.read_size * 2).min(READ_SIZE);
         }

@@ -23,6 +23,24 @@ pub(crate) enum Transport {
     Tls(Box<TlsStream<ClientConnection>>),
 }
 
+impl Transport {
+    /// Sends the acknowledgment for what has arrived now, rather than when
+    /// the kernel's delayed-ACK timer says (`TCP_QUICKACK`; see
+    /// `Connection::poll_fill` for when that matters). Best effort: an
+    /// error here changes only timing, so it is ignored. Linux only;
+    /// elsewhere this does nothing.
+    pub(crate) fn acknowledge_now(&self) {
+        #[cfg(target_os = "linux")]
+        {
+            let tcp = match self {
+                Transport::Plain(tcp) => tcp,
+                Transport::Tls(tls) => tls.tcp(),
+            };
+            let _ = socket2::SockRef::from(tcp).set_tcp_quickack(true);
+        }
+    }
+}
+
 impl AsyncRead for Transport {
     /// A TLS peer that closes TCP without `close_notify` reads as an
     /// `UnexpectedEof` error, as rustls reports it, not as an end of

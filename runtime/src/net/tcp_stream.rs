@@ -88,6 +88,16 @@ impl TcpStream {
     }
 }
 
+/// The socket's descriptor, for options std has no method for: a caller
+/// can set them with a crate such as `socket2` (`SockRef::from(&stream)`)
+/// without `unsafe` and without the runtime depending on it.
+#[cfg(unix)]
+impl std::os::fd::AsFd for TcpStream {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.io.get_ref().as_fd()
+    }
+}
+
 impl AsyncRead for TcpStream {
     fn poll_read(
         self: Pin<&mut Self>,
