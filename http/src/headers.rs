@@ -8,8 +8,12 @@
 //! over a contiguous vector beats hashing; it is also what a reader expects
 //! to see when they print a response.
 //!
-//! Names are kept as `String`s, in the spelling they arrived or were set in,
-//! so a request goes out exactly as written. Values are kept as raw bytes:
+//! Names are kept in the spelling they arrived or were set in, so a request
+//! goes out exactly as written. A received name in one of the usual
+//! spellings of a common field (`Host`, `content-length`, …) is borrowed
+//! from a table instead of copied, so most heads cost one allocation per
+//! field (its value) rather than two; hyper's standard `HeaderName`s do
+//! the same. Values are kept as raw bytes:
 //! RFC 9110 allows non-ASCII octets in field values, servers do send Latin-1
 //! in the wild, and a client must not panic or lose data on them.
 //! [`Headers::get`] hands out `&str` for the common case and simply returns
@@ -21,6 +25,7 @@
 //! is encoded, where a bad byte can be reported together with the request it
 //! would have broken.
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// Header fields in order, looked up case-insensitively.
@@ -42,7 +47,7 @@ use std::fmt;
 /// ```
 #[derive(Clone, Default)]
 pub struct Headers {
-    entries: Vec<(String, Vec<u8>)>,
+    entries: Vec<(Cow<'static, str>, Vec<u8>)>,
 }
 
 impl Headers {
@@ -95,15 +100,26 @@ impl Headers {
                     index += 1;
                     keep
                 });
-                self.entries[first] = (name, value);
+                self.entries[first] = (Cow::Owned(name), value);
             }
-            None => self.entries.push((name, value)),
+            None => self.entries.push((Cow::Owned(name), value)),
         }
     }
 
     /// Adds a value for `name` after any existing ones.
     pub fn append(&mut self, name: impl Into<String>, value: impl Into<Vec<u8>>) {
-        self.entries.push((name.into(), value.into()));
+        self.entries.push((Cow::Owned(name.into()), value.into()));
+    }
+
+    /// [`append`](Headers::append) for a field as it was received: the
+    /// name is borrowed from [`common_spelling`] when it is one, not
+    /// copied.
+    pub(crate) fn append_received(&mut self, name: &str, value: &[u8]) {
+        let name = match common_spelling(name) {
+            Some(spelling) => Cow::Borrowed(spelling),
+            None => Cow::Owned(name.to_owned()),
+        };
+        self.entries.push((name, value.to_vec()));
     }
 
     /// Removes every value of `name`; returns whether there was any.
@@ -117,7 +133,7 @@ impl Headers {
     pub fn iter(&self) -> impl Iterator<Item = (&str, &[u8])> {
         self.entries
             .iter()
-            .map(|(name, value)| (name.as_str(), value.as_slice()))
+            .map(|(name, value)| (&**name, value.as_slice()))
     }
 
     /// The number of fields, counting each repeat.
@@ -135,6 +151,71 @@ impl Headers {
             .iter()
             .position(|(n, _)| n.eq_ignore_ascii_case(name))
     }
+}
+
+/// `name` as a `&'static str`, if it is spelled as common clients and
+/// servers send it: title case or lower case, for the fields most heads
+/// carry. Anything else is copied, as before; this only saves allocations.
+fn common_spelling(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "Host" => "Host",
+        "host" => "host",
+        "User-Agent" => "User-Agent",
+        "user-agent" => "user-agent",
+        "Accept" => "Accept",
+        "accept" => "accept",
+        "Accept-Encoding" => "Accept-Encoding",
+        "accept-encoding" => "accept-encoding",
+        "Accept-Language" => "Accept-Language",
+        "accept-language" => "accept-language",
+        "Accept-Ranges" => "Accept-Ranges",
+        "accept-ranges" => "accept-ranges",
+        "Authorization" => "Authorization",
+        "authorization" => "authorization",
+        "Cache-Control" => "Cache-Control",
+        "cache-control" => "cache-control",
+        "Connection" => "Connection",
+        "connection" => "connection",
+        "Content-Disposition" => "Content-Disposition",
+        "content-disposition" => "content-disposition",
+        "Content-Encoding" => "Content-Encoding",
+        "content-encoding" => "content-encoding",
+        "Content-Length" => "Content-Length",
+        "content-length" => "content-length",
+        "Content-Range" => "Content-Range",
+        "content-range" => "content-range",
+        "Content-Type" => "Content-Type",
+        "content-type" => "content-type",
+        "Cookie" => "Cookie",
+        "cookie" => "cookie",
+        "Date" => "Date",
+        "date" => "date",
+        "ETag" => "ETag",
+        "etag" => "etag",
+        "Expires" => "Expires",
+        "expires" => "expires",
+        "Keep-Alive" => "Keep-Alive",
+        "keep-alive" => "keep-alive",
+        "Last-Modified" => "Last-Modified",
+        "last-modified" => "last-modified",
+        "Location" => "Location",
+        "location" => "location",
+        "Range" => "Range",
+        "range" => "range",
+        "Referer" => "Referer",
+        "referer" => "referer",
+        "Retry-After" => "Retry-After",
+        "retry-after" => "retry-after",
+        "Server" => "Server",
+        "server" => "server",
+        "Set-Cookie" => "Set-Cookie",
+        "set-cookie" => "set-cookie",
+        "Transfer-Encoding" => "Transfer-Encoding",
+        "transfer-encoding" => "transfer-encoding",
+        "Vary" => "Vary",
+        "vary" => "vary",
+        _ => return None,
+    })
 }
 
 impl fmt::Debug for Headers {

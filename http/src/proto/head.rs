@@ -83,7 +83,7 @@ pub(crate) fn with_header_slots<'b, R>(
 pub(crate) fn headers_from(fields: &[httparse::Header<'_>]) -> Headers {
     let mut headers = Headers::new();
     for field in fields {
-        headers.append(field.name, field.value);
+        headers.append_received(field.name, field.value);
     }
     headers
 }

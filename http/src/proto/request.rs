@@ -24,6 +24,7 @@ use crate::proto::fields::{
 };
 use crate::proto::head::{HeadLimits, Version, headers_from, with_header_slots};
 use crate::proto::uri::{has_host, is_authority};
+use std::borrow::Cow;
 use std::mem::MaybeUninit;
 use url::Url;
 
@@ -31,8 +32,9 @@ use url::Url;
 #[derive(Debug, Clone)]
 pub struct RequestHead {
     /// The method, such as `GET`, exactly as sent (methods are
-    /// case-sensitive).
-    pub method: String,
+    /// case-sensitive). The methods of RFC 9110 and `PATCH` are borrowed,
+    /// not allocated.
+    pub method: Cow<'static, str>,
     /// The request target in origin form: the path, then `?` and the query
     /// if there is one. An absolute-form target (`http://host/path`, which
     /// clients send to proxies) is reduced to its path and query here, so
@@ -243,7 +245,7 @@ fn check_method(method: &str) -> Result<()> {
 ///
 /// let buf = b"GET /search?q=spool HTTP/1.1\r\nHost: example.com\r\n\r\nnext";
 /// let Ok(ParsedRequest::Complete(head)) = parse_request_head(buf, &HeadLimits::default()) else { panic!() };
-/// assert_eq!((head.method.as_str(), head.target.as_str()), ("GET", "/search?q=spool"));
+/// assert_eq!((&*head.method, head.target.as_str()), ("GET", "/search?q=spool"));
 /// assert_eq!(head.version, Version::Http11);
 /// assert_eq!(&buf[head.head_len..], b"next");
 /// ```
@@ -272,7 +274,7 @@ fn parse_within<'b>(
 
     // A complete parse always sets method, path and version; the fallbacks
     // only keep this free of unwraps.
-    let method = request.method.unwrap_or_default().to_owned();
+    let method = method_name(request.method.unwrap_or_default());
     let version = Version::from_minor(request.version);
     let (target, authority) = split_target(&method, request.path.unwrap_or_default())?;
     let mut headers = headers_from(request.headers);
@@ -287,6 +289,22 @@ fn parse_within<'b>(
         headers,
         head_len: len,
     }))
+}
+
+/// `method` as a `&'static str` when it is a standard one, else a copy.
+fn method_name(method: &str) -> Cow<'static, str> {
+    Cow::Borrowed(match method {
+        "GET" => "GET",
+        "HEAD" => "HEAD",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "DELETE" => "DELETE",
+        "OPTIONS" => "OPTIONS",
+        "PATCH" => "PATCH",
+        "CONNECT" => "CONNECT",
+        "TRACE" => "TRACE",
+        other => return Cow::Owned(other.to_owned()),
+    })
 }
 
 /// Splits the target into its origin form (`/path?query`) and, for an

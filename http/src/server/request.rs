@@ -8,6 +8,7 @@
 
 use crate::headers::Headers;
 use crate::proto::Version;
+use std::borrow::Cow;
 use std::net::SocketAddr;
 
 /// A request received by the server.
@@ -32,7 +33,7 @@ use std::net::SocketAddr;
 /// ```
 #[derive(Debug)]
 pub struct Request {
-    pub(crate) method: String,
+    pub(crate) method: Cow<'static, str>,
     pub(crate) target: String,
     pub(crate) version: Version,
     pub(crate) headers: Headers,
