@@ -936,7 +936,6 @@ fn verify(
     })
 }
 // ANCHOR_END: verify
-// ANCHOR_END: fetch_into
 
 fn disk_error(e: std::io::Error) -> AttemptError {
     AttemptError {

@@ -105,7 +105,8 @@ fn main() -> ExitCode {
 /// Runs the batch, reading the URL list on its own thread so that a slow
 /// pipe on stdin never stalls the loop. Lines travel through a small
 /// `spool::sync::Queue`: the reader thread blocks on `put` while the queue
-/// is full (a plain `block_on` on that thread), and the batch pulls from it
+/// is full (an event loop of its own on that thread, `try_block_on`), and
+/// the batch pulls from it
 /// as slots free up. Fails, having downloaded nothing, when the process has
 /// no descriptors left for the batch's own loop.
 fn run<S, P>(

@@ -8,8 +8,9 @@
 //! waker, which notes the child's index in a shared list and then wakes the
 //! task; the join polls only the children on that list. A wake-up costs the
 //! polls it asks for, and a whole join costs about two polls per child.
-//! This is the idea behind the `FuturesUnordered` that tokio's and
-//! futures' `join_all` use, without its `unsafe` linked list: a `Vec` of
+//! This is the idea behind the `FuturesUnordered` that the futures
+//! crate's `join_all` uses for more than a few futures, without its
+//! `unsafe` linked list: a `Vec` of
 //! indices behind a mutex (wakers may fire from any thread).
 
 use std::future::Future;

@@ -116,8 +116,8 @@ impl Connection {
     /// happened. One non-blocking read tells: nothing to read means alive;
     /// end of stream, an error or unsolicited bytes mean dead. This catches
     /// most stale connections before a request is spent on them; the retry
-    /// in `request.rs` covers a server that closes in the instant after the
-    /// check.
+    /// in `Client::exchange` (`client/mod.rs`) covers a server that closes
+    /// in the instant after the check.
     pub(crate) fn probe_alive(&mut self) -> bool {
         let mut cx = Context::from_waker(Waker::noop());
         let mut byte = [0u8; 1];

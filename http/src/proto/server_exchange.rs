@@ -9,7 +9,7 @@
 //! asks the exchange what the bytes mean and what to send.
 //!
 //! ```text
-//!              new(head) ──Err──▶ refuse (400/413/431/501), close
+//!              new(head) ──Err──▶ refuse (400/413/501), close
 //!                 │
 //!                 ▼
 //!   ┌──▶ interim_response() ── Some ──▶ send "100 Continue"
