@@ -1,7 +1,7 @@
 //! The event loop's core: what `block_on` runs and everything it needs.
 //!
-//! The files stack up the way the event-loop chapter tells the story, each
-//! using only those listed before it:
+//! The files stack up, each using only those listed before it, except that
+//! the tracer (`trace.rs`) is reached from `task.rs` and `reactor.rs`:
 //!
 //! - `coop.rs` — the budget that makes an always-ready task yield;
 //! - `task.rs` — task ids, the run queue and the wakers that fill it;

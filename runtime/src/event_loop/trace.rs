@@ -29,9 +29,9 @@
 //!
 //! When the variable is unset the trace costs one branch per event: the
 //! variable is read once per process, and each loop keeps the answer as an
-//! `Option` in its shared state (wakes, spawns, polls, `epoll_wait`) and,
-//! for the timer queue and the reactor, which cannot see that state, in one
-//! process-wide flag that stays false until a traced loop starts.
+//! `Option` in its shared state (wakes, spawns, polls) and, for the timer
+//! queue and the reactor (`epoll_wait`), which cannot see that state, in
+//! one process-wide flag that stays false until a traced loop starts.
 //!
 //! tokio has no built-in equivalent: it emits `tracing` events, and a
 //! separate program (tokio-console) collects and shows them. Ours is plain

@@ -11,13 +11,13 @@
 //! yet (only their span has begun): each one moves down to the level that
 //! now fits it, and eventually reaches level 0 and fires. Inserting and
 //! removing are O(1) — a slot is a doubly linked list threaded through a
-//! slab — and a timer moves down at most five times in its life.
+//! slab — and a timer moves down at most once per level.
 //!
 //! This is tokio's design (its `time::wheel`), with two differences. tokio
 //! has six levels, which reach about two years, and files later deadlines at
 //! that edge; we have eleven, enough for any 64-bit tick, so nothing needs
-//! clamping (the levels above the sixth stay empty and cost one bit test
-//! each). And the entries live in a slab of indices rather than in the
+//! clamping (the levels above the seventh stay empty, and cost one bit
+//! test each, unless a deadline is decades away). And the entries live in a slab of indices rather than in the
 //! futures themselves, which tokio links with pointers and `unsafe`.
 
 use std::task::Waker;
