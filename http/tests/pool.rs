@@ -5,6 +5,19 @@ use std::time::{Duration, Instant};
 use spool_http::{Client, ErrorKind};
 use spool_tests::{RawServer, Step, ok, run, write};
 
+/// GETs `url` and reads the body as text, up to `cap` bytes; panics on any
+/// error, which these tests do not expect.
+async fn get_text(client: &Client, url: &str, cap: usize) -> String {
+    client
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .text(cap)
+        .await
+        .unwrap()
+}
+
 #[test]
 fn one_connection_carries_twenty_sequential_requests() {
     run(async {
@@ -14,14 +27,7 @@ fn one_connection_carries_twenty_sequential_requests() {
         }]);
         let client = Client::new();
         for _ in 0..20 {
-            let body = client
-                .get(&server.url("/ping"))
-                .send()
-                .await
-                .unwrap()
-                .text(100)
-                .await
-                .unwrap();
+            let body = get_text(&client, &server.url("/ping"), 100).await;
             assert_eq!(body, "pong");
         }
         assert_eq!(server.accepted(), 1);
@@ -51,14 +57,7 @@ fn a_head_sent_apart_from_its_body_is_acknowledged_at_once() {
         let client = Client::new();
         let started = Instant::now();
         for _ in 0..20 {
-            let text = client
-                .get(&server.url("/"))
-                .send()
-                .await
-                .unwrap()
-                .text(body.len())
-                .await
-                .unwrap();
+            let text = get_text(&client, &server.url("/"), body.len()).await;
             assert_eq!(text, body);
         }
         let took = started.elapsed();
@@ -80,32 +79,12 @@ fn chunked_and_bodyless_responses_keep_the_connection_too() {
             Step::Hold,
         ]);
         let client = Client::new();
-        assert_eq!(
-            client
-                .get(&server.url("/"))
-                .send()
-                .await
-                .unwrap()
-                .text(10)
-                .await
-                .unwrap(),
-            "abc"
-        );
+        assert_eq!(get_text(&client, &server.url("/"), 10).await, "abc");
         assert_eq!(
             client.get(&server.url("/")).send().await.unwrap().status(),
             204
         );
-        assert_eq!(
-            client
-                .get(&server.url("/"))
-                .send()
-                .await
-                .unwrap()
-                .text(10)
-                .await
-                .unwrap(),
-            "third"
-        );
+        assert_eq!(get_text(&client, &server.url("/"), 10).await, "third");
         assert_eq!(server.accepted(), 1);
     });
 }
@@ -408,14 +387,7 @@ fn a_cancelled_request_gives_its_place_back() {
             slow.unwrap_err().kind(),
             ErrorKind::Timeout(spool_http::TimeoutKind::Total)
         );
-        let body = client
-            .get(&server.url("/"))
-            .send()
-            .await
-            .unwrap()
-            .text(10)
-            .await
-            .unwrap();
+        let body = get_text(&client, &server.url("/"), 10).await;
         assert_eq!(body, "ok");
     });
 }
@@ -428,29 +400,9 @@ fn a_pooled_connection_closed_by_the_server_while_idle_is_replaced() {
             _ => vec![Step::Read, Step::Write(ok("second")), Step::Hold],
         });
         let client = Client::new();
-        assert_eq!(
-            client
-                .get(&server.url("/"))
-                .send()
-                .await
-                .unwrap()
-                .text(10)
-                .await
-                .unwrap(),
-            "first"
-        );
+        assert_eq!(get_text(&client, &server.url("/"), 10).await, "first");
         spool::time::sleep(Duration::from_millis(50)).await;
-        assert_eq!(
-            client
-                .get(&server.url("/"))
-                .send()
-                .await
-                .unwrap()
-                .text(10)
-                .await
-                .unwrap(),
-            "second"
-        );
+        assert_eq!(get_text(&client, &server.url("/"), 10).await, "second");
         assert_eq!(server.accepted(), 2);
         assert_eq!(server.requests().len(), 2);
     });
@@ -514,14 +466,7 @@ fn a_stale_connection_is_retried_once_for_idempotent_requests() {
                 .bytes(10)
                 .await
                 .unwrap();
-            let body = client
-                .get(&server.url("/"))
-                .send()
-                .await
-                .unwrap()
-                .text(10)
-                .await
-                .unwrap();
+            let body = get_text(&client, &server.url("/"), 10).await;
             assert_eq!(body, "retried", "after {last:?}");
             assert_eq!(server.accepted(), 2);
             assert_eq!(
@@ -594,17 +539,7 @@ fn localhost_resolves() {
         let client = Client::new();
         let url = format!("http://localhost:{}/", server.addr().port());
         for _ in 0..2 {
-            assert_eq!(
-                client
-                    .get(&url)
-                    .send()
-                    .await
-                    .unwrap()
-                    .text(10)
-                    .await
-                    .unwrap(),
-                "ok"
-            );
+            assert_eq!(get_text(&client, &url, 10).await, "ok");
         }
         assert_eq!(server.accepted(), 1);
     });
