@@ -30,11 +30,11 @@
 #   4. times ROUNDS rounds per scenario; in each round every tool runs
 #      once, in turn, each round starting one tool later (A B C, B C A,
 #      C A B, ...), so load from other processes falls on all tools alike
-#      and no tool always runs in the same place in a round. Before each run, and outside the timed
-#      command, the output directory is emptied and `sync` flushes the
-#      previous run's dirty pages. Each run goes through
-#      `/usr/bin/time -f %M` for its peak RSS; the wall time is taken
-#      around it from bash's EPOCHREALTIME;
+#      and no tool always runs in the same place in a round. Before each
+#      run, and outside the timed command, the output directory is emptied
+#      and `sync` flushes the previous run's dirty pages. Each run goes
+#      through `/usr/bin/time -f %M` for its peak RSS; the wall time is
+#      taken around it from bash's EPOCHREALTIME;
 #   5. prints, after each scenario, each tool's median wall time, its median
 #      ratio to spool-dl over the rounds (ratio taken per round, then the
 #      median), and its median peak RSS.

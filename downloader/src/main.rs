@@ -106,8 +106,7 @@ fn main() -> ExitCode {
 /// pipe on stdin never stalls the loop. Lines travel through a small
 /// `spool::sync::Queue`: the reader thread blocks on `put` while the queue
 /// is full (an event loop of its own on that thread, `try_block_on`), and
-/// the batch pulls from it
-/// as slots free up. Fails, having downloaded nothing, when the process has
+/// the batch pulls from it as slots free up. Fails, having downloaded nothing, when the process has
 /// no descriptors left for the batch's own loop.
 fn run<S, P>(
     downloader: &Downloader,
