@@ -32,19 +32,19 @@
 //! it to [`run`].
 
 use super::response::{BodyKind, Chunk, ChunkStream};
-use super::shutdown::Signal;
+use super::shutdown::{Fired, Signal};
 use super::{Config, Handler, Request, Response};
 use crate::proto::{
     self, BodyEncoder, Decoded, ParsedRequest, RequestHead, ServerExchange, parse_request_head,
 };
 use spool::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
-use spool::time::{Elapsed, timeout};
+use spool::time::{Elapsed, Sleep, sleep_until, timeout};
 use std::future::poll_fn;
 use std::io::{self, IoSlice};
 use std::net::SocketAddr;
 use std::pin::{Pin, pin};
 use std::task::Poll;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 /// How much each read asks the socket for.
 const READ_CHUNK: usize = 8 * 1024;
@@ -70,7 +70,9 @@ const MAX_KEPT_BUFFER: usize = 128 * 1024;
 struct Connection<'a, IO> {
     io: IO,
     config: &'a Config,
-    shutdown: &'a Signal,
+    /// The server's shutdown signal, awaited whenever the connection is
+    /// idle: one waiter for the connection's whole life.
+    shutdown: Fired<'a>,
     /// Read but not yet consumed: the rest of the current request, or the
     /// start of the next one.
     input: Vec<u8>,
@@ -162,13 +164,17 @@ pub(crate) async fn run<IO, H>(
     let mut conn = Connection {
         io,
         config,
-        shutdown,
+        shutdown: shutdown.fired(),
         input: Vec::with_capacity(READ_CHUNK),
         scratch: vec![0; READ_CHUNK].into_boxed_slice(),
         output: Vec::with_capacity(READ_CHUNK),
     };
+    // The keep-alive timer, one for the connection's life: each wait for a
+    // head pushes its deadline back, which leaves the timer queue alone
+    // (see `Sleep::reset`).
+    let mut idle = sleep_until(Instant::now());
     loop {
-        let head = match conn.next_head().await {
+        let head = match conn.next_head(&mut idle).await {
             NextHead::Request(head) => head,
             NextHead::Reject(rejection) => {
                 conn.reject(rejection).await;
@@ -221,12 +227,33 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Connection<'_, IO> {
     /// so it is both the slowloris guard (a client trickling a head byte by
     /// byte) and the keep-alive idle limit. A client that sent nothing gets
     /// the connection closed silently, one that sent part of a head a 408.
-    async fn next_head(&mut self) -> NextHead {
+    ///
+    /// `idle` is the connection's timer for these waits. Its deadline is
+    /// set only if the head is not already here (a pipelined request or one
+    /// that arrived with the last response's acknowledgment needs no timer).
+    async fn next_head(&mut self, idle: &mut Sleep) -> NextHead {
         let limit = self.config.header_timeout;
-        match within(limit, self.read_head()).await {
-            Ok(next) => next,
-            Err(_) if self.input.is_empty() => NextHead::Closed,
-            Err(_) => NextHead::Reject(timed_out(format!(
+        let waited = {
+            let mut read = pin!(self.read_head());
+            let mut deadline = None;
+            poll_fn(|cx| {
+                if let Poll::Ready(next) = read.as_mut().poll(cx) {
+                    return Poll::Ready(Some(next));
+                }
+                // A limit too large to add to the clock means no limit.
+                let Some(at) = *deadline.get_or_insert_with(|| Instant::now().checked_add(limit))
+                else {
+                    return Poll::Pending;
+                };
+                idle.reset(at);
+                Pin::new(&mut *idle).poll(cx).map(|()| None)
+            })
+            .await
+        };
+        match waited {
+            Some(next) => next,
+            None if self.input.is_empty() => NextHead::Closed,
+            None => NextHead::Reject(timed_out(format!(
                 "the request head did not arrive within {limit:?}"
             ))),
         }
@@ -248,10 +275,9 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Connection<'_, IO> {
             // under way, so this is the one moment a shutdown may close it
             // without cutting anybody off.
             let read = if self.input.is_empty() {
-                let shutdown = self.shutdown;
                 spool::select! {
                     read = read_more(&mut self.io, &mut self.scratch, &mut self.input) => read,
-                    () = shutdown.fired() => return NextHead::Closed,
+                    () = &mut self.shutdown => return NextHead::Closed,
                 }
             } else {
                 read_more(&mut self.io, &mut self.scratch, &mut self.input).await

@@ -17,6 +17,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 
@@ -58,12 +59,15 @@ impl ShutdownHandle {
 /// A one-time broadcast event.
 #[derive(Debug, Default)]
 pub(crate) struct Signal {
+    /// Set once, under the lock, so a waiter that checks it under the lock
+    /// cannot miss the firing; read without the lock by
+    /// [`is_fired`](Signal::is_fired), which every response asks.
+    fired: AtomicBool,
     state: Mutex<State>,
 }
 
 #[derive(Debug, Default)]
 struct State {
-    fired: bool,
     /// The wakers of the futures waiting right now, by slot.
     wakers: Vec<Option<Waker>>,
     /// Slots of `wakers` that are free for the next waiter.
@@ -77,7 +81,7 @@ impl Signal {
 
     pub(crate) fn fire(&self) {
         let mut state = self.lock();
-        state.fired = true;
+        self.fired.store(true, Ordering::Release);
         let wakers: Vec<Waker> = state.wakers.iter_mut().filter_map(Option::take).collect();
         drop(state);
         for waker in wakers {
@@ -86,10 +90,14 @@ impl Signal {
     }
 
     pub(crate) fn is_fired(&self) -> bool {
-        self.lock().fired
+        self.fired.load(Ordering::Acquire)
     }
 
-    /// Resolves once the signal has fired (at once if it already has).
+    /// Resolves once the signal has fired (at once if it already has). A
+    /// connection keeps one for its whole life and awaits it afresh in every
+    /// idle wait: its slot and waker are then set up once, not per request.
+    /// (The slot keeps the waker between waits too, so a connection busy
+    /// with a request when the signal fires gets one spurious wake-up.)
     pub(crate) fn fired(&self) -> Fired<'_> {
         Fired {
             signal: self,
@@ -103,18 +111,28 @@ pub(crate) struct Fired<'a> {
     slot: Option<usize>,
 }
 
+impl Fired<'_> {
+    /// Whether the signal has fired, without waiting.
+    pub(crate) fn is_fired(&self) -> bool {
+        self.signal.is_fired()
+    }
+}
+
 impl Future for Fired<'_> {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let mut state = self.signal.lock();
-        if state.fired {
+        if self.signal.fired.load(Ordering::Acquire) {
             return Poll::Ready(());
         }
-        let waker = Some(cx.waker().clone());
         match self.slot {
-            Some(slot) => state.wakers[slot] = waker,
+            Some(slot) => match &mut state.wakers[slot] {
+                Some(kept) if kept.will_wake(cx.waker()) => {}
+                kept => *kept = Some(cx.waker().clone()),
+            },
             None => {
+                let waker = Some(cx.waker().clone());
                 let slot = match state.free.pop() {
                     Some(slot) => {
                         state.wakers[slot] = waker;

@@ -90,11 +90,27 @@ impl Sleep {
         self.deadline
     }
 
-    /// Moves the deadline, keeping the future (used by [`Interval`](super::Interval)).
+    // ANCHOR: reset
+    /// Moves the deadline, keeping the future (used by [`Interval`](super::Interval)
+    /// and by the HTTP server's keep-alive timeout).
+    ///
+    /// Moving it later leaves a registered timer where it is: when that
+    /// timer fires, at the old deadline, the task is woken, `poll` finds the
+    /// new deadline not yet due and registers for it. A deadline pushed back
+    /// on every request, which almost never expires, then costs the timer
+    /// queue one insert per old deadline instead of an insert and a remove
+    /// per push. Moving it earlier takes the timer out at once, since it
+    /// would fire too late. (tokio's `Sleep::reset` moves a later deadline
+    /// without touching its wheel too, and its driver re-files the entry
+    /// when it comes due without waking the task; ours costs that task one
+    /// extra poll per old deadline.)
     pub fn reset(&mut self, deadline: Instant) {
-        self.cancel();
+        if deadline < self.deadline {
+            self.cancel();
+        }
         self.deadline = deadline;
     }
+    // ANCHOR_END: reset
 
     fn cancel(&mut self) {
         if let Some(key) = self.key.take() {
@@ -126,6 +142,36 @@ mod tests {
             assert_eq!(timer_count(), 1);
             drop(long);
             assert_eq!(timer_count(), 0);
+        });
+    }
+
+    #[test]
+    fn a_later_reset_keeps_the_timer_and_waits_for_the_new_deadline() {
+        crate::block_on(async {
+            let start = Instant::now();
+            let mut sleep = sleep(Duration::from_millis(20));
+            let mut cx = Context::from_waker(std::task::Waker::noop());
+            assert!(Pin::new(&mut sleep).poll(&mut cx).is_pending());
+            sleep.reset(start + Duration::from_millis(60));
+            assert_eq!(timer_count(), 1, "the timer was taken out");
+            sleep.await;
+            assert!(start.elapsed() >= Duration::from_millis(60));
+        });
+    }
+
+    #[test]
+    fn an_earlier_reset_takes_the_timer_out_and_fires_on_time() {
+        crate::block_on(async {
+            let start = Instant::now();
+            let mut sleep = sleep(Duration::from_secs(3600));
+            let mut cx = Context::from_waker(std::task::Waker::noop());
+            assert!(Pin::new(&mut sleep).poll(&mut cx).is_pending());
+            sleep.reset(start + Duration::from_millis(20));
+            assert_eq!(timer_count(), 0, "the hour-long timer is still there");
+            sleep.await;
+            let waited = start.elapsed();
+            assert!(waited >= Duration::from_millis(20), "{waited:?}");
+            assert!(waited < Duration::from_secs(60), "{waited:?}");
         });
     }
 
