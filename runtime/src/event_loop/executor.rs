@@ -373,14 +373,29 @@ fn polling<R>(poll: impl FnOnce() -> R) -> R {
     poll()
 }
 
+/// The loop running on this thread. `what` names the caller in the panic
+/// message when there is none.
+fn current_runtime(what: &str) -> Rc<Runtime> {
+    CURRENT.with(|current| match &*current.borrow() {
+        Some(runtime) => runtime.clone(),
+        None => no_loop(what),
+    })
+}
+
+/// Runs `f` on the loop running on this thread, like [`current_runtime`]
+/// without taking a reference count.
 fn with_runtime<R>(what: &str, f: impl FnOnce(&Runtime) -> R) -> R {
     CURRENT.with(|current| match &*current.borrow() {
         Some(runtime) => f(runtime),
-        None => panic!(
-            "{what} must be called from inside spool::block_on: \
-             there is no spool loop running on this thread"
-        ),
+        None => no_loop(what),
     })
+}
+
+fn no_loop(what: &str) -> ! {
+    panic!(
+        "{what} must be called from inside spool::block_on: \
+         there is no spool loop running on this thread"
+    )
 }
 
 // ANCHOR: spawn
@@ -456,28 +471,26 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    with_runtime(what, |runtime| {
-        let mut handle = None;
-        let shared = &runtime.shared;
-        runtime.tasks.borrow_mut().insert_with(|id, spare| {
-            let waker = spare.unwrap_or_else(|| TaskWaker::new(Runnable::Task(id), shared.clone()));
-            let std_waker = Waker::from(waker.clone());
-            let (join, cell) = JoinHandle::new(Some(std_waker.clone()));
-            handle = Some(join);
-            let completion = cell.clone();
-            if let Some(trace) = &shared.trace {
-                trace.spawn(id, name);
-            }
-            waker.wake_by_ref();
-            Task {
-                future: Box::pin(async move { cell.complete(Ok(future.await)) }),
-                waker,
-                std_waker,
-                completion,
-            }
-        });
-        handle.expect("insert_with calls its closure")
-    })
+    let runtime = current_runtime(what);
+    let shared = &runtime.shared;
+    let mut tasks = runtime.tasks.borrow_mut();
+    let (id, spare) = tasks.vacancy();
+    let waker = spare.unwrap_or_else(|| TaskWaker::new(Runnable::Task(id), shared.clone()));
+    let std_waker = Waker::from(waker.clone());
+    let (handle, cell) = JoinHandle::new(Some(std_waker.clone()));
+    let completion = cell.clone();
+    if let Some(trace) = &shared.trace {
+        trace.spawn(id, name);
+    }
+    waker.wake_by_ref();
+    let task = Task {
+        future: Box::pin(async move { cell.complete(Ok(future.await)) }),
+        waker,
+        std_waker,
+        completion,
+    };
+    tasks.fill(id, task);
+    handle
 }
 // ANCHOR_END: spawn_inner
 

@@ -48,21 +48,24 @@ pub(crate) struct TaskTable {
 }
 
 impl TaskTable {
-    /// Stores a new task, built by `make` from the id it will have and, if
-    /// the slot has one, a finished task's waker already renamed for that
-    /// id. Returns the id.
-    pub(crate) fn insert_with(
-        &mut self,
-        make: impl FnOnce(TaskId, Option<Arc<TaskWaker>>) -> Task,
-    ) -> TaskId {
-        let index = match self.free.pop() {
-            Some(index) => index as usize,
+    /// The id the next task stored will have, and the waker a finished
+    /// task left in that slot, renamed for the new id when nobody else
+    /// still holds it. [`fill`](TaskTable::fill) stores the task.
+    ///
+    /// Two steps rather than one call taking the task: the task's wrapper
+    /// future needs the id (through its join cell's waker), and building
+    /// it here, in the caller's frame, moves the caller's future into its
+    /// box once instead of through a chain of closures.
+    pub(crate) fn vacancy(&mut self) -> (TaskId, Option<Arc<TaskWaker>>) {
+        let index = match self.free.last() {
+            Some(&index) => index as usize,
             None => {
                 self.slots.push(Slot {
                     generation: 0,
                     task: None,
                     spare_waker: None,
                 });
+                self.free.push((self.slots.len() - 1) as u32);
                 self.slots.len() - 1
             }
         };
@@ -75,8 +78,14 @@ impl TaskTable {
             .spare_waker
             .take()
             .and_then(|waker| TaskWaker::recycle(waker, Runnable::Task(id)));
-        slot.task = Some(make(id, spare));
-        id
+        (id, spare)
+    }
+
+    /// Stores `task` under the id [`vacancy`](TaskTable::vacancy) gave.
+    pub(crate) fn fill(&mut self, id: TaskId, task: Task) {
+        let index = self.free.pop();
+        debug_assert_eq!(index, Some(id.index), "fill without a vacancy");
+        self.slots[id.index as usize].task = Some(task);
     }
 
     /// Takes a task out to poll it. `None` means the id is stale: the task
