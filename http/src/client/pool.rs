@@ -42,7 +42,9 @@
 //! from a client created before the loop starts.
 
 use std::cell::RefCell;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use foldhash::HashMap;
 use std::rc::{Rc, Weak};
 use std::time::{Duration, Instant};
 
@@ -84,6 +86,9 @@ struct State {
     /// Connections open in total, idle ones included.
     open: usize,
     /// Only origins with at least one open connection have an entry.
+    /// (A key is hashed a few times per request, so with foldhash, faster
+    /// than std's SipHash; its seed is random per process, so a flood of
+    /// chosen origins cannot be aimed at one bucket.)
     hosts: HashMap<PoolKey, Origin>,
     line: VecDeque<Waiter>,
 }
