@@ -35,6 +35,12 @@ impl<S: mio::event::Source> IoSource<S> {
         })
     }
 
+    /// Marks `direction` not ready, so that its next poll waits for an
+    /// edge without trying the operation first.
+    pub(crate) fn wait_before_trying(&self, direction: Direction) {
+        self.reactor.clear_ready(self.token, direction);
+    }
+
     pub(crate) fn get_ref(&self) -> &S {
         &self.source
     }

@@ -44,8 +44,12 @@ impl TcpStream {
     /// ```
     pub async fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
         // The non-blocking connect returns at once with the handshake
-        // under way; the socket turns writable when it is done.
+        // under way; the socket turns writable when it is done. So the
+        // first poll waits for that edge instead of asking the socket
+        // (two system calls that would only say "not yet"); epoll reports
+        // the edge even if the handshake finished before registration.
         let stream = TcpStream::from_mio(mio::net::TcpStream::connect(addr)?)?;
+        stream.io.wait_before_trying(Direction::Write);
         std::future::poll_fn(|cx| {
             stream.io.poll_io(cx, Direction::Write, |socket| {
                 if let Some(error) = socket.take_error()? {
