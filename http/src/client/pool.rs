@@ -43,11 +43,10 @@
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
-
-use foldhash::HashMap;
 use std::rc::{Rc, Weak};
 use std::time::{Duration, Instant};
 
+use foldhash::HashMap;
 use spool::sync::oneshot;
 
 use crate::client::conn::Connection;
