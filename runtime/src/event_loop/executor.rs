@@ -475,14 +475,16 @@ where
     let shared = &runtime.shared;
     let mut tasks = runtime.tasks.borrow_mut();
     let (id, spare) = tasks.vacancy();
-    let waker = spare.unwrap_or_else(|| TaskWaker::new(Runnable::Task(id), shared.clone()));
+    let waker = spare.unwrap_or_else(|| TaskWaker::new_queued(Runnable::Task(id), shared.clone()));
     let std_waker = Waker::from(waker.clone());
     let (handle, cell) = JoinHandle::new(Some(std_waker.clone()));
     let completion = cell.clone();
+    // The waker starts out queued; the task joins the run queue here.
+    shared.schedule(Runnable::Task(id));
     if let Some(trace) = &shared.trace {
         trace.spawn(id, name);
+        trace.wake(Runnable::Task(id), false);
     }
-    waker.wake_by_ref();
     let task = Task {
         future: Box::pin(async move { cell.complete(Ok(future.await)) }),
         waker,

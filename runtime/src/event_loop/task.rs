@@ -92,7 +92,7 @@ impl Shared {
     /// loop is busy running the task that woke and so cannot be asleep.
     /// A wake from any other thread goes to the locked queue and rings the
     /// doorbell, because the loop may be asleep in `poll`.
-    fn schedule(&self, runnable: Runnable) {
+    pub(crate) fn schedule(&self, runnable: Runnable) {
         if ptr::eq(RUNNING_LOOP.get(), self) {
             LOCAL_READY.with_borrow_mut(|local| local.push_back(runnable));
         } else {
@@ -147,14 +147,28 @@ impl TaskWaker {
         })
     }
 
+    /// A waker for a task that its spawn is about to put in the run queue
+    /// with [`Shared::schedule`]: it starts out queued, which spares the
+    /// spawn the atomic swap of a wake, and a wake before the first poll
+    /// finds the task queued already.
+    pub(crate) fn new_queued(runnable: Runnable, shared: Arc<Shared>) -> Arc<TaskWaker> {
+        Arc::new(TaskWaker {
+            runnable,
+            queued: AtomicBool::new(true),
+            shared,
+        })
+    }
+
     /// Readies the waker of a finished task for the task that takes its
-    /// slot, saving an allocation per spawn. Gives `None` when a clone is
-    /// still held somewhere (a timer or a wait list that outlived the task):
-    /// that clone must keep waking nobody, so the new task gets a new waker.
+    /// slot, saving an allocation per spawn; like
+    /// [`new_queued`](TaskWaker::new_queued), it comes back queued. Gives
+    /// `None` when a clone is still held somewhere (a timer or a wait list
+    /// that outlived the task): that clone must keep waking nobody, so the
+    /// new task gets a new waker.
     pub(crate) fn recycle(mut waker: Arc<TaskWaker>, runnable: Runnable) -> Option<Arc<TaskWaker>> {
         let unique = Arc::get_mut(&mut waker)?;
         unique.runnable = runnable;
-        *unique.queued.get_mut() = false;
+        *unique.queued.get_mut() = true;
         Some(waker)
     }
 
