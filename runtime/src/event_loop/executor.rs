@@ -35,7 +35,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::{Pin, pin};
 use std::rc::Rc;
 use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use super::coop;
@@ -216,7 +216,7 @@ impl Runtime {
         let waker = Waker::from(main_waker.clone());
         let mut batch = VecDeque::new();
         let mut polls_since_events = 0;
-        main_waker.wake_by_ref();
+        self.shared.queue_new(Runnable::Main);
         loop {
             // 1. Run every task that was ready when the turn began, pausing
             //    every EVENT_INTERVAL polls to let sockets and timers in.
@@ -475,16 +475,14 @@ where
     let shared = &runtime.shared;
     let mut tasks = runtime.tasks.borrow_mut();
     let (id, spare) = tasks.vacancy();
-    let waker = spare.unwrap_or_else(|| TaskWaker::new_queued(Runnable::Task(id), shared.clone()));
+    let waker = spare.unwrap_or_else(|| TaskWaker::new(Runnable::Task(id), shared.clone()));
     let std_waker = Waker::from(waker.clone());
     let (handle, cell) = JoinHandle::new(Some(std_waker.clone()));
     let completion = cell.clone();
-    // The waker starts out queued; the task joins the run queue here.
-    shared.schedule(Runnable::Task(id));
     if let Some(trace) = &shared.trace {
         trace.spawn(id, name);
-        trace.wake(Runnable::Task(id), false);
     }
+    shared.queue_new(Runnable::Task(id));
     let task = Task {
         future: Box::pin(async move { cell.complete(Ok(future.await)) }),
         waker,

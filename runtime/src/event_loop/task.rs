@@ -92,7 +92,7 @@ impl Shared {
     /// loop is busy running the task that woke and so cannot be asleep.
     /// A wake from any other thread goes to the locked queue and rings the
     /// doorbell, because the loop may be asleep in `poll`.
-    pub(crate) fn schedule(&self, runnable: Runnable) {
+    fn schedule(&self, runnable: Runnable) {
         if ptr::eq(RUNNING_LOOP.get(), self) {
             LOCAL_READY.with_borrow_mut(|local| local.push_back(runnable));
         } else {
@@ -100,6 +100,16 @@ impl Shared {
             // If ringing fails the loop still wakes at its next timer or
             // I/O event; there is nobody to report the error to.
             let _ = self.doorbell.wake();
+        }
+    }
+
+    /// Queues a task (or the main future) whose waker was just made by
+    /// [`TaskWaker::new`], which starts out queued: this is what its first
+    /// wake would do, without the wake's atomic swap of the flag.
+    pub(crate) fn queue_new(&self, runnable: Runnable) {
+        self.schedule(runnable);
+        if let Some(trace) = &self.trace {
+            trace.wake(runnable, false);
         }
     }
 
@@ -139,19 +149,11 @@ pub(crate) struct TaskWaker {
 }
 
 impl TaskWaker {
+    /// A waker for a task about to be put in the run queue with
+    /// [`Shared::queue_new`]: it starts out queued, which spares the spawn
+    /// the atomic swap of a wake, and a wake before the first poll finds
+    /// the task queued already.
     pub(crate) fn new(runnable: Runnable, shared: Arc<Shared>) -> Arc<TaskWaker> {
-        Arc::new(TaskWaker {
-            runnable,
-            queued: AtomicBool::new(false),
-            shared,
-        })
-    }
-
-    /// A waker for a task that its spawn is about to put in the run queue
-    /// with [`Shared::schedule`]: it starts out queued, which spares the
-    /// spawn the atomic swap of a wake, and a wake before the first poll
-    /// finds the task queued already.
-    pub(crate) fn new_queued(runnable: Runnable, shared: Arc<Shared>) -> Arc<TaskWaker> {
         Arc::new(TaskWaker {
             runnable,
             queued: AtomicBool::new(true),
@@ -160,8 +162,8 @@ impl TaskWaker {
     }
 
     /// Readies the waker of a finished task for the task that takes its
-    /// slot, saving an allocation per spawn; like
-    /// [`new_queued`](TaskWaker::new_queued), it comes back queued. Gives
+    /// slot, saving an allocation per spawn; like a
+    /// [`new`](TaskWaker::new) one, it comes back queued. Gives
     /// `None` when a clone is still held somewhere (a timer or a wait list
     /// that outlived the task): that clone must keep waking nobody, so the
     /// new task gets a new waker.
