@@ -132,13 +132,17 @@ mod tests {
     use super::*;
     use crate::event_loop::timer_count;
 
+    /// Polls `sleep` once, which files its timer, and checks it is pending.
+    fn register(sleep: &mut Sleep) {
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        assert!(Pin::new(sleep).poll(&mut cx).is_pending());
+    }
+
     #[test]
     fn dropping_a_pending_sleep_removes_its_timer() {
         crate::block_on(async {
             let mut long = sleep(Duration::from_secs(3600));
-            let waker = std::task::Waker::noop();
-            let mut cx = Context::from_waker(waker);
-            assert!(Pin::new(&mut long).poll(&mut cx).is_pending());
+            register(&mut long);
             assert_eq!(timer_count(), 1);
             drop(long);
             assert_eq!(timer_count(), 0);
@@ -150,8 +154,7 @@ mod tests {
         crate::block_on(async {
             let start = Instant::now();
             let mut sleep = sleep(Duration::from_millis(20));
-            let mut cx = Context::from_waker(std::task::Waker::noop());
-            assert!(Pin::new(&mut sleep).poll(&mut cx).is_pending());
+            register(&mut sleep);
             sleep.reset(start + Duration::from_millis(60));
             assert_eq!(timer_count(), 1, "the timer was taken out");
             sleep.await;
@@ -164,8 +167,7 @@ mod tests {
         crate::block_on(async {
             let start = Instant::now();
             let mut sleep = sleep(Duration::from_secs(3600));
-            let mut cx = Context::from_waker(std::task::Waker::noop());
-            assert!(Pin::new(&mut sleep).poll(&mut cx).is_pending());
+            register(&mut sleep);
             sleep.reset(start + Duration::from_millis(20));
             assert_eq!(timer_count(), 0, "the hour-long timer is still there");
             sleep.await;
