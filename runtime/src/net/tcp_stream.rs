@@ -46,22 +46,17 @@ impl TcpStream {
         // The non-blocking connect returns at once with the handshake
         // under way; the socket turns writable when it is done. So the
         // first poll waits for that edge instead of asking the socket
-        // (two system calls that would only say "not yet"); epoll reports
+        // (a system call that would only say "not yet"); epoll reports
         // the edge even if the handshake finished before registration.
+        // The edge means the handshake is over, so the only question left
+        // is whether it failed (refused, unreachable).
         let stream = TcpStream::from_mio(mio::net::TcpStream::connect(addr)?)?;
         stream.io.wait_before_trying(Direction::Write);
         std::future::poll_fn(|cx| {
             stream.io.poll_io(cx, Direction::Write, |socket| {
-                if let Some(error) = socket.take_error()? {
-                    return Err(error);
-                }
-                match socket.peer_addr() {
-                    Ok(_) => Ok(()),
-                    // Not connected yet: wait for the next edge.
-                    Err(e) if e.kind() == io::ErrorKind::NotConnected => {
-                        Err(io::ErrorKind::WouldBlock.into())
-                    }
-                    Err(e) => Err(e),
+                match socket.take_error()? {
+                    Some(error) => Err(error),
+                    None => Ok(()),
                 }
             })
         })
