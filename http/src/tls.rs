@@ -246,13 +246,23 @@ where
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
+        self.poll_write_vectored(cx, &[io::IoSlice::new(buf)])
+    }
+
+    /// Hands rustls all of `bufs` at once, so a response's head and body
+    /// can share one record and one write to the socket.
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         loop {
             // rustls takes plaintext only up to its buffer limit, so a slow
             // peer pushes back through here instead of growing memory.
-            let taken = this.conn.writer().write(buf)?;
+            let taken = this.conn.writer().write_vectored(bufs)?;
             let flushed = this.poll_flush_tls(cx)?;
-            if taken > 0 || buf.is_empty() {
+            if taken > 0 || bufs.iter().all(|buf| buf.is_empty()) {
                 return Poll::Ready(Ok(taken));
             }
             if flushed.is_pending() {

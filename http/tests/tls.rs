@@ -1,6 +1,6 @@
 //! HTTPS against local servers with certificates made by rcgen.
 
-use spool::io::{AsyncReadExt, AsyncWriteExt};
+use spool::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use spool_http::tls::TlsStream;
 use spool_http::{Client, ErrorKind};
 use spool_tests::pki::{pki, pki_for, server_config, trusting_client};
@@ -248,5 +248,95 @@ fn tls_stream_serves_the_server_side_too() {
             .await
             .unwrap();
         assert_eq!(body, "served");
+    });
+}
+
+/// A socket that keeps a copy of every byte read through it, so a test
+/// can see the TLS records themselves.
+struct Tap {
+    tcp: std::net::TcpStream,
+    seen: Vec<u8>,
+}
+
+impl std::io::Read for Tap {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.tcp.read(buf)?;
+        self.seen.extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+}
+
+impl std::io::Write for Tap {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.tcp.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.tcp.flush()
+    }
+}
+
+/// The content type of each TLS record in `bytes`.
+fn record_types(mut bytes: &[u8]) -> Vec<u8> {
+    let mut types = Vec::new();
+    while bytes.len() >= 5 {
+        let len = u16::from_be_bytes([bytes[3], bytes[4]]) as usize;
+        types.push(bytes[0]);
+        bytes = &bytes[(5 + len).min(bytes.len())..];
+    }
+    types
+}
+
+#[test]
+fn a_vectored_write_goes_out_as_one_record() {
+    use std::io::Read;
+    use std::sync::Arc;
+    const APPLICATION_DATA: u8 = 23;
+    let pki = pki();
+    // TLS 1.2, where only application data travels in records of that
+    // type (1.3 hides the handshake in them too).
+    let config = server_config(&pki, &[&rustls::version::TLS12]);
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(pki.chain[1].clone()).unwrap();
+    let client_config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_protocol_versions(&[&rustls::version::TLS12])
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    run(async move {
+        let listener = spool::net::TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let client = std::thread::spawn(move || {
+            let name = "localhost".try_into().unwrap();
+            let mut session = rustls::ClientConnection::new(Arc::new(client_config), name).unwrap();
+            let tcp = std::net::TcpStream::connect(addr).unwrap();
+            let mut tap = Tap {
+                tcp,
+                seen: Vec::new(),
+            };
+            let mut plain = Vec::new();
+            rustls::Stream::new(&mut session, &mut tap)
+                .read_to_end(&mut plain)
+                .unwrap();
+            (plain, record_types(&tap.seen))
+        });
+        let (tcp, _) = listener.accept().await.unwrap();
+        let mut tls = TlsStream::new(tcp, rustls::ServerConnection::new(config).unwrap());
+        tls.handshake().await.unwrap();
+        let bufs = [
+            std::io::IoSlice::new(b"head, "),
+            std::io::IoSlice::new(b"body"),
+        ];
+        let taken =
+            std::future::poll_fn(|cx| std::pin::Pin::new(&mut tls).poll_write_vectored(cx, &bufs))
+                .await
+                .unwrap();
+        assert_eq!(taken, 10, "every buffer taken in one call");
+        tls.shutdown().await.unwrap();
+        let (plain, types) = client.join().unwrap();
+        assert_eq!(plain, b"head, body");
+        let data = types.iter().filter(|&&t| t == APPLICATION_DATA).count();
+        assert_eq!(data, 1, "record types {types:?}");
     });
 }

@@ -129,6 +129,12 @@ impl ServerExchange {
         self.expects_continue.then_some(CONTINUE)
     }
 
+    /// Whether the request's body has been read to its end; from the
+    /// start for a request without one, as most are.
+    pub fn is_body_done(&self) -> bool {
+        self.decoder.is_done()
+    }
+
     /// Decodes request body from `input`, as [`BodyDecoder::decode`] does.
     ///
     /// # Errors
@@ -301,6 +307,20 @@ mod tests {
         assert!(!keep(
             b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nContent-Length: 1\r\n\r\n"
         ));
+    }
+
+    #[test]
+    fn a_request_without_a_body_has_it_done_from_the_start() {
+        assert!(
+            exchange(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+                .unwrap()
+                .is_body_done()
+        );
+        let put = b"PUT / HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\n";
+        let mut put = exchange(put).unwrap();
+        assert!(!put.is_body_done());
+        assert_eq!(put.decode(b"ok").unwrap(), Decoded::Data(0..2));
+        assert!(put.is_body_done());
     }
 
     #[test]

@@ -49,9 +49,10 @@ use std::time::{Duration, Instant, SystemTime};
 /// How much each read asks the socket for.
 const READ_CHUNK: usize = 8 * 1024;
 
-/// Bodies up to this size are copied behind the head and sent with it in
-/// one write; larger ones are written from where they are.
-const SMALL_BODY: usize = 16 * 1024;
+/// Pieces of a streamed body up to this size are copied behind their
+/// framing, so that a batch of small pieces leaves in a few buffers;
+/// larger ones are written from where they are.
+const SMALL_PIECE: usize = 16 * 1024;
 
 /// A streamed body's pieces are gathered into one write while the stream
 /// has them ready, up to this many bytes (a write that size still fits in
@@ -300,6 +301,11 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Connection<'_, IO> {
                 .await
                 .map_err(|_| BodyError::Closed)?;
         }
+        // Most requests have none: the timed read below is a large future
+        // to build and move for nothing.
+        if exchange.is_body_done() {
+            return Ok(Vec::new());
+        }
         let limit = self.config.body_timeout;
         match within(limit, self.receive_body(exchange)).await {
             Ok(received) => received,
@@ -376,7 +382,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Connection<'_, IO> {
         }
         match response.body.kind {
             BodyKind::Empty => self.write_output().await?,
-            BodyKind::Bytes(bytes) => self.send_pieces(&mut encoder, [&bytes[..]]).await?,
+            BodyKind::Bytes(bytes) => self.send_whole(&mut encoder, &bytes).await?,
             BodyKind::Stream { mut chunks, .. } => {
                 // The head goes out now: the first piece may be a while.
                 self.write_output().await?;
@@ -401,6 +407,19 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Connection<'_, IO> {
         Ok(reusable)
     }
 
+    /// Sends a body held in memory behind the head in `output`, in one
+    /// vectored write, from where the handler keeps it. Copying it behind
+    /// the head instead would write a kilobyte body into this connection's
+    /// buffer on every request, and with many connections open that buffer
+    /// has left the cache since its last use (hyper queues the body too).
+    async fn send_whole(&mut self, encoder: &mut BodyEncoder, body: &[u8]) -> io::Result<()> {
+        let (data, after) = encoder.encode(body, &mut self.output);
+        let mut bufs = [&self.output[..], data, after].map(IoSlice::new);
+        write_within(&mut self.io, &mut bufs, self.config.io_timeout).await?;
+        self.output.clear();
+        Ok(())
+    }
+
     /// Sends pieces of body, framed by `encoder`, after whatever is in
     /// `output` (the head of the response, for a body in memory), all in
     /// one vectored write. Framing and small pieces are copied into
@@ -416,7 +435,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Connection<'_, IO> {
         let mut large = Vec::new();
         for piece in pieces {
             let (data, after) = encoder.encode(piece, &mut self.output);
-            if data.len() <= SMALL_BODY {
+            if data.len() <= SMALL_PIECE {
                 self.output.extend_from_slice(data);
                 self.output.extend_from_slice(after);
             } else {
@@ -581,11 +600,14 @@ mod tests {
     use std::task::Context;
 
     /// A connection's whole life on a stream that holds one request and
-    /// records every write: each write's bytes, in order.
+    /// records every write: each write's bytes, in order, and where in
+    /// memory each of its buffers was.
     #[derive(Default)]
     struct Recorder {
         request: &'static [u8],
         writes: Vec<Vec<u8>>,
+        /// Per write, each buffer's address and length.
+        buffers: Vec<Vec<(usize, usize)>>,
     }
 
     impl AsyncRead for Recorder {
@@ -618,6 +640,8 @@ mod tests {
             let write: Vec<u8> = bufs.iter().flat_map(|buf| buf.iter().copied()).collect();
             let n = write.len();
             self.writes.push(write);
+            let buffers = bufs.iter().map(|buf| (buf.as_ptr() as usize, buf.len()));
+            self.buffers.push(buffers.collect());
             Poll::Ready(Ok(n))
         }
 
@@ -632,6 +656,11 @@ mod tests {
 
     /// Serves one `GET` with `respond` and returns the connection's writes.
     fn serve(respond: fn() -> Response) -> Vec<Vec<u8>> {
+        serve_recorded(respond).writes
+    }
+
+    /// Serves one `GET` with `respond` and returns what the stream saw.
+    fn serve_recorded(respond: fn() -> Response) -> Recorder {
         let mut io = Recorder {
             request: b"GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
             ..Recorder::default()
@@ -640,7 +669,7 @@ mod tests {
         let handler = |_: Request| async move { respond() };
         let (config, signal) = (Config::default(), Signal::default());
         spool::block_on(run(&mut io, peer, &handler, &config, &signal));
-        io.writes
+        io
     }
 
     /// `count` pieces of `len` bytes; piece `i` is all byte `i`, so a
@@ -705,6 +734,19 @@ mod tests {
         assert_eq!(writes.len(), 1);
         assert!(writes[0].starts_with(b"HTTP/1.1 200 OK\r\n"));
         assert!(body(&writes[0]) == [7; 100_000]);
+    }
+
+    #[test]
+    fn a_small_body_in_memory_leaves_with_its_head_in_one_write_from_where_it_is() {
+        static SMALL: [u8; 1024] = [7; 1024];
+        let io = serve_recorded(|| Response::bytes(200, &SMALL[..]));
+        assert_eq!(io.writes.len(), 1);
+        assert!(io.writes[0].starts_with(b"HTTP/1.1 200 OK\r\n"));
+        assert!(body(&io.writes[0]) == SMALL);
+        // Not copied behind the head: the write hands over the bytes the
+        // handler gave, where they are.
+        let handed = (SMALL.as_ptr() as usize, SMALL.len());
+        assert!(io.buffers[0].contains(&handed), "{:?}", io.buffers[0]);
     }
 
     fn refusal(buf: &[u8], limits: &HeadLimits) -> Rejection {
