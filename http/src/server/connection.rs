@@ -16,12 +16,13 @@
 //! - `input` holds bytes read but not yet consumed. After a request it may
 //!   already hold the next one (a pipelining client), which the next turn
 //!   of the loop parses without reading.
-//! - `output` holds the response head, small bodies and chunk framing,
-//!   so that a small response leaves in one write.
+//! - `output` holds the response head, chunk framing and the small pieces
+//!   of a streamed body.
 //!
-//! Large pieces of body are not copied: each write hands the socket a list
-//! of buffers (`writev`), stretches of `output` between pieces that stay
-//! where the handler keeps them. A streamed body is sent in batches of the
+//! A body in memory and the large pieces of a stream are not copied: each
+//! write hands the socket a list of buffers (`writev`), stretches of
+//! `output` between pieces that stay where the handler keeps them, so a
+//! response leaves in one write. A streamed body is sent in batches of the
 //! pieces its stream has ready, so a fast stream goes out in a few large
 //! writes rather than one write per piece: every write to a socket costs a
 //! system call, and on a fast link it may wake the reader for a little
